@@ -1,0 +1,228 @@
+import { lookup as dnsLookup } from 'node:dns/promises';
+import http from 'node:http';
+import https from 'node:https';
+import { isIP } from 'node:net';
+import { Readable } from 'node:stream';
+import { DnsResolutionError, InvalidTargetUrlError, SsrfBlockedError } from './errors';
+import { isBlockedAddress } from './ranges';
+
+export interface ResolvedAddress {
+  address: string;
+  family: number;
+}
+
+/** Resolves a host name to every address it has; injectable so tests can simulate DNS rebinding. */
+export type Resolver = (hostname: string) => Promise<ResolvedAddress[]>;
+
+export interface SsrfGuardOptions {
+  /** Disables the range check altogether (development only; callers refuse it in production). */
+  allowPrivateNetworks?: boolean;
+  /** `host` or `host:port` entries exempt from the range check. */
+  allowedHosts?: readonly string[];
+  resolver?: Resolver;
+}
+
+export interface CheckedTarget {
+  url: URL;
+  /** Host name without IPv6 brackets or a trailing dot. */
+  hostname: string;
+  port: number;
+  /** The address the connection will be made to. */
+  address: string;
+  family: 4 | 6;
+  addresses: string[];
+  /** True when the allow-list or `allowPrivateNetworks` waived the range check. */
+  exempt: boolean;
+}
+
+export interface SsrfGuard {
+  check(url: string | URL): Promise<CheckedTarget>;
+  /**
+   * `fetch` with the guard in front: the host is checked, the connection goes to the checked address while Host and
+   * SNI keep the original name, and redirects are returned as they are, never followed. Bodies may be strings,
+   * Uint8Arrays or ArrayBuffers.
+   */
+  guardedFetch(input: string | URL, init?: RequestInit): Promise<Response>;
+  isExempt(hostname: string, port: number): boolean;
+  /** Closes pooled keep-alive connections. */
+  close(): void;
+}
+
+const defaultResolver: Resolver = (hostname) => dnsLookup(hostname, { all: true, verbatim: true });
+
+const NULL_BODY_STATUSES = new Set([101, 103, 204, 205, 304]);
+
+function defaultPort(protocol: string): number {
+  return protocol === 'https:' ? 443 : 80;
+}
+
+function normaliseHost(host: string): string {
+  let h = host.toLowerCase();
+  if (h.startsWith('[') && h.endsWith(']')) h = h.slice(1, -1);
+  if (h.endsWith('.')) h = h.slice(0, -1);
+  return h;
+}
+
+/** Splits an allow-list entry into host and optional port; `[v6]:port` and bare IPv6 literals are understood. */
+function parseAllowedHost(entry: string): { host: string; port: number | null } | null {
+  const text = entry.trim().toLowerCase();
+  if (text === '') return null;
+  if (text.startsWith('[')) {
+    const close = text.indexOf(']');
+    if (close === -1) return null;
+    const port = text.slice(close + 1);
+    return {
+      host: normaliseHost(text.slice(0, close + 1)),
+      port: port.startsWith(':') ? Number(port.slice(1)) : null,
+    };
+  }
+  const colon = text.lastIndexOf(':');
+  if (colon !== -1 && text.indexOf(':') === colon) {
+    const port = Number(text.slice(colon + 1));
+    if (Number.isInteger(port) && port > 0 && port < 65536)
+      return { host: normaliseHost(text.slice(0, colon)), port };
+    return null;
+  }
+  return { host: normaliseHost(text), port: null };
+}
+
+function toBody(body: RequestInit['body']): string | Uint8Array | null {
+  if (body === undefined || body === null) return null;
+  if (typeof body === 'string' || body instanceof Uint8Array) return body;
+  if (body instanceof ArrayBuffer) return new Uint8Array(body);
+  throw new TypeError('guardedFetch supports string, Uint8Array and ArrayBuffer bodies only');
+}
+
+function toResponseHeaders(raw: http.IncomingHttpHeaders): Headers {
+  const headers = new Headers();
+  for (const name in raw) {
+    const value = raw[name];
+    if (value === undefined) continue;
+    if (Array.isArray(value)) for (const v of value) headers.append(name, v);
+    else headers.set(name, value);
+  }
+  return headers;
+}
+
+export function createSsrfGuard(options: SsrfGuardOptions = {}): SsrfGuard {
+  const allowPrivate = options.allowPrivateNetworks === true;
+  const resolver = options.resolver ?? defaultResolver;
+  const anyPort = new Set<string>();
+  const withPort = new Set<string>();
+  for (const entry of options.allowedHosts ?? []) {
+    const parsed = parseAllowedHost(entry);
+    if (!parsed) continue;
+    if (parsed.port === null) anyPort.add(parsed.host);
+    else withPort.add(`${parsed.host}:${parsed.port}`);
+  }
+  const httpAgent = new http.Agent({ keepAlive: true });
+  const httpsAgent = new https.Agent({ keepAlive: true });
+
+  const isExempt = (hostname: string, port: number): boolean => {
+    const host = normaliseHost(hostname);
+    return anyPort.has(host) || withPort.has(`${host}:${port}`);
+  };
+
+  const check = async (input: string | URL): Promise<CheckedTarget> => {
+    let url: URL;
+    try {
+      url = typeof input === 'string' ? new URL(input) : input;
+    } catch {
+      throw new InvalidTargetUrlError(String(input));
+    }
+    if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new InvalidTargetUrlError(url.href);
+    const hostname = normaliseHost(url.hostname);
+    const port = url.port === '' ? defaultPort(url.protocol) : Number(url.port);
+    let resolved: ResolvedAddress[];
+    const literal = isIP(hostname);
+    if (literal !== 0) {
+      resolved = [{ address: hostname, family: literal }];
+    } else {
+      try {
+        resolved = await resolver(hostname);
+      } catch (cause) {
+        throw new DnsResolutionError(hostname, { cause });
+      }
+      if (resolved.length === 0) throw new DnsResolutionError(hostname);
+    }
+    const exempt = allowPrivate || isExempt(hostname, port);
+    if (!exempt) {
+      for (const r of resolved) {
+        if (isBlockedAddress(r.address)) throw new SsrfBlockedError(hostname, r.address);
+      }
+    }
+    const first = resolved[0]!;
+    return {
+      url,
+      hostname,
+      port,
+      address: first.address,
+      family: first.family === 6 ? 6 : 4,
+      addresses: resolved.map((r) => r.address),
+      exempt,
+    };
+  };
+
+  const guardedFetch = async (input: string | URL, init: RequestInit = {}): Promise<Response> => {
+    const signal = init.signal ?? undefined;
+    signal?.throwIfAborted();
+    const target = await check(input);
+    signal?.throwIfAborted();
+    const body = toBody(init.body);
+    const method = (init.method ?? 'GET').toUpperCase();
+    const headers: Record<string, string> = {};
+    new Headers(init.headers).forEach((value, name) => {
+      headers[name] = value;
+    });
+    if (body !== null) headers['content-length'] = String(Buffer.byteLength(body));
+    headers.host ??= target.url.host;
+    const isHttps = target.url.protocol === 'https:';
+    return new Promise<Response>((resolve, reject) => {
+      const req = (isHttps ? https : http).request({
+        // Connecting to the checked address itself pins it: no second lookup can happen, and the keep-alive pool
+        // is keyed by that address. Host and SNI still carry the original name.
+        protocol: target.url.protocol,
+        host: target.address,
+        port: target.port,
+        servername: isHttps && isIP(target.hostname) === 0 ? target.hostname : undefined,
+        path: `${target.url.pathname}${target.url.search}`,
+        method,
+        headers,
+        agent: isHttps ? httpsAgent : httpAgent,
+        signal,
+      });
+      req.once('error', (err) => {
+        reject(signal?.aborted ? signal.reason : new TypeError('fetch failed', { cause: err }));
+      });
+      req.once('response', (res) => {
+        const status = res.statusCode ?? 0;
+        if (status < 200 || status > 599) {
+          res.destroy();
+          reject(new TypeError('fetch failed', { cause: new Error(`Invalid HTTP status ${status}`) }));
+          return;
+        }
+        const nullBody = NULL_BODY_STATUSES.has(status) || method === 'HEAD';
+        if (nullBody) res.resume();
+        const stream = nullBody ? null : (Readable.toWeb(res) as ReadableStream<Uint8Array>);
+        resolve(
+          new Response(stream, {
+            status,
+            statusText: res.statusMessage ?? '',
+            headers: toResponseHeaders(res.headers),
+          }),
+        );
+      });
+      req.end(body ?? undefined);
+    });
+  };
+
+  return {
+    check,
+    guardedFetch,
+    isExempt,
+    close() {
+      httpAgent.destroy();
+      httpsAgent.destroy();
+    },
+  };
+}
