@@ -1,0 +1,135 @@
+import { tokenize } from './tokenize';
+
+/*
+ * An exact BM25 of our own rather than MiniSearch: MiniSearch measures a field's length in distinct terms and
+ * multiplies each score by the number of matched query terms, so its scores differ from the formula in the spec
+ * (satellite-protocol.md §8.3, aggregator.md §6), which both the satellite and the reranker must reproduce.
+ */
+
+export const BM25_K1 = 1.2;
+export const BM25_B = 0.75;
+
+export interface Bm25Document {
+  id: string;
+  text: string;
+}
+
+export interface Bm25Hit {
+  id: string;
+  score: number;
+}
+
+export interface Bm25SearchOptions {
+  limit?: number;
+}
+
+export interface Bm25Index {
+  readonly size: number;
+  /** Hits with a positive score, best first; equal scores keep the order the documents were given in. */
+  search(query: string, options?: Bm25SearchOptions): Bm25Hit[];
+  /** One score per document, in input order, zero where nothing matched. */
+  scoreAll(query: string): Float64Array;
+}
+
+export function idf(totalDocs: number, docFreq: number): number {
+  return Math.log(1 + (totalDocs - docFreq + 0.5) / (docFreq + 0.5));
+}
+
+export function createBm25Index(docs: readonly Bm25Document[]): Bm25Index {
+  const n = docs.length;
+  const ids = docs.map((d) => d.id);
+  const termIds = new Map<string, number>();
+  const docStart = new Int32Array(n + 1);
+  const termsByDoc: Int32Array[] = [];
+  let totalLength = 0;
+
+  for (let doc = 0; doc < n; doc += 1) {
+    const tokens = tokenize(docs[doc]?.text ?? '');
+    const terms = new Int32Array(tokens.length);
+    for (let i = 0; i < tokens.length; i += 1) {
+      const token = tokens[i]!;
+      let term = termIds.get(token);
+      if (term === undefined) {
+        term = termIds.size;
+        termIds.set(token, term);
+      }
+      terms[i] = term;
+    }
+    termsByDoc.push(terms);
+    totalLength += tokens.length;
+    docStart[doc + 1] = totalLength;
+  }
+
+  // Postings in one flat array per field (compressed sparse rows): far fewer allocations than a list per term.
+  const termCount = termIds.size;
+  const lastDoc = new Int32Array(termCount).fill(-1);
+  const docFreq = new Int32Array(termCount);
+  for (let doc = 0; doc < n; doc += 1) {
+    for (const term of termsByDoc[doc]!) {
+      if (lastDoc[term] !== doc) {
+        lastDoc[term] = doc;
+        docFreq[term]! += 1;
+      }
+    }
+  }
+  const offsets = new Int32Array(termCount + 1);
+  for (let term = 0; term < termCount; term += 1) offsets[term + 1] = offsets[term]! + docFreq[term]!;
+  const postingDocs = new Int32Array(offsets[termCount]!);
+  const postingFreqs = new Int32Array(offsets[termCount]!);
+  const cursor = offsets.slice(0, termCount);
+  const lastSlot = new Int32Array(termCount);
+  lastDoc.fill(-1);
+  for (let doc = 0; doc < n; doc += 1) {
+    for (const term of termsByDoc[doc]!) {
+      if (lastDoc[term] === doc) {
+        postingFreqs[lastSlot[term]!]! += 1;
+      } else {
+        const slot = cursor[term]!;
+        cursor[term] = slot + 1;
+        lastDoc[term] = doc;
+        lastSlot[term] = slot;
+        postingDocs[slot] = doc;
+        postingFreqs[slot] = 1;
+      }
+    }
+  }
+
+  const avgLength = n > 0 ? totalLength / n : 0;
+  // k1·(1 − b + b·|d|/avgdl) depends only on the document, so it is computed once per index.
+  const lengthNorm = new Float64Array(n);
+  if (avgLength > 0) {
+    for (let doc = 0; doc < n; doc += 1) {
+      const length = docStart[doc + 1]! - docStart[doc]!;
+      lengthNorm[doc] = BM25_K1 * (1 - BM25_B + (BM25_B * length) / avgLength);
+    }
+  }
+
+  function scoreAll(query: string): Float64Array {
+    const scores = new Float64Array(n);
+    // Each distinct query term counts once: repeating a word in a question should not double its weight.
+    for (const token of new Set(tokenize(query))) {
+      const term = termIds.get(token);
+      if (term === undefined) continue;
+      const from = offsets[term]!;
+      const to = offsets[term + 1]!;
+      const weight = idf(n, to - from) * (BM25_K1 + 1);
+      for (let slot = from; slot < to; slot += 1) {
+        const doc = postingDocs[slot]!;
+        const tf = postingFreqs[slot]!;
+        scores[doc]! += (weight * tf) / (tf + lengthNorm[doc]!);
+      }
+    }
+    return scores;
+  }
+
+  function search(query: string, options: Bm25SearchOptions = {}): Bm25Hit[] {
+    const scores = scoreAll(query);
+    const matched: number[] = [];
+    for (let doc = 0; doc < n; doc += 1) if (scores[doc]! > 0) matched.push(doc);
+    matched.sort((a, b) => scores[b]! - scores[a]! || a - b);
+    const limit = Math.max(0, options.limit ?? matched.length);
+    return matched.slice(0, limit).map((doc) => ({ id: ids[doc]!, score: scores[doc]! }));
+  }
+
+  return { size: n, search, scoreAll };
+}

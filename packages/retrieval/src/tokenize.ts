@@ -1,0 +1,96 @@
+/**
+ * A deliberately small list: BM25's idf already discounts common words, so this only removes function words
+ * that would otherwise make every question match every document a little.
+ */
+export const STOP_WORDS: ReadonlySet<string> = new Set([
+  'an',
+  'and',
+  'are',
+  'as',
+  'at',
+  'be',
+  'been',
+  'but',
+  'by',
+  'can',
+  'did',
+  'do',
+  'does',
+  'for',
+  'from',
+  'had',
+  'has',
+  'have',
+  'he',
+  'her',
+  'his',
+  'how',
+  'if',
+  'in',
+  'into',
+  'is',
+  'it',
+  'its',
+  'me',
+  'my',
+  'no',
+  'not',
+  'of',
+  'on',
+  'or',
+  'our',
+  'she',
+  'so',
+  'such',
+  'than',
+  'that',
+  'the',
+  'their',
+  'them',
+  'then',
+  'there',
+  'these',
+  'they',
+  'this',
+  'those',
+  'to',
+  'was',
+  'we',
+  'were',
+  'what',
+  'when',
+  'where',
+  'which',
+  'who',
+  'why',
+  'will',
+  'with',
+  'would',
+  'you',
+  'your',
+]);
+
+const NON_ASCII = /[^\p{ASCII}]/u;
+const ASCII_WORD = /[a-z0-9]+/g;
+const UNICODE_WORD = /[\p{L}\p{N}]+/gu;
+
+export function normalize(text: string): string {
+  return text.normalize('NFKC').toLowerCase();
+}
+
+/** Shorter than two code points: a lone astral letter is two UTF-16 units but one character. */
+function isTooShort(token: string): boolean {
+  if (token.length !== 2) return token.length < 2;
+  return (token.codePointAt(0) ?? 0) > 0xffff;
+}
+
+export function tokenize(text: string): string[] {
+  const source = normalize(text);
+  // The ASCII pattern is equivalent on ASCII text and several times faster than the Unicode-aware one.
+  const words = source.match(NON_ASCII.test(source) ? UNICODE_WORD : ASCII_WORD) ?? [];
+  const tokens: string[] = [];
+  for (const word of words) {
+    if (!isTooShort(word) && !STOP_WORDS.has(word)) tokens.push(word);
+  }
+  return tokens;
+}
