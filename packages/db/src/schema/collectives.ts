@@ -1,0 +1,114 @@
+import { sql } from 'drizzle-orm';
+import {
+  boolean,
+  check,
+  index,
+  integer,
+  jsonb,
+  pgTable,
+  primaryKey,
+  serial,
+  text,
+  uniqueIndex,
+  varchar,
+} from 'drizzle-orm/pg-core';
+import { timestamps, timestamptz } from './columns';
+import { endpoints } from './endpoints';
+import { users } from './users';
+
+/** Values of `collective_members.status` (backend-api §11.3). */
+export const COLLECTIVE_MEMBER_STATUSES = ['pending', 'invited', 'approved', 'rejected'] as const;
+export type CollectiveMemberStatus = (typeof COLLECTIVE_MEMBER_STATUSES)[number];
+
+export const collectives = pgTable(
+  'collectives',
+  {
+    id: serial('id').primaryKey(),
+    ownerId: integer('owner_id')
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    name: varchar('name', { length: 100 }).notNull(),
+    slug: varchar('slug', { length: 63 }).notNull(),
+    description: text('description').notNull().default(''),
+    about: text('about').notNull().default(''),
+    autoApprove: boolean('auto_approve').notNull().default(false),
+    iconUrl: varchar('icon_url', { length: 500 }),
+    tags: jsonb('tags').$type<string[]>().notNull().default([]),
+    verified: boolean('verified').notNull().default(false),
+    ...timestamps(),
+  },
+  (t) => [
+    uniqueIndex('collectives_slug_key').on(t.slug),
+    index('collectives_owner_id_idx').on(t.ownerId),
+    index('collectives_name_trgm_idx').using('gin', sql`lower(${t.name}) gin_trgm_ops`),
+  ],
+);
+
+export const collectiveMembers = pgTable(
+  'collective_members',
+  {
+    id: serial('id').primaryKey(),
+    collectiveId: integer('collective_id')
+      .notNull()
+      .references(() => collectives.id, { onDelete: 'cascade' }),
+    endpointId: integer('endpoint_id')
+      .notNull()
+      .references(() => endpoints.id, { onDelete: 'cascade' }),
+    status: varchar('status', { length: 20 }).$type<CollectiveMemberStatus>().notNull().default('pending'),
+    requestedAt: timestamptz('requested_at').notNull().defaultNow(),
+    respondedAt: timestamptz('responded_at'),
+    reviewedByUserId: integer('reviewed_by_user_id').references(() => users.id, { onDelete: 'set null' }),
+  },
+  (t) => [
+    uniqueIndex('collective_members_collective_id_endpoint_id_key').on(t.collectiveId, t.endpointId),
+    index('collective_members_endpoint_id_idx').on(t.endpointId),
+    index('collective_members_collective_id_status_idx').on(t.collectiveId, t.status),
+    check(
+      'collective_members_status_check',
+      sql`${t.status} IN ('pending', 'invited', 'approved', 'rejected')`,
+    ),
+  ],
+);
+
+export const collectiveSharedEndpoints = pgTable(
+  'collective_shared_endpoints',
+  {
+    id: serial('id').primaryKey(),
+    collectiveId: integer('collective_id')
+      .notNull()
+      .references(() => collectives.id, { onDelete: 'cascade' }),
+    name: varchar('name', { length: 100 }).notNull(),
+    slug: varchar('slug', { length: 63 }).notNull(),
+    description: text('description').notNull().default(''),
+    ...timestamps(),
+  },
+  (t) => [uniqueIndex('collective_shared_endpoints_collective_id_slug_key').on(t.collectiveId, t.slug)],
+);
+
+export const collectiveSharedEndpointMembers = pgTable(
+  'collective_shared_endpoint_members',
+  {
+    sharedEndpointId: integer('shared_endpoint_id')
+      .notNull()
+      .references(() => collectiveSharedEndpoints.id, { onDelete: 'cascade' }),
+    endpointId: integer('endpoint_id')
+      .notNull()
+      .references(() => endpoints.id, { onDelete: 'cascade' }),
+  },
+  (t) => [
+    primaryKey({
+      name: 'collective_shared_endpoint_members_pkey',
+      columns: [t.sharedEndpointId, t.endpointId],
+    }),
+    index('collective_shared_endpoint_members_endpoint_id_idx').on(t.endpointId),
+  ],
+);
+
+export type Collective = typeof collectives.$inferSelect;
+export type NewCollective = typeof collectives.$inferInsert;
+export type CollectiveMember = typeof collectiveMembers.$inferSelect;
+export type NewCollectiveMember = typeof collectiveMembers.$inferInsert;
+export type CollectiveSharedEndpoint = typeof collectiveSharedEndpoints.$inferSelect;
+export type NewCollectiveSharedEndpoint = typeof collectiveSharedEndpoints.$inferInsert;
+export type CollectiveSharedEndpointMember = typeof collectiveSharedEndpointMembers.$inferSelect;
+export type NewCollectiveSharedEndpointMember = typeof collectiveSharedEndpointMembers.$inferInsert;
