@@ -1,0 +1,133 @@
+import type { Context } from 'hono';
+import { Hono } from 'hono';
+import type { Logger } from 'pino';
+import { DEFAULT_BODY_LIMIT_BYTES, defaultBodyLimit } from './body-limit';
+import { DEFAULT_TRUSTED_PROXIES, parseCidrList, type TrustedProxies } from './client-ip';
+import { correlationId, setResponseHeader } from './correlation';
+import { type CorsOptions, serviceCors } from './cors';
+import { createErrorHandler, errorResponse } from './error-handler';
+import { attachLifecycle, createLifecycle, type ServiceLifecycle } from './lifecycle';
+import type { Metrics } from './metrics';
+import { checkReadiness, type ReadyCheck } from './readiness';
+import { bindTrustedProxies } from './request-info';
+import { QUIET_PATHS, requestLog } from './request-log';
+import { securityHeaders } from './security-headers';
+import type { Env } from './types';
+
+/** A service-specific `/ready`, for services whose body differs from the standard one (the aggregator). */
+export type ReadinessHandler = (state: {
+  draining: boolean;
+  version: string;
+}) => Promise<{ status: 200 | 503; body: unknown }>;
+
+/** Options of {@link createServiceApp}. */
+export interface ServiceAppOptions {
+  /** Service name (`backend`, `aggregator`, `mcp`, `satellite`). */
+  name: string;
+  version: string;
+  logger: Logger;
+  /** Without metrics (or with disabled ones) nothing is recorded and `/metrics` is not served. */
+  metrics?: Metrics;
+  /** Browser origins allowed by CORS; `*` allows any origin without credentials. */
+  corsOrigins: readonly string[];
+  /** Further CORS settings, e.g. extra exposed headers. */
+  cors?: Omit<CorsOptions, 'origins'>;
+  /** App-wide request body limit (default 1 MiB); routes override it with `bodyLimit(n)`. */
+  bodyLimitBytes?: number;
+  /** Dependency checks of `/ready`, or a handler for a service-specific body. */
+  readiness?: Record<string, ReadyCheck> | ReadinessHandler;
+  /** The `/health` body (default `{"status":"healthy","version"}`); never touches dependencies. */
+  health?: () => unknown;
+  /** nosniff, X-Frame-Options, Referrer-Policy and CSP on every response (default true). */
+  securityHeaders?: boolean;
+  /** Peers whose `X-Real-IP` is believed for `client_ip` (default: loopback and private ranges). */
+  trustedProxies?: TrustedProxies;
+  /** Paths not request-logged (default: health, ready, metrics and docs paths). */
+  quietPaths?: readonly string[];
+  /** Shutdown state shared with `startServer`; pass one to apps composed into one process. */
+  lifecycle?: ServiceLifecycle;
+}
+
+/** HTTP methods a path answers to, from the app's registered routes (middleware entries excluded). */
+export function allowedMethods(app: Hono<never> | Hono<Env>, path: string): string[] {
+  const candidates = new Set<string>();
+  for (const route of app.routes) if (route.method !== 'ALL') candidates.add(route.method);
+  const allowed = new Set<string>();
+  for (const method of candidates) {
+    const [matches] = app.router.match(method, path);
+    if (matches.some(([[, route]]) => route.method === method)) allowed.add(method);
+  }
+  if (allowed.has('GET')) allowed.add('HEAD');
+  return [...allowed].sort();
+}
+
+function notFoundOrNotAllowed(app: Hono<Env>) {
+  return (c: Context) => {
+    const methods = allowedMethods(app, c.req.path);
+    const method = c.req.method === 'HEAD' ? 'GET' : c.req.method;
+    if (methods.length > 0 && !methods.includes(method)) {
+      return errorResponse(c, 405, 'Method Not Allowed', { Allow: methods.join(', ') });
+    }
+    return errorResponse(c, 404, 'Not Found');
+  };
+}
+
+/**
+ * The Hono app every service starts from: correlation id, metrics, request log, security headers, CORS and body
+ * limit (in that order), `/health`, `/ready`, `/metrics`, the error envelope, 404 and 405.
+ */
+export function createServiceApp<E extends Env = Env>(options: ServiceAppOptions): Hono<E> {
+  const app = new Hono<Env>();
+  const lifecycle = options.lifecycle ?? createLifecycle();
+  const trusted = options.trustedProxies ?? parseCidrList(DEFAULT_TRUSTED_PROXIES);
+  const onError = createErrorHandler({ logger: options.logger });
+  const metrics = options.metrics?.enabled ? options.metrics : undefined;
+
+  app.use(async (c, next) => {
+    bindTrustedProxies(c, trusted);
+    await next();
+  });
+  app.use(correlationId(options.logger));
+  app.use(async (c, next) => {
+    try {
+      await next();
+    } catch (thrown) {
+      // Hono hands only Error instances to onError; anything else thrown would otherwise escape as a bare 500.
+      c.res = await onError(new Error(`Non-error thrown: ${String(thrown)}`), c);
+    }
+    if (lifecycle.draining) setResponseHeader(c, 'Connection', 'close');
+  });
+  if (metrics) app.use(metrics.middleware);
+  app.use(requestLog({ logger: options.logger, quietPaths: options.quietPaths ?? QUIET_PATHS }));
+  if (options.securityHeaders ?? true) app.use(securityHeaders());
+  app.use(serviceCors({ ...options.cors, origins: options.corsOrigins }));
+  app.use(defaultBodyLimit(options.bodyLimitBytes ?? DEFAULT_BODY_LIMIT_BYTES));
+
+  app.get('/health', (c) =>
+    c.json(options.health ? options.health() : { status: 'healthy', version: options.version }),
+  );
+
+  const readiness = options.readiness ?? {};
+  app.get('/ready', async (c) => {
+    if (typeof readiness === 'function') {
+      const { status, body } = await readiness({ draining: lifecycle.draining, version: options.version });
+      return c.json(body, status);
+    }
+    const report = await checkReadiness(readiness, {
+      version: options.version,
+      draining: lifecycle.draining,
+    });
+    return c.json(report, report.status === 'ready' ? 200 : 503);
+  });
+
+  if (metrics) {
+    app.get('/metrics', async (c) =>
+      c.body(await metrics.render(), 200, { 'Content-Type': metrics.contentType }),
+    );
+  }
+
+  app.onError(onError);
+  app.notFound(notFoundOrNotAllowed(app));
+  attachLifecycle(app, lifecycle);
+  return app as unknown as Hono<E>;
+}

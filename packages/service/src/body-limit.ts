@@ -1,0 +1,37 @@
+import type { Context, MiddlewareHandler } from 'hono';
+import { bodyLimit as honoBodyLimit } from 'hono/body-limit';
+import { matchedRoutes } from 'hono/route';
+import { errorResponse } from './error-handler';
+
+/** The default request body limit of every service: 1 MiB. */
+export const DEFAULT_BODY_LIMIT_BYTES = 1024 * 1024;
+
+const ROUTE_LIMIT = Symbol('syfthub.bodyLimit');
+
+type LimitMiddleware = MiddlewareHandler & { [ROUTE_LIMIT]?: number };
+
+function tooLarge(c: Context): Response {
+  return errorResponse(c, 413, 'Request body too large');
+}
+
+/**
+ * Rejects bodies over `maxBytes` with 413 `{"detail":"Request body too large"}`, by Content-Length or, for chunked
+ * bodies, while reading. Put on a route (`app.post('/upload', bodyLimit(10 << 20), handler)`) it replaces the
+ * app-wide limit for that route, larger or smaller.
+ */
+export function bodyLimit(maxBytes: number): MiddlewareHandler {
+  const limit: LimitMiddleware = honoBodyLimit({ maxSize: maxBytes, onError: tooLarge });
+  limit[ROUTE_LIMIT] = maxBytes;
+  return limit;
+}
+
+/** The app-wide limit: steps aside when the matched route carries its own {@link bodyLimit}. */
+export function defaultBodyLimit(maxBytes: number = DEFAULT_BODY_LIMIT_BYTES): MiddlewareHandler {
+  const limit = honoBodyLimit({ maxSize: maxBytes, onError: tooLarge });
+  return (c, next) => {
+    const routeHasOwnLimit = matchedRoutes(c).some(
+      (route) => (route.handler as LimitMiddleware)[ROUTE_LIMIT] !== undefined,
+    );
+    return routeHasOwnLimit ? next() : limit(c, next);
+  };
+}

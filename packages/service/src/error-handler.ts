@@ -1,0 +1,92 @@
+import { randomUUID } from 'node:crypto';
+import type { Context, ErrorHandler } from 'hono';
+import { HTTPException } from 'hono/http-exception';
+import type { ContentfulStatusCode } from 'hono/utils/http-status';
+import type { Logger } from 'pino';
+import { currentCorrelationId, getCorrelationId } from './correlation';
+import { ApiError } from './errors';
+import { clientIpOf } from './request-info';
+import { matchedRoutePattern } from './route';
+
+/** The body text of every unhandled server error. */
+export const INTERNAL_ERROR_DETAIL = 'An internal error occurred. Please try again later.';
+
+const REASONS: Record<number, string> = {
+  400: 'Bad Request',
+  401: 'Unauthorized',
+  403: 'Forbidden',
+  404: 'Not Found',
+  405: 'Method Not Allowed',
+  408: 'Request Timeout',
+  409: 'Conflict',
+  413: 'Request body too large',
+  415: 'Unsupported Media Type',
+  422: 'Unprocessable Entity',
+  429: 'Too Many Requests',
+  502: 'Bad Gateway',
+  503: 'Service Unavailable',
+  504: 'Gateway Timeout',
+};
+
+// Requests whose failure the error handler already logged, so the request log does not log it twice.
+const failureLogged = new WeakSet<Context>();
+
+/** Whether the error handler already wrote `request.failed` for this request. */
+export function isFailureLogged(c: Context): boolean {
+  return failureLogged.has(c);
+}
+
+/** A JSON error response `{"detail": detail}` with the given status and extra headers. */
+export function errorResponse(
+  c: Context,
+  status: number,
+  detail: unknown,
+  headers?: Record<string, string>,
+): Response {
+  return c.json({ detail }, status as ContentfulStatusCode, headers);
+}
+
+function loggerOf(c: Context, fallback: Logger | undefined): Logger | undefined {
+  const log: unknown = c.get('log');
+  return (log as Logger | undefined) ?? fallback;
+}
+
+/** Options of {@link createErrorHandler}. */
+export interface ErrorHandlerOptions {
+  /** Used when the request has no correlation-bound logger (`c.get('log')`). */
+  logger?: Logger;
+}
+
+/**
+ * The Hono `onError`: ApiError -> its status, detail and headers; HTTPException -> its status with a string detail
+ * and the headers of its response; anything else -> logged with its stack as `request.failed` and answered with
+ * the generic 500 body carrying the correlation id.
+ */
+export function createErrorHandler(options: ErrorHandlerOptions = {}): ErrorHandler {
+  return (error, c) => {
+    if (error instanceof ApiError) return errorResponse(c, error.status, error.detail, error.headers);
+    if (error instanceof HTTPException && error.status < 500) {
+      const headers: Record<string, string> = {};
+      error.res?.headers.forEach((value, key) => {
+        if (key !== 'content-type' && key !== 'content-length') headers[key] = value;
+      });
+      const detail = error.status === 413 ? REASONS[413] : error.message || REASONS[error.status] || 'Error';
+      return errorResponse(c, error.status, detail, headers);
+    }
+    const correlationId = getCorrelationId(c) || currentCorrelationId() || randomUUID();
+    loggerOf(c, options.logger)?.error(
+      {
+        event: 'request.failed',
+        method: c.req.method,
+        path: c.req.path,
+        route: matchedRoutePattern(c),
+        status_code: 500,
+        client_ip: clientIpOf(c),
+        error,
+      },
+      'Unhandled error',
+    );
+    failureLogged.add(c);
+    return c.json({ detail: INTERNAL_ERROR_DETAIL, correlation_id: correlationId }, 500);
+  };
+}

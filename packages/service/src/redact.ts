@@ -1,0 +1,76 @@
+/** The placeholder that replaces secret values in logs and stored error reports. */
+export const REDACTED = '[REDACTED]';
+
+const MAX_DEPTH = 10;
+const MAX_STRING = 1000;
+const MAX_ARRAY = 100;
+
+const SECRET_KEY_PARTS = ['password', 'secret', 'token', 'authorization', 'cookie', 'api_key', 'credential'];
+// Identifiers and usage counters that merely mention "token" (token_id, total_tokens) carry no secret, and
+// logging them is what makes events such as auth.scope.denied useful.
+const NON_SECRET_KEY = /(_ids?|_count)$|^(prompt|completion|total|max)_tokens$/;
+
+const BEARER = /\b(Bearer)\s+[A-Za-z0-9\-._~+/]+=*/gi;
+const PAT = /\bsyft_pat_[A-Za-z0-9_-]+/g;
+const URL_PASSWORD = /(\b[a-z][a-z0-9+.-]*:\/\/[^\s:/@]*):[^\s@/]*@/gi;
+
+/** Whether a log field or JSON key names a secret whose value must never be written out. */
+export function isSecretKey(key: string): boolean {
+  const lower = key.toLowerCase();
+  if (lower === 'code') return true;
+  if (NON_SECRET_KEY.test(lower)) return false;
+  return SECRET_KEY_PARTS.some((part) => lower.includes(part));
+}
+
+/** Masks bearer credentials, API tokens and URL passwords inside free text, and truncates long text. */
+export function redactString(value: string): string {
+  let out = value;
+  if (out.length > MAX_STRING)
+    out = `${out.slice(0, MAX_STRING)}...[truncated ${out.length - MAX_STRING} chars]`;
+  return out
+    .replace(BEARER, `$1 ${REDACTED}`)
+    .replace(PAT, REDACTED)
+    .replace(URL_PASSWORD, `$1:${REDACTED}@`);
+}
+
+/** Turns an Error into plain `{type, message, stack?}` data (message masked). */
+export function serializeError(error: Error, withStack = true): Record<string, unknown> {
+  const out: Record<string, unknown> = { type: error.name, message: redactString(error.message) };
+  if (withStack && error.stack) out.stack = redactString(error.stack);
+  return out;
+}
+
+/**
+ * Returns a copy of `value` that is safe to log or store: secret keys become "[REDACTED]", secrets inside
+ * strings are masked, long strings and arrays are truncated, nesting stops at depth 10, cycles are cut.
+ */
+export function redact(value: unknown): unknown {
+  return walk(value, 0, new WeakSet());
+}
+
+function walk(value: unknown, depth: number, seen: WeakSet<object>): unknown {
+  if (typeof value === 'string') return redactString(value);
+  if (typeof value === 'bigint') return value.toString();
+  if (value === null || typeof value !== 'object') return value;
+  if (depth >= MAX_DEPTH) return '[Truncated]';
+  if (seen.has(value)) return '[Circular]';
+  seen.add(value);
+  try {
+    if (value instanceof Error) return walk(serializeError(value), depth, seen);
+    if (value instanceof Date) return Number.isNaN(value.getTime()) ? null : value.toISOString();
+    if (Array.isArray(value)) {
+      const items = value.slice(0, MAX_ARRAY).map((item) => walk(item, depth + 1, seen));
+      if (value.length > MAX_ARRAY) items.push(`[... ${value.length - MAX_ARRAY} more items]`);
+      return items;
+    }
+    if (value instanceof Map) return walk(Object.fromEntries(value), depth, seen);
+    if (value instanceof Set) return walk([...value], depth, seen);
+    const out: Record<string, unknown> = {};
+    for (const [key, inner] of Object.entries(value)) {
+      out[key] = isSecretKey(key) && inner !== undefined ? REDACTED : walk(inner, depth + 1, seen);
+    }
+    return out;
+  } finally {
+    seen.delete(value);
+  }
+}

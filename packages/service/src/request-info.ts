@@ -1,0 +1,26 @@
+import type { Context } from 'hono';
+import { clientIp, DEFAULT_TRUSTED_PROXIES, parseCidrList, type TrustedProxies } from './client-ip';
+
+let defaultTrusted: TrustedProxies | undefined;
+const trustedByContext = new WeakMap<Context, TrustedProxies>();
+
+/** Makes {@link clientIpOf} use `trusted` for this request (set by the service app from its configuration). */
+export function bindTrustedProxies(c: Context, trusted: TrustedProxies): void {
+  trustedByContext.set(c, trusted);
+}
+
+/** The caller's IP for logs and errors, honouring the app's trusted proxies (the default list otherwise). */
+export function clientIpOf(c: Context): string {
+  defaultTrusted ??= parseCidrList(DEFAULT_TRUSTED_PROXIES);
+  return clientIp(c, trustedByContext.get(c) ?? defaultTrusted);
+}
+
+/** The id of the signed-in user (`principal.user.id`) when auth middleware set one. */
+export function userIdOf(c: Context): string | number | undefined {
+  const principal: unknown = c.get('principal');
+  if (typeof principal !== 'object' || principal === null || !('user' in principal)) return undefined;
+  const { user } = principal;
+  if (typeof user !== 'object' || user === null || !('id' in user)) return undefined;
+  const { id } = user;
+  return typeof id === 'string' || typeof id === 'number' ? id : undefined;
+}

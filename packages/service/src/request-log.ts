@@ -1,0 +1,70 @@
+import type { MiddlewareHandler } from 'hono';
+import type { Logger } from 'pino';
+import { isFailureLogged } from './error-handler';
+import { clientIpOf, userIdOf } from './request-info';
+import { matchedRoutePattern } from './route';
+import type { Env } from './types';
+
+/** Paths that are never request-logged (probes, scrapes and docs). */
+export const QUIET_PATHS: readonly string[] = [
+  '/health',
+  '/ready',
+  '/metrics',
+  '/docs',
+  '/redoc',
+  '/openapi.json',
+];
+
+/** Options of {@link requestLog}. */
+export interface RequestLogOptions {
+  /** Used when the request has no correlation-bound logger (`c.get('log')`). */
+  logger: Logger;
+  /** Paths not logged, replacing {@link QUIET_PATHS} (services add their prefixed probes, e.g. `/mcp/health`). */
+  quietPaths?: readonly string[];
+}
+
+/**
+ * Logs `request.started` (info), then `request.completed` (info below 400, warn for 4xx) or `request.failed`
+ * (error, 5xx), with method, path, matched route, client IP, user agent, status, duration and user id.
+ */
+export function requestLog(options: RequestLogOptions): MiddlewareHandler<Env> {
+  const quiet = new Set(options.quietPaths ?? QUIET_PATHS);
+  const base = options.logger;
+  return async (c, next) => {
+    if (!base.isLevelEnabled('warn') || quiet.has(c.req.path)) return next();
+    const log = c.get('log') ?? base;
+    const start = performance.now();
+    const infoEnabled = log.isLevelEnabled('info');
+    if (infoEnabled) {
+      log.info(
+        {
+          event: 'request.started',
+          method: c.req.method,
+          path: c.req.path,
+          route: matchedRoutePattern(c),
+          client_ip: clientIpOf(c),
+          user_agent: c.req.header('user-agent') ?? null,
+        },
+        'Request started',
+      );
+    }
+    await next();
+    const status = c.res.status;
+    if (status < 400 && !infoEnabled) return;
+    if (status >= 500 && isFailureLogged(c)) return;
+    const fields = {
+      event: status >= 500 ? 'request.failed' : 'request.completed',
+      method: c.req.method,
+      path: c.req.path,
+      route: matchedRoutePattern(c),
+      status_code: status,
+      duration_ms: Math.round((performance.now() - start) * 100) / 100,
+      client_ip: clientIpOf(c),
+      user_agent: c.req.header('user-agent') ?? null,
+      user_id: userIdOf(c) ?? null,
+    };
+    if (status >= 500) log.error(fields, 'Request failed');
+    else if (status >= 400) log.warn(fields, 'Request completed');
+    else log.info(fields, 'Request completed');
+  };
+}
