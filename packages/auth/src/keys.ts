@@ -348,6 +348,12 @@ export async function loadKeyRing(config: KeyRingConfig): Promise<KeyRing | null
           `(or ${v.privatePath}/${v.publicPath}) and set ${v.autoGenerate}=false`,
       );
     }
+    const keySize = config.keySize ?? MIN_KEY_BITS;
+    if (!Number.isInteger(keySize) || keySize < MIN_KEY_BITS) {
+      throw new KeyConfigError(
+        `${p}RSA_KEY_SIZE must be an integer of at least ${MIN_KEY_BITS}, got ${keySize}`,
+      );
+    }
     const result = await loadOrGenerate(config, { dir: v.dir });
     pair = result.pair;
     source = result.generated ? 'generated' : 'directory';

@@ -105,6 +105,9 @@ describe('loadKeyRing sources', () => {
     await expect(
       loadKeyRing(base({ autoGenerate: true, keysDirectory: dir, production: true })),
     ).rejects.toThrow(/Refusing to auto-generate RSA keys in production.*RSA_PRIVATE_KEY_PEM/);
+    await expect(
+      loadKeyRing(base({ autoGenerate: true, keysDirectory: dir, keySize: 1024 })),
+    ).rejects.toThrow(/RSA_KEY_SIZE must be an integer of at least 2048, got 1024/);
     const ring = await loadKeyRing(
       base({ autoGenerate: true, keysDirectory: dir, production: true, allowAutoGenerateInProduction: true }),
     );
