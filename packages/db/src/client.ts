@@ -113,7 +113,7 @@ async function openPglite(options: CreateDbOptions): Promise<{ handle: DbHandle;
       }
     }),
   };
-  return { handle, target: { kind: 'pglite', db: pgliteDb } };
+  return { handle, target: { kind: 'pglite', db: pgliteDb, client } };
 }
 
 /**

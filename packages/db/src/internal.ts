@@ -1,10 +1,11 @@
+import type { PGlite } from '@electric-sql/pglite';
 import type { PgliteDatabase } from 'drizzle-orm/pglite';
 import type * as schema from './schema';
 
 /** What the migrator needs to reach a handle's database with the right driver. */
 export type MigrationTarget =
   | { kind: 'postgres'; url: string; connectTimeoutSeconds: number }
-  | { kind: 'pglite'; db: PgliteDatabase<typeof schema> };
+  | { kind: 'pglite'; db: PgliteDatabase<typeof schema>; client: PGlite };
 
 // Keyed by handle so the public DbHandle stays driver-agnostic.
 const migrationTargets = new WeakMap<object, MigrationTarget>();
