@@ -1,0 +1,26 @@
+import { createLogger, loadEnvOrExit, startServer } from '@syfthub/service';
+import { envSchema } from './env';
+import { createSatellite, SATELLITE_VERSION } from './satellite';
+
+const env = loadEnvOrExit(envSchema);
+const logger = createLogger({
+  service: 'satellite',
+  version: SATELLITE_VERSION,
+  environment: env.ENVIRONMENT,
+  level: env.LOG_LEVEL,
+  format: env.LOG_FORMAT,
+});
+
+try {
+  const satellite = await createSatellite(env, logger);
+  await satellite.start();
+  await startServer(satellite.app, {
+    port: env.SATELLITE_PORT,
+    host: env.SATELLITE_HOST,
+    logger,
+    onShutdown: [() => satellite.stop()],
+  });
+} catch (error) {
+  logger.fatal({ event: 'satellite.start.failed', error }, 'Satellite failed to start');
+  process.exit(1);
+}

@@ -1,0 +1,140 @@
+import { resolve } from 'node:path';
+import { createRemoteJwksVerifier } from '@syfthub/auth';
+import { createMetrics, type Logger, type ServiceLifecycle } from '@syfthub/service';
+import type { Hono } from 'hono';
+import pkg from '../package.json' with { type: 'json' };
+import { createApp } from './app';
+import type { TokenVerifier } from './auth';
+import { type CatalogueEntry, defaultCatalogue, loadCatalogueFile } from './catalogue';
+import { DataSource } from './data-source/data-source';
+import { type Endpoints, endpointHealth } from './endpoints';
+import type { SatelliteEnv } from './env';
+import { HubAgent } from './hub/agent';
+import { HubClient } from './hub/client';
+import { syncEndpoints } from './hub/publish';
+import { createDemoModel } from './model/demo';
+import { createOpenAiProxy } from './model/openai';
+import type { ModelBackend } from './model/types';
+
+export const SATELLITE_VERSION: string = pkg.version;
+
+export interface SatelliteOverrides {
+  /** Replaces the JWKS verifier (tests). */
+  verifier?: TokenVerifier;
+  /** Used for hub and model calls (tests). */
+  fetch?: typeof fetch;
+  lifecycle?: ServiceLifecycle;
+  /** Shorter retry and debounce timings (tests). */
+  hubTimings?: { initialBackoffMs?: number; maxBackoffMs?: number; syncMinIntervalMs?: number };
+}
+
+export interface Satellite {
+  app: Hono<import('@syfthub/service').Env>;
+  endpoints: Endpoints;
+  agent: HubAgent;
+  /** Builds the indexes, then starts rescans and the hub agent (which connects in the background). */
+  start(): Promise<void>;
+  /** Stops rescans and the hub agent; the agent sends its final unhealthy report. */
+  stop(): Promise<void>;
+}
+
+async function loadEntries(env: SatelliteEnv): Promise<CatalogueEntry[]> {
+  if (env.SATELLITE_ENDPOINTS_FILE !== undefined) return loadCatalogueFile(env.SATELLITE_ENDPOINTS_FILE);
+  return defaultCatalogue(resolve(env.SATELLITE_DOCS_DIR));
+}
+
+function createModel(env: SatelliteEnv, logger: Logger, fetchImpl?: typeof fetch): ModelBackend {
+  if (env.OPENAI_BASE_URL === undefined || env.OPENAI_MODEL === undefined) return createDemoModel();
+  return createOpenAiProxy({
+    baseUrl: env.OPENAI_BASE_URL,
+    model: env.OPENAI_MODEL,
+    apiKey: env.OPENAI_API_KEY,
+    timeoutMs: env.OPENAI_TIMEOUT_SECONDS * 1000,
+    log: logger,
+    ...(fetchImpl ? { fetch: fetchImpl } : {}),
+  });
+}
+
+/** Wires the whole satellite from its configuration without side effects; `start()` begins the work. */
+export async function createSatellite(
+  env: SatelliteEnv,
+  logger: Logger,
+  overrides: SatelliteOverrides = {},
+): Promise<Satellite> {
+  const entries = await loadEntries(env);
+  const model = createModel(env, logger, overrides.fetch);
+  const dataSources = new Map<string, DataSource>();
+  const endpoints: Endpoints = { entries, dataSources, model };
+
+  const bootstrap =
+    env.SATELLITE_HUB_USERNAME !== undefined && env.SATELLITE_HUB_PASSWORD !== undefined
+      ? {
+          username: env.SATELLITE_HUB_USERNAME,
+          password: env.SATELLITE_HUB_PASSWORD,
+          email: env.SATELLITE_HUB_EMAIL,
+        }
+      : undefined;
+  const hasCredentials = env.SYFTHUB_API_TOKEN !== undefined || bootstrap !== undefined;
+  const agent = new HubAgent({
+    client: new HubClient({
+      baseUrl: env.SYFTHUB_URL,
+      userAgent: `syfthub-satellite/${SATELLITE_VERSION}`,
+      ...(overrides.fetch ? { fetch: overrides.fetch } : {}),
+    }),
+    credentials: hasCredentials
+      ? { apiToken: env.SYFTHUB_API_TOKEN, bootstrap, dataDir: resolve(env.SATELLITE_DATA_DIR) }
+      : null,
+    ownerOverride: env.SATELLITE_OWNER_USERNAME,
+    publish: env.SATELLITE_PUBLISH,
+    publicUrl: env.SATELLITE_PUBLIC_URL,
+    healthIntervalMs: env.SATELLITE_HEALTH_INTERVAL_SECONDS * 1000,
+    healthTtlSeconds: env.SATELLITE_HEALTH_TTL_SECONDS,
+    ...overrides.hubTimings,
+    endpoints: () => syncEndpoints(endpoints, logger),
+    health: () => endpointHealth(endpoints),
+    log: logger,
+  });
+
+  for (const entry of entries) {
+    if (entry.type !== 'data_source') continue;
+    dataSources.set(entry.slug, new DataSource(entry, { log: logger, onRebuilt: () => agent.requestSync() }));
+  }
+
+  const verifier =
+    overrides.verifier ??
+    createRemoteJwksVerifier({
+      jwksUrl: `${env.SYFTHUB_URL}/.well-known/jwks.json`,
+      issuer: env.SYFTHUB_ISSUER,
+      ...(overrides.fetch ? { fetch: overrides.fetch } : {}),
+    });
+
+  const app = createApp({
+    version: SATELLITE_VERSION,
+    logger,
+    metrics: createMetrics({ service: 'satellite' }),
+    endpoints,
+    auth: {
+      verifier,
+      requireToken: env.SATELLITE_REQUIRE_TOKEN,
+      owner: () => agent.status().owner,
+    },
+    hubStatus: () => agent.status(),
+    ...(overrides.lifecycle ? { lifecycle: overrides.lifecycle } : {}),
+  });
+
+  return {
+    app,
+    endpoints,
+    agent,
+    async start() {
+      await Promise.all([...dataSources.values()].map((source) => source.rescan()));
+      for (const source of dataSources.values()) source.startRescanning(env.SATELLITE_RESCAN_SECONDS * 1000);
+      void model.isHealthy();
+      agent.start();
+    },
+    async stop() {
+      for (const source of dataSources.values()) source.stopRescanning();
+      await agent.stop();
+    },
+  };
+}
