@@ -1,0 +1,168 @@
+import {
+  DEFAULT_TRUSTED_PROXIES,
+  envBool,
+  envCsv,
+  envEnum,
+  envInt,
+  envUrl,
+  type ProductionRule,
+  parseEnv,
+  refuseInProduction,
+} from '@syfthub/service';
+import { z } from 'zod';
+
+const DEFAULT_SECRET_KEY = 'your-secret-key-here-change-in-production';
+
+/** Every setting of backend-api.md §18 (plus the bootstrap admin), parsed once at start-up. */
+export const backendEnvSchema = z.object({
+  ENVIRONMENT: envEnum(['development', 'test', 'production']).default('development'),
+  APP_NAME: z.string().default('Syfthub API'),
+  HOST: z.string().default('0.0.0.0'),
+  PORT: envInt(0, 65535).default(8000),
+  LOG_LEVEL: envEnum(['debug', 'info', 'warn', 'error', 'silent']).default('info'),
+  LOG_FORMAT: envEnum(['json', 'console']).default('json'),
+  CORS_ORIGINS: envCsv().default(['http://localhost:3000', 'http://localhost:8080']),
+  FRONTEND_URL: envUrl(['http:', 'https:']).default('http://localhost:3000'),
+  DOCS_ENABLED: envBool().default(true),
+
+  DATABASE_URL: z.string().optional(),
+  DATA_DIR: z.string().default('./.data'),
+  DB_POOL_SIZE: envInt(1, 500).default(10),
+  DB_POOL_TIMEOUT_SECONDS: envInt(1, 600).default(10),
+  DB_STATEMENT_TIMEOUT_MS: envInt(0).default(15000),
+  MIGRATE_ON_START: envBool().default(false),
+  REDIS_URL: z.string().default('redis://localhost:6379/0'),
+
+  SECRET_KEY: z.string().min(1).default(DEFAULT_SECRET_KEY),
+  ACCESS_TOKEN_EXPIRE_MINUTES: envInt(1).default(30),
+  REFRESH_TOKEN_EXPIRE_DAYS: envInt(1).default(7),
+  REFRESH_TOKEN_FAMILY_MAX_DAYS: envInt(1).default(30),
+  REFRESH_TOKEN_REUSE_GRACE_SECONDS: envInt(0).default(10),
+  PASSWORD_MIN_LENGTH: envInt(8, 256).default(8),
+  ARGON2_MEMORY_KIB: envInt(1024).default(65536),
+  ARGON2_ITERATIONS: envInt(1).default(3),
+  ARGON2_PARALLELISM: envInt(1, 64).default(4),
+  ARGON2_MAX_CONCURRENT: envInt(1, 64).default(4),
+  TRUSTED_PROXIES: z.string().default(DEFAULT_TRUSTED_PROXIES),
+
+  ISSUER_URL: envUrl(['http:', 'https:']).default('http://localhost:8080'),
+  RSA_PRIVATE_KEY_PEM: z.string().optional(),
+  RSA_PUBLIC_KEY_PEM: z.string().optional(),
+  RSA_PRIVATE_KEY_PATH: z.string().optional(),
+  RSA_PUBLIC_KEY_PATH: z.string().optional(),
+  RSA_KEY_ID: z.string().min(1).max(64).default('hub-key-1'),
+  RSA_KEY_SIZE: envInt(2048, 8192).default(2048),
+  RSA_PREVIOUS_PUBLIC_KEY_PEM: z.string().optional(),
+  RSA_PREVIOUS_KEY_ID: z.string().min(1).max(64).optional(),
+  AUTO_GENERATE_RSA_KEYS: envBool().default(true),
+  RSA_KEYS_DIRECTORY: z.string().default('./data/rsa_keys'),
+  SATELLITE_TOKEN_EXPIRE_SECONDS: envInt(10, 3600).default(60),
+  JWKS_CACHE_MAX_AGE_SECONDS: envInt(0).default(300),
+
+  EMAIL_SENDER: envEnum(['auto', 'none', 'resend', 'smtp', 'log']).default('auto'),
+  RESEND_API_KEY: z.string().optional(),
+  SMTP_HOST: z.string().optional(),
+  SMTP_PORT: envInt(1, 65535).default(587),
+  SMTP_USER: z.string().optional(),
+  SMTP_PASSWORD: z.string().optional(),
+  SMTP_SECURE: envBool().default(false),
+  SMTP_FROM_EMAIL: z.string().default('noreply@localhost'),
+  SMTP_FROM_NAME: z.string().default('SyftHub'),
+  OTP_EXPIRY_MINUTES: envInt(1).default(10),
+  OTP_MAX_ATTEMPTS: envInt(1).default(5),
+  OTP_RATE_LIMIT_MAX_REQUESTS: envInt(1).default(3),
+  OTP_RATE_LIMIT_WINDOW_MINUTES: envInt(1).default(10),
+  OTP_IP_RATE_LIMIT_MAX_REQUESTS: envInt(1).default(10),
+  OTP_IP_RATE_LIMIT_WINDOW_MINUTES: envInt(1).default(10),
+  OTP_EMAIL_MAX_RETRIES: envInt(0).default(3),
+  OTP_EMAIL_RETRY_DELAY_SECONDS: envInt(0).default(2),
+  OTP_CLEANUP_INTERVAL_MINUTES: envInt(1).default(60),
+  OTP_CLEANUP_RETENTION_HOURS: envInt(0).default(24),
+
+  HEALTH_CHECK_ENABLED: envBool().default(true),
+  HEALTH_CHECK_INTERVAL_SECONDS: envInt(1).default(30),
+  HEALTH_CHECK_FAILURE_THRESHOLD: envInt(1).default(3),
+  HEALTH_MAX_TTL_SECONDS: envInt(1).default(1800),
+  HEALTH_DEFAULT_TTL_SECONDS: envInt(1).default(300),
+  UPTIME_BUCKET_SECONDS: envInt(60).default(1800),
+  UPTIME_RETENTION_DAYS: envInt(0).default(90),
+
+  RATE_LIMIT_ENABLED: envBool().default(true),
+  RATE_LIMIT_FAIL_OPEN: envBool().default(true),
+  AUTH_RATE_LIMIT_MAX: envInt(1).default(10),
+  AUTH_RATE_LIMIT_WINDOW_SECONDS: envInt(1).default(60),
+  REFRESH_RATE_LIMIT_MAX: envInt(1).default(60),
+  REFRESH_RATE_LIMIT_WINDOW_SECONDS: envInt(1).default(60),
+  GUEST_TOKEN_RATE_LIMIT_MAX: envInt(1).default(60),
+  GUEST_TOKEN_RATE_LIMIT_WINDOW_SECONDS: envInt(1).default(60),
+  LOOKUP_RATE_LIMIT_MAX: envInt(1).default(60),
+  PROXY_RATE_LIMIT_MAX: envInt(1).default(60),
+  ERROR_REPORT_RATE_LIMIT_MAX: envInt(1).default(30),
+
+  SSRF_ALLOW_PRIVATE_NETWORKS: envBool().default(false),
+  SSRF_ALLOWED_HOSTS: envCsv().default([]),
+  SSRF_ALLOW_IN_PRODUCTION: envBool().default(false),
+  PROXY_TIMEOUT_DATA_SOURCE_SECONDS: envInt(1).default(30),
+  PROXY_TIMEOUT_DEFAULT_SECONDS: envInt(1).default(120),
+  SEARCH_MIN_SCORE: z.coerce.number().min(0).max(1).default(0.05),
+  ERROR_RETENTION_DAYS: envInt(0).default(30),
+  INTERNAL_SERVICE_TOKEN: z.string().default(''),
+  METRICS_ENABLED: envBool().default(true),
+  ENABLE_TEST_ROUTES: envBool().default(false),
+
+  BOOTSTRAP_ADMIN_USERNAME: z.string().optional(),
+  BOOTSTRAP_ADMIN_EMAIL: z.string().optional(),
+  BOOTSTRAP_ADMIN_PASSWORD: z.string().optional(),
+});
+
+export type BackendConfig = z.output<typeof backendEnvSchema>;
+
+const productionRules: ProductionRule<BackendConfig>[] = [
+  {
+    name: 'SECRET_KEY',
+    refused: (c) => c.SECRET_KEY === DEFAULT_SECRET_KEY || c.SECRET_KEY.length < 32,
+    reason: 'must be set to a value of at least 32 characters (not the default) in production',
+  },
+  {
+    name: 'LOG_FORMAT',
+    refused: (c) => c.LOG_FORMAT === 'console',
+    reason: 'console logs are refused in production',
+  },
+  {
+    name: 'REDIS_URL',
+    refused: (c) => c.REDIS_URL.startsWith('memory:'),
+    reason: 'memory:// is refused in production',
+  },
+  {
+    name: 'DATABASE_URL',
+    refused: (c) => !c.DATABASE_URL,
+    reason: 'a PostgreSQL URL is required in production',
+  },
+  {
+    name: 'ENABLE_TEST_ROUTES',
+    refused: (c) => c.ENABLE_TEST_ROUTES,
+    reason: 'test routes are refused in production',
+  },
+  {
+    name: 'EMAIL_SENDER',
+    refused: (c) => c.EMAIL_SENDER === 'log',
+    reason: 'the log e-mail sender is refused in production',
+  },
+  {
+    name: 'SSRF_ALLOW_PRIVATE_NETWORKS',
+    refused: (c) => c.SSRF_ALLOW_PRIVATE_NETWORKS && !c.SSRF_ALLOW_IN_PRODUCTION,
+    reason: 'refused in production unless SSRF_ALLOW_IN_PRODUCTION=true',
+  },
+  {
+    name: 'INTERNAL_SERVICE_TOKEN',
+    refused: (c) => c.INTERNAL_SERVICE_TOKEN === '',
+    reason: 'required in production',
+  },
+];
+
+/** Parses the backend's environment, naming every invalid variable and every development shortcut refused in production. */
+export function parseBackendEnv(source: Record<string, string | undefined> = process.env): BackendConfig {
+  return parseEnv(backendEnvSchema, source, {
+    checks: [refuseInProduction((c) => c.ENVIRONMENT === 'production', productionRules)],
+  });
+}

@@ -1,0 +1,54 @@
+import { clientIpOf, rateLimit } from '@syfthub/service';
+import type { MiddlewareHandler } from 'hono';
+import type { BackendDeps } from '../deps';
+import type { BackendEnv } from './context';
+
+/** The rate-limit buckets of backend-api.md §2.7, one middleware each. */
+export interface RateLimits {
+  authLogin: MiddlewareHandler<BackendEnv>;
+  auth: MiddlewareHandler<BackendEnv>;
+  authRefresh: MiddlewareHandler<BackendEnv>;
+  tokenGuest: MiddlewareHandler<BackendEnv>;
+  lookup: MiddlewareHandler<BackendEnv>;
+  proxy: MiddlewareHandler<BackendEnv>;
+  errors: MiddlewareHandler<BackendEnv>;
+}
+
+export function createRateLimits(
+  deps: Pick<BackendDeps, 'config' | 'kv' | 'logger' | 'backendMetrics'>,
+): RateLimits {
+  const { config, kv, logger, backendMetrics } = deps;
+  const limit = (bucket: string, max: number, windowSeconds: number) =>
+    rateLimit<BackendEnv>({
+      kv,
+      bucket,
+      max,
+      windowSeconds,
+      enabled: config.RATE_LIMIT_ENABLED,
+      failOpen: config.RATE_LIMIT_FAIL_OPEN,
+      keyOf: clientIpOf,
+      onReject: (info) => {
+        backendMetrics.rateLimitRejections.inc({ bucket });
+        logger.warn({ event: 'ratelimit.exceeded', bucket, client_ip: info.key });
+      },
+      onError: (err) => logger.warn({ event: 'ratelimit.unavailable', bucket, err }),
+    });
+  const authWindow = config.AUTH_RATE_LIMIT_WINDOW_SECONDS;
+  return {
+    authLogin: limit('auth-login', config.AUTH_RATE_LIMIT_MAX, authWindow),
+    auth: limit('auth', config.AUTH_RATE_LIMIT_MAX, authWindow),
+    authRefresh: limit(
+      'auth-refresh',
+      config.REFRESH_RATE_LIMIT_MAX,
+      config.REFRESH_RATE_LIMIT_WINDOW_SECONDS,
+    ),
+    tokenGuest: limit(
+      'token-guest',
+      config.GUEST_TOKEN_RATE_LIMIT_MAX,
+      config.GUEST_TOKEN_RATE_LIMIT_WINDOW_SECONDS,
+    ),
+    lookup: limit('lookup', config.LOOKUP_RATE_LIMIT_MAX, 60),
+    proxy: limit('proxy', config.PROXY_RATE_LIMIT_MAX, 60),
+    errors: limit('errors', config.ERROR_REPORT_RATE_LIMIT_MAX, 60),
+  };
+}

@@ -1,0 +1,122 @@
+import type { AuthMiddleware, Principal, Scope } from '@syfthub/auth';
+import type { User } from '@syfthub/db';
+import { bodyLimit, readFormBody, readJsonBody, readParams, readQuery } from '@syfthub/service';
+import type { Context, Hono, MiddlewareHandler } from 'hono';
+import type { core, ZodType } from 'zod';
+import type { BackendEnv } from './context';
+
+/** Who may call a route (backend-api.md §1): `none`, `opt` (anonymous allowed), `user`, or `admin`. */
+export type AuthLevel = 'none' | 'opt' | 'user' | 'admin';
+
+type Method = 'get' | 'post' | 'put' | 'patch' | 'delete';
+
+/** One documented response of a route. */
+export interface ResponseDoc {
+  description: string;
+  schema?: ZodType;
+  contentType?: string;
+}
+
+/** Everything about a route that validation, auth and the OpenAPI document need. */
+export interface RouteDef<
+  B extends ZodType | undefined,
+  Q extends ZodType | undefined,
+  P extends ZodType | undefined,
+> {
+  method: Method;
+  /** Hono path; `{[0-9]+}` constraints are kept out of the OpenAPI path. */
+  path: string;
+  summary: string;
+  tags: string[];
+  auth: AuthLevel;
+  /** API-token scope (§2.5). Default: `read` for GET, `write` otherwise, `full` for admin routes. */
+  scope?: Scope;
+  body?: B;
+  bodyType?: 'json' | 'form';
+  query?: Q;
+  /** Query parameters that may repeat (`?id=1&id=2`). */
+  queryArrays?: string[];
+  params?: P;
+  /** Request body limit in bytes when it differs from the app's 1 MiB. */
+  bodyLimitBytes?: number;
+  /** Extra middlewares run before auth and validation (rate limits). */
+  before?: MiddlewareHandler<BackendEnv>[];
+  responses: Record<number, ResponseDoc>;
+}
+
+type Out<T> = T extends ZodType ? core.output<T> : undefined;
+
+/** What a handler receives: the validated inputs and the caller. */
+export interface RouteInput<B, Q, P> {
+  body: B;
+  query: Q;
+  params: P;
+  /** The caller; null on `none`/`opt` routes for anonymous callers. */
+  principal: Principal<User> | null;
+}
+
+export type RouteHandler<B, Q, P> = (
+  c: Context<BackendEnv>,
+  input: RouteInput<B, Q, P>,
+) => Response | Promise<Response>;
+
+type AnyRouteDef = RouteDef<ZodType | undefined, ZodType | undefined, ZodType | undefined>;
+
+/** Registers routes on a Hono app with uniform auth, scope checks and validation, and remembers them for the docs. */
+export interface RouteRegistry {
+  readonly defs: readonly AnyRouteDef[];
+  add<B extends ZodType | undefined, Q extends ZodType | undefined, P extends ZodType | undefined>(
+    def: RouteDef<B, Q, P>,
+    handler: RouteHandler<Out<B>, Out<Q>, Out<P>>,
+  ): void;
+}
+
+// The auth middlewares only read and set `principal`, which BackendEnv declares with the same type.
+function asBackend(handler: unknown): MiddlewareHandler<BackendEnv> {
+  return handler as MiddlewareHandler<BackendEnv>;
+}
+
+function defaultScope(def: AnyRouteDef): Scope {
+  if (def.auth === 'admin') return 'full';
+  return def.method === 'get' ? 'read' : 'write';
+}
+
+/** Creates a registry that mounts routes on `app` using `auth` for the credential checks. */
+export function createRouteRegistry(app: Hono<BackendEnv>, auth: AuthMiddleware<User>): RouteRegistry {
+  const defs: AnyRouteDef[] = [];
+  return {
+    defs,
+    add(def, handler) {
+      defs.push(def as AnyRouteDef);
+      const chain: MiddlewareHandler<BackendEnv>[] = [];
+      if (def.bodyLimitBytes !== undefined) chain.push(bodyLimit(def.bodyLimitBytes));
+      chain.push(...(def.before ?? []));
+      if (def.auth === 'opt') chain.push(asBackend(auth.optionalUser));
+      if (def.auth === 'user' || def.auth === 'admin') {
+        // Scope before role: a read-only token on an admin route is told about its scope, as the spec's
+        // INSUFFICIENT_SCOPE body promises, whatever the user's role.
+        chain.push(asBackend(auth.requireScope(def.scope ?? defaultScope(def as AnyRouteDef))));
+      }
+      if (def.auth === 'admin') chain.push(asBackend(auth.requireAdmin));
+
+      const route = async (c: Context<BackendEnv>) => {
+        const params = (def.params ? readParams(c, def.params) : undefined) as Out<typeof def.params>;
+        const query = (def.query ? readQuery(c, def.query, { arrays: def.queryArrays }) : undefined) as Out<
+          typeof def.query
+        >;
+        let body: unknown;
+        if (def.body)
+          body = def.bodyType === 'form' ? await readFormBody(c, def.body) : await readJsonBody(c, def.body);
+        const principal = (c.get('principal') as Principal<User> | null | undefined) ?? null;
+        return handler(c, { body: body as Out<typeof def.body>, query, params, principal } as never);
+      };
+      app.on([def.method.toUpperCase()], [def.path], ...chain, route);
+    },
+  };
+}
+
+/** The signed-in caller of a `user`/`admin` route (the route kit guarantees one). */
+export function callerOf(input: { principal: Principal<User> | null }): Principal<User> {
+  if (!input.principal) throw new Error('route declared auth=user but no principal was set');
+  return input.principal;
+}

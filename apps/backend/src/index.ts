@@ -1,0 +1,4 @@
+export { createApp } from './app';
+export { type BackendDeps, buildDeps, VERSION } from './deps';
+export { type BackendConfig, backendEnvSchema, parseBackendEnv } from './env';
+export { type RunningJobs, startJobs } from './jobs';

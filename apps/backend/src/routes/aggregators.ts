@@ -1,0 +1,3 @@
+import type { BackendContext } from '../http/context';
+
+export function registerAggregatorRoutes(_ctx: BackendContext): void {}

@@ -1,0 +1,48 @@
+import { ApiError } from '@syfthub/service';
+import type { BackendContext } from '../http/context';
+
+// backend-api.md §14: upstream features this hub does not build, answered explicitly so clients fail clearly.
+const NOT_BUILT: Array<[method: 'get' | 'post' | 'put' | 'delete', path: string, feature: string]> = [
+  ['post', '/api/v1/auth/google', 'Google sign-in'],
+  ['get', '/api/v1/wallet', 'Wallets'],
+  ['get', '/api/v1/wallet/', 'Wallets'],
+  ['post', '/api/v1/wallet/create', 'Wallets'],
+  ['post', '/api/v1/wallet/import', 'Wallets'],
+  ['get', '/api/v1/wallet/balance', 'Wallets'],
+  ['get', '/api/v1/wallet/transactions', 'Wallets'],
+  ['post', '/api/v1/wallet/pay', 'Wallet payments'],
+  ['get', '/api/v1/wallet/subscriptions', 'Subscriptions'],
+  ['post', '/api/v1/wallet/subscriptions', 'Subscriptions'],
+  ['delete', '/api/v1/wallet/subscriptions/*', 'Subscriptions'],
+  ['get', '/api/v1/users/me/tunnel-credentials', 'Tunnel credentials'],
+  ['post', '/api/v1/feedback', 'Feedback'],
+  ['post', '/api/v1/peer-token', 'NATS tunnelling'],
+  ['post', '/api/v1/nats/guest-peer-token', 'NATS tunnelling'],
+  ['get', '/api/v1/nats/credentials', 'NATS tunnelling'],
+  ['put', '/api/v1/nats/encryption-key', 'NATS tunnelling'],
+  ['get', '/api/v1/nats/encryption-key/:username', 'NATS tunnelling'],
+  ['get', '/api/v1/users/me/accounting', 'Legacy accounting'],
+  ['post', '/api/v1/accounting/transaction-tokens', 'Legacy accounting'],
+];
+
+/** 501 NOT_IMPLEMENTED for the out-of-scope upstream routes (§14). */
+export function registerOutOfScopeRoutes({ routes }: BackendContext): void {
+  for (const [method, path, feature] of NOT_BUILT) {
+    routes.add(
+      {
+        method,
+        path,
+        summary: `${feature} (not supported)`,
+        tags: ['not supported'],
+        auth: 'none',
+        responses: { 501: { description: 'Not implemented on this hub' } },
+      },
+      () => {
+        throw new ApiError(501, {
+          code: 'NOT_IMPLEMENTED',
+          message: `${feature} is not supported by this hub.`,
+        });
+      },
+    );
+  }
+}
