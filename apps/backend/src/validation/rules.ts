@@ -1,0 +1,208 @@
+import { z } from 'zod';
+
+// Shared field rules of backend-api.md §3.11 and §2.4: every route that takes one of these uses the same schema.
+
+/** Usernames that collide with root paths, SPA routes or route segments (§3.11), compared lowercase. */
+export const RESERVED_USERNAMES: ReadonlySet<string> = new Set([
+  'api',
+  'aggregator',
+  'mcp',
+  'admin',
+  'auth',
+  'docs',
+  'redoc',
+  'openapi.json',
+  'health',
+  'ready',
+  'metrics',
+  'well-known',
+  'static',
+  'assets',
+  'public',
+  'slug',
+  'trending',
+  'search',
+  'sync',
+  'guest',
+  'guest-accessible',
+  'by-path',
+  'browse',
+  'chat',
+  'build',
+  'about',
+  'collectives',
+  'c',
+  'profile',
+  'join',
+  'settings',
+  'cli-setup',
+  'login',
+  'logout',
+  'register',
+  'q',
+  'nats',
+  'my',
+  'endpoints',
+  'users',
+  'www',
+  'help',
+  'support',
+  'null',
+  'undefined',
+  'root',
+  'system',
+]);
+
+/** Endpoint slugs that may not be used (upstream list, §3.11). */
+export const RESERVED_SLUGS: ReadonlySet<string> = new Set([
+  'api',
+  'auth',
+  'docs',
+  'redoc',
+  'openapi.json',
+  'health',
+  'admin',
+  'www',
+  'mail',
+  'ftp',
+  'blog',
+  'help',
+  'support',
+  'about',
+  'contact',
+  'terms',
+  'privacy',
+  'login',
+  'register',
+  'dashboard',
+  'settings',
+  'profile',
+  'search',
+  'explore',
+]);
+
+const USERNAME_PATTERN = /^[A-Za-z0-9_-]+$/;
+
+/** Username: 3..50 of `[A-Za-z0-9_-]`, lowercased. Reserved names are a 409 at the route, not a 422. */
+export const usernameSchema = z
+  .string()
+  .trim()
+  .min(3)
+  .max(50)
+  .regex(USERNAME_PATTERN, 'Username may contain only letters, digits, "_" and "-"')
+  .transform((v) => v.toLowerCase());
+
+/** Whether a (lowercased) username is syntactically valid and not reserved. */
+export function isAvailableUsernameShape(username: string): boolean {
+  return usernameSchema.safeParse(username).success && !RESERVED_USERNAMES.has(username.toLowerCase());
+}
+
+/** E-mail: a valid address of at most 255 characters, lowercased. */
+export const emailSchema = z
+  .string()
+  .trim()
+  .max(255)
+  .pipe(z.email('value is not a valid email address'))
+  .transform((v) => v.toLowerCase());
+
+/** Password strength (§2.4): min length, at most 256, at least one letter and one digit. Never trimmed. */
+export function passwordSchema(minLength: number) {
+  return z
+    .string()
+    .min(minLength)
+    .max(256)
+    .refine((v) => /\p{L}/u.test(v), 'Password must contain at least one letter')
+    .refine((v) => /\d/.test(v), 'Password must contain at least one digit');
+}
+
+/** http(s) URL with a non-empty host, at most 500 characters (§3.11). */
+export const httpUrlSchema = z
+  .string()
+  .trim()
+  .max(500)
+  .refine((v) => {
+    try {
+      const url = new URL(v);
+      return (url.protocol === 'http:' || url.protocol === 'https:') && url.hostname !== '';
+    } catch {
+      return false;
+    }
+  }, 'URL must be an http:// or https:// URL with a host');
+
+const TUNNELING = /^tunneling:[A-Za-z0-9_-]{1,50}$/;
+
+/**
+ * Domain (§3.11): whitespace and trailing `/` stripped; an http URL reduced to `scheme://host[:port]`, or
+ * `tunneling:<name>`.
+ */
+export const domainSchema = z
+  .string()
+  .trim()
+  .max(500)
+  .transform((v, ctx) => {
+    const value = v.replace(/\/+$/, '');
+    if (TUNNELING.test(value)) return value;
+    try {
+      const url = new URL(value);
+      if ((url.protocol === 'http:' || url.protocol === 'https:') && url.hostname !== '') {
+        return `${url.protocol}//${url.host}`;
+      }
+    } catch {
+      // fall through to the issue below
+    }
+    ctx.addIssue({ code: 'custom', message: 'Domain must be an http(s) URL or tunneling:<name>' });
+    return z.NEVER;
+  });
+
+const SLUG_PATTERN = /^[a-z0-9]([a-z0-9-]*[a-z0-9])?$/;
+
+/** Endpoint slug (§3.11): 3..63, lowercased first, pattern, no `--`. Reserved slugs are checked by the route. */
+export const slugSchema = z
+  .string()
+  .trim()
+  .transform((v) => v.toLowerCase())
+  .pipe(
+    z
+      .string()
+      .min(3)
+      .max(63)
+      .regex(SLUG_PATTERN, 'Slug may contain only lowercase letters, digits and single hyphens inside')
+      .refine((v) => !v.includes('--'), 'Slug may not contain "--"'),
+  );
+
+const TAG_PATTERN = /^[a-z0-9]([a-z0-9-]*[a-z0-9])?$/;
+
+/** Tags (§3.11): trimmed, lowercased, 1..30, pattern, no `--`; empties dropped, duplicates removed, at most 10. */
+export const tagsSchema = z
+  .array(z.string().max(200))
+  .max(100)
+  .transform((tags, ctx) => {
+    const out: string[] = [];
+    for (const raw of tags) {
+      const tag = raw.trim().toLowerCase();
+      if (tag === '') continue;
+      if (tag.length > 30 || !TAG_PATTERN.test(tag) || tag.includes('--')) {
+        ctx.addIssue({ code: 'custom', message: `Invalid tag '${tag.slice(0, 40)}'` });
+        return z.NEVER;
+      }
+      if (!out.includes(tag)) out.push(tag);
+    }
+    if (out.length > 10) {
+      ctx.addIssue({ code: 'custom', message: 'At most 10 tags are allowed' });
+      return z.NEVER;
+    }
+    return out;
+  });
+
+/** `skip`/`limit` query parameters (README §2.5) with a route's default and maximum limit. */
+export function paginationQuery(defaultLimit: number, maxLimit: number) {
+  return {
+    skip: z.coerce.number().int().min(0).default(0),
+    limit: z.coerce.number().int().min(1).max(maxLimit).default(defaultLimit),
+  };
+}
+
+/** A query-string boolean: true/false/1/0 (FastAPI-compatible). */
+export const queryBool = z
+  .enum(['true', 'false', '1', '0', 'yes', 'no', 'on', 'off'])
+  .transform((v) => ['true', '1', 'yes', 'on'].includes(v));
