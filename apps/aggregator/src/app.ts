@@ -1,0 +1,108 @@
+import {
+  clientIpOf,
+  createMemoryKv,
+  createServiceApp,
+  createSsrfGuard,
+  DEFAULT_TRUSTED_PROXIES,
+  type Env,
+  type Kv,
+  type Metrics,
+  parseCidrList,
+  rateLimit,
+  type ServiceLifecycle,
+  type SsrfGuard,
+} from '@syfthub/service';
+import type { Hono } from 'hono';
+import type { Logger } from 'pino';
+import type { AggregatorConfig } from './env';
+import { createAggregatorMetrics } from './metrics';
+import { createFailureReporter } from './report';
+import { createReranker, type Reranker } from './rerank';
+import type { SatelliteFailure } from './retrieval';
+import { registerChatRoutes } from './routes/chat';
+
+const BODY_LIMIT_BYTES = 2 * 1024 * 1024;
+
+export interface AggregatorDeps {
+  config: AggregatorConfig;
+  logger: Logger;
+  metrics?: Metrics;
+  /** Rate-limit counters (Redis when configured); an in-process store is used when absent. */
+  kv?: Kv;
+  /** Outbound SSRF guard; built from the config when absent. */
+  guard?: SsrfGuard;
+  reranker?: Reranker;
+  /** Satellite failure reports; null disables them, absent posts them to the backend. */
+  reportFailure?: ((failure: SatelliteFailure, correlationId: string) => void) | null;
+  lifecycle?: ServiceLifecycle;
+}
+
+/** The aggregator's Hono app (aggregator.md §2). Builds no connections; `main.ts` owns the process. */
+export function createApp(deps: AggregatorDeps): Hono<Env> {
+  const { config, logger } = deps;
+  const guard =
+    deps.guard ??
+    createSsrfGuard({
+      allowPrivateNetworks: config.ssrf.allowPrivateNetworks,
+      allowedHosts: config.ssrf.allowedHosts,
+    });
+  const reranker = deps.reranker ?? createReranker(config);
+  const kv = deps.kv ?? createMemoryKv();
+  const trusted = parseCidrList(config.trustedProxies ?? DEFAULT_TRUSTED_PROXIES);
+
+  const app = createServiceApp<Env>({
+    name: 'aggregator',
+    version: config.version,
+    logger,
+    metrics: deps.metrics,
+    corsOrigins: config.corsOrigins,
+    bodyLimitBytes: BODY_LIMIT_BYTES,
+    trustedProxies: trusted,
+    lifecycle: deps.lifecycle,
+    health: () => ({ status: 'healthy', service: config.serviceName, version: config.version }),
+    readiness: async ({ draining }) => {
+      if (draining) return { status: 503, body: { status: 'draining' } };
+      let redis: 'ok' | 'error' | 'disabled' = 'disabled';
+      if (kv.mode === 'redis') {
+        redis = await kv.ping().then(
+          () => 'ok' as const,
+          () => 'error' as const,
+        );
+      }
+      return {
+        status: 200,
+        body: {
+          status: 'ready',
+          checks: { reranker: reranker.kind, embeddings_api: await reranker.embeddingsStatus(), redis },
+        },
+      };
+    },
+  });
+
+  const limiter =
+    config.rateLimitPerMinute > 0
+      ? rateLimit<Env>({
+          kv,
+          bucket: 'aggregator-chat',
+          max: config.rateLimitPerMinute,
+          windowSeconds: 60,
+          failOpen: true,
+          keyOf: (c) => clientIpOf(c),
+          onReject: ({ c, bucket, key }) =>
+            c.get('log').warn({ event: 'ratelimit.exceeded', bucket, client_ip: key }, 'rate limit exceeded'),
+          onError: (err) => logger.warn({ event: 'ratelimit.unavailable', err }, 'rate-limit store failed'),
+        })
+      : null;
+
+  registerChatRoutes(app, {
+    config,
+    reranker,
+    metrics: deps.metrics?.enabled ? createAggregatorMetrics(deps.metrics) : null,
+    reportFailure:
+      deps.reportFailure === undefined ? createFailureReporter(config, logger) : deps.reportFailure,
+    fetch: (url, init) => guard.guardedFetch(url, init),
+    userAgent: `syfthub-aggregator/${config.version}`,
+    rateLimit: limiter,
+  });
+  return app;
+}

@@ -1,0 +1,46 @@
+import type { EndpointRef } from './types';
+
+/** `owner/slug` when the owner is known, else the bare slug: the name used in events, billing and shares. */
+export function endpointPath(ref: EndpointRef): string {
+  return ref.owner_username ? `${ref.owner_username}/${ref.slug}` : ref.slug;
+}
+
+export function displayName(ref: EndpointRef): string {
+  return ref.name !== '' ? ref.name : ref.slug;
+}
+
+export type UrlKind = 'http' | 'tunneling' | 'invalid';
+
+export function classifyUrl(url: string): UrlKind {
+  if (url.startsWith('tunneling:')) return 'tunneling';
+  if (!URL.canParse(url)) return 'invalid';
+  const protocol = new URL(url).protocol;
+  return protocol === 'http:' || protocol === 'https:' ? 'http' : 'invalid';
+}
+
+/** `POST {url without trailing /}/api/v1/endpoints/{slug}/query` (satellite-protocol.md §2). */
+export function queryUrl(ref: EndpointRef): string {
+  let base = ref.url;
+  while (base.endsWith('/')) base = base.slice(0, -1);
+  return `${base}/api/v1/endpoints/${encodeURIComponent(ref.slug)}/query`;
+}
+
+/** Looks satellite tokens up by owner, case-insensitively, as the clients key them by display username. */
+export function tokenLookup(tokens: Record<string, string>): (owner: string | null) => string | undefined {
+  const byOwner = new Map<string, string>();
+  for (const [owner, token] of Object.entries(tokens)) byOwner.set(owner.toLowerCase(), token);
+  return (owner) => (owner ? byOwner.get(owner.toLowerCase()) : undefined);
+}
+
+/** Exact duplicates (same `url` and `slug`) are queried once; the first occurrence keeps its place. */
+export function dedupeSources(sources: readonly EndpointRef[]): EndpointRef[] {
+  const seen = new Set<string>();
+  const out: EndpointRef[] = [];
+  for (const ref of sources) {
+    const key = `${ref.url}\u0000${ref.slug}`;
+    if (seen.has(key)) continue;
+    seen.add(key);
+    out.push(ref);
+  }
+  return out;
+}

@@ -1,0 +1,308 @@
+import { DnsResolutionError, SsrfBlockedError } from '@syfthub/service';
+import { classifyUrl, endpointPath, queryUrl } from './endpoints';
+import { type Outbound, satelliteHeaders, TimeoutReason } from './outbound';
+import { SSRF_MESSAGE, TUNNEL_MESSAGE } from './retrieval';
+import {
+  asRecord,
+  connectionReason,
+  extractDetail,
+  isEventStream,
+  isHtml,
+  policyMetadataOf,
+  RETRYABLE_STATUSES,
+  ResponseTooLargeError,
+  readCapped,
+  sleep,
+  tryParseJson,
+} from './satellite-http';
+import type { ChatMessage, EndpointRef, Usage } from './types';
+
+export interface GenerationSettings {
+  timeoutMs: number;
+  idleTimeoutMs: number;
+  retryMax: number;
+  retryBaseDelayMs: number;
+  maxResponseBytes: number;
+  /** Retries are skipped when they could not start before this epoch time (the total deadline). */
+  deadline: number;
+}
+
+export interface GenerationRequest {
+  model: EndpointRef;
+  messages: readonly ChatMessage[];
+  maxTokens: number;
+  temperature: number;
+  stream: boolean;
+}
+
+export interface GenerationResult {
+  text: string;
+  usage: Usage | null;
+  policyMetadata: unknown;
+  /** True when the satellite streamed and `onDelta` already saw every piece of `text`. */
+  streamed: boolean;
+}
+
+/** A failed model call; `reason` is one of the texts of aggregator.md §8.1. */
+export class GenerationError extends Error {
+  constructor(
+    public readonly reason: string,
+    public readonly policyMetadata: unknown = null,
+    public readonly statusCode: number | null = null,
+  ) {
+    super(reason);
+    this.name = 'GenerationError';
+  }
+}
+
+interface StreamState {
+  text: string[];
+  usage: Usage | null;
+  policyMetadata: unknown;
+  deltas: number;
+}
+
+/** Applies one `data:` payload of a streamed answer; returns false at `[DONE]`. */
+function applyStreamData(data: string, state: StreamState, onDelta: (text: string) => void): boolean {
+  if (data === '[DONE]') return false;
+  const parsed = tryParseJson(data);
+  const chunk = asRecord(parsed);
+  if (!chunk) {
+    if (parsed === undefined && data !== '') {
+      state.text.push(data);
+      state.deltas += 1;
+      onDelta(data);
+    }
+    return true;
+  }
+  if (chunk.error !== undefined && chunk.error !== null) {
+    const err = asRecord(chunk.error);
+    const message = typeof err?.message === 'string' ? err.message : String(chunk.error);
+    throw new GenerationError(
+      `Model stream interrupted: ${message}`,
+      policyMetadataOf(chunk) ?? state.policyMetadata,
+    );
+  }
+  let content: unknown;
+  const choices = chunk.choices;
+  if (Array.isArray(choices)) content = asRecord(asRecord(choices[0])?.delta)?.content;
+  if (content === undefined) {
+    const summary = asRecord(chunk.summary);
+    const message = summary?.message;
+    content = typeof message === 'string' ? message : asRecord(message)?.content;
+  }
+  if (content === undefined) content = typeof chunk.content === 'string' ? chunk.content : chunk.text;
+  if (typeof content === 'string' && content !== '') {
+    state.text.push(content);
+    state.deltas += 1;
+    onDelta(content);
+  }
+  const usage = asRecord(chunk.usage) ?? asRecord(asRecord(chunk.summary)?.usage);
+  if (usage) state.usage = usage;
+  const policy = policyMetadataOf(chunk);
+  if (policy) state.policyMetadata = policy;
+  return true;
+}
+
+const decoderOptions = { stream: true } as const;
+
+/** Reads an OpenAI-style chunk stream (satellite-protocol.md §2.5), forwarding each delta as it arrives. */
+async function readEventStream(
+  response: Response,
+  maxBytes: number,
+  idle: { arm(): void },
+  onDelta: (text: string) => void,
+): Promise<StreamState> {
+  const state: StreamState = { text: [], usage: null, policyMetadata: null, deltas: 0 };
+  if (!response.body) return state;
+  const reader = response.body.getReader();
+  const decoder = new TextDecoder();
+  let buffer = '';
+  let data: string[] = [];
+  let total = 0;
+  const dispatch = (): boolean => {
+    if (data.length === 0) return true;
+    const payload = data.join('\n');
+    data = [];
+    return applyStreamData(payload, state, onDelta);
+  };
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    idle.arm();
+    total += value.byteLength;
+    if (total > maxBytes) {
+      await reader.cancel();
+      throw new ResponseTooLargeError();
+    }
+    buffer += decoder.decode(value, decoderOptions);
+    let newline = buffer.indexOf('\n');
+    while (newline !== -1) {
+      let line = buffer.slice(0, newline);
+      buffer = buffer.slice(newline + 1);
+      if (line.endsWith('\r')) line = line.slice(0, -1);
+      if (line === '') {
+        if (!dispatch()) {
+          await reader.cancel();
+          return state;
+        }
+      } else if (line.startsWith('data:')) {
+        data.push(line.charCodeAt(5) === 32 ? line.slice(6) : line.slice(5));
+      }
+      newline = buffer.indexOf('\n');
+    }
+  }
+  buffer += decoder.decode();
+  if (buffer.startsWith('data:')) data.push(buffer.charCodeAt(5) === 32 ? buffer.slice(6) : buffer.slice(5));
+  dispatch();
+  return state;
+}
+
+function parseJsonAnswer(text: string): GenerationResult {
+  const parsed = tryParseJson(text);
+  const body = asRecord(parsed);
+  if (!body) throw new GenerationError('Model returned invalid JSON');
+  const summary = asRecord(body.summary);
+  const message = summary?.message;
+  const content = typeof message === 'string' ? message : asRecord(message)?.content;
+  return {
+    text: typeof content === 'string' ? content : '',
+    usage: asRecord(summary?.usage) ?? null,
+    policyMetadata: policyMetadataOf(body),
+    streamed: false,
+  };
+}
+
+function errorFor(status: number, text: string, contentType: string | null, path: string): GenerationError {
+  const parsed = tryParseJson(text);
+  const policy = policyMetadataOf(parsed);
+  if (isHtml(contentType, text)) {
+    return new GenerationError(
+      `The model endpoint '${path}' is currently unreachable. Please contact the endpoint owner.`,
+      policy,
+      status,
+    );
+  }
+  const detail = extractDetail(text, parsed);
+  if (status === 403) return new GenerationError(`Model access denied: ${detail}`, policy, status);
+  if (status === 402) {
+    return new GenerationError(
+      `Payment required by ${path}; payments are not supported by this deployment.`,
+      policy,
+      status,
+    );
+  }
+  return new GenerationError(`Model request failed: HTTP ${status} - ${detail}`, policy, status);
+}
+
+/**
+ * Calls the model endpoint (§8.1). Streamed answers are forwarded delta by delta through `onDelta`; JSON answers
+ * come back whole in the result. Throws GenerationError for every model failure and the request signal's reason
+ * when the request is aborted.
+ */
+export async function generate(
+  out: Outbound,
+  settings: GenerationSettings,
+  request: GenerationRequest,
+  onDelta: (text: string) => void,
+): Promise<GenerationResult> {
+  const { model } = request;
+  const path = endpointPath(model);
+  const kind = classifyUrl(model.url);
+  if (kind === 'tunneling') throw new GenerationError(TUNNEL_MESSAGE);
+  if (kind === 'invalid')
+    throw new GenerationError(`Cannot reach model endpoint at ${model.url}: Invalid endpoint URL`);
+  const body = JSON.stringify({
+    messages: request.messages,
+    max_tokens: request.maxTokens,
+    temperature: request.temperature,
+    stream: request.stream,
+    stop_sequences: [],
+  });
+  const accept = request.stream ? 'text/event-stream, application/json' : 'application/json';
+  let attempts = 0;
+  let sentAnything = false;
+  for (;;) {
+    attempts += 1;
+    const controller = new AbortController();
+    const signal = AbortSignal.any([out.signal, controller.signal]);
+    let timeout = setTimeout(() => controller.abort(new TimeoutReason('model request')), settings.timeoutMs);
+    try {
+      let response: Response;
+      try {
+        response = await out.fetch(queryUrl(model), {
+          method: 'POST',
+          headers: satelliteHeaders(out, model, accept),
+          body,
+          signal,
+        });
+      } catch (err) {
+        out.signal.throwIfAborted();
+        if (controller.signal.aborted) throw new GenerationError('Model request timed out');
+        if (err instanceof SsrfBlockedError) throw new GenerationError(SSRF_MESSAGE);
+        if (err instanceof DnsResolutionError) {
+          throw new GenerationError(`Cannot reach model endpoint at ${model.url}: ${err.message}`);
+        }
+        throw new GenerationError(`Cannot reach model endpoint at ${model.url}: ${connectionReason(err)}`);
+      }
+      const contentType = response.headers.get('content-type');
+      if (response.status === 200 && isEventStream(contentType)) {
+        clearTimeout(timeout);
+        // From here on, silence between chunks is what is bounded, not the whole answer.
+        timeout = setTimeout(
+          () => controller.abort(new TimeoutReason('model stream')),
+          settings.idleTimeoutMs,
+        );
+        const idle = { arm: () => timeout.refresh() };
+        try {
+          const state = await readEventStream(response, settings.maxResponseBytes, idle, (text) => {
+            sentAnything = true;
+            onDelta(text);
+          });
+          return {
+            text: state.text.join(''),
+            usage: state.usage,
+            policyMetadata: state.policyMetadata,
+            streamed: true,
+          };
+        } catch (err) {
+          out.signal.throwIfAborted();
+          if (err instanceof GenerationError) throw err;
+          if (err instanceof ResponseTooLargeError) throw new GenerationError('Response too large');
+          const idleExpired = controller.signal.aborted;
+          if (!sentAnything) {
+            throw new GenerationError(
+              idleExpired ? 'Model request timed out' : `Model stream interrupted: ${connectionReason(err)}`,
+            );
+          }
+          throw new GenerationError(
+            `Model stream interrupted: ${idleExpired ? 'no data from the model within the idle timeout' : connectionReason(err)}`,
+          );
+        }
+      }
+      let text: string;
+      try {
+        text = await readCapped(response, settings.maxResponseBytes);
+      } catch (err) {
+        out.signal.throwIfAborted();
+        if (err instanceof ResponseTooLargeError) throw new GenerationError('Response too large');
+        if (controller.signal.aborted) throw new GenerationError('Model request timed out');
+        throw new GenerationError(`Cannot reach model endpoint at ${model.url}: ${connectionReason(err)}`);
+      }
+      if (response.status === 200) return parseJsonAnswer(text);
+      const delay = settings.retryBaseDelayMs * 2 ** (attempts - 1);
+      if (
+        RETRYABLE_STATUSES.has(response.status) &&
+        attempts <= settings.retryMax &&
+        Date.now() + delay < settings.deadline
+      ) {
+        clearTimeout(timeout);
+        await sleep(delay, out.signal);
+        continue;
+      }
+      throw errorFor(response.status, text, contentType, path);
+    } finally {
+      clearTimeout(timeout);
+    }
+  }
+}

@@ -1,0 +1,2 @@
+export { type AggregatorDeps, createApp } from './app';
+export { type AggregatorConfig, envSchema, loadConfig } from './env';

@@ -1,0 +1,326 @@
+import type { Logger } from 'pino';
+import { buildBilling, type PolicySource } from './billing';
+import { annotateCitations } from './citations';
+import { dedupeSources, endpointPath } from './endpoints';
+import type { AggregatorConfig } from './env';
+import { GenerationError, generate } from './generation';
+import type { AggregatorMetrics } from './metrics';
+import type { Outbound } from './outbound';
+import { buildMessages, titleOf } from './prompt';
+import type { Reranker } from './rerank';
+import { aggregateDocuments, fanOut, type SatelliteFailure } from './retrieval';
+import type { ChatRequest } from './schema';
+import type { Billing, RetrievalInfo, RetrievedDocument, SourceEntry, SourceResult, Usage } from './types';
+
+export interface ChatDeps {
+  config: AggregatorConfig;
+  reranker: Reranker;
+  metrics: AggregatorMetrics | null;
+  reportFailure: ((failure: SatelliteFailure, correlationId: string) => void) | null;
+}
+
+export interface ChatContext {
+  out: Outbound;
+  log: Logger;
+  /** The stream route asks the model to stream; the JSON route does not. */
+  streamModel: boolean;
+  /** `performance.now()` when the request arrived. */
+  startedAt: number;
+  /** Epoch ms after which no retry is started (the total deadline). */
+  deadline: number;
+}
+
+/** Progress callbacks, in the order of aggregator.md §4.3; the stream route turns them into events. */
+export interface PipelineHooks {
+  retrievalStart?(sources: number): void;
+  sourceComplete?(result: SourceResult): void;
+  rerankingStart?(documents: number): void;
+  rerankingComplete?(documents: number, timeMs: number): void;
+  retrievalComplete?(documents: number, timeMs: number): void;
+  generationStart?(model: string): void;
+  /** A piece of a streamed answer, forwarded as soon as the model sent it. */
+  delta?(text: string): void;
+}
+
+export interface ChatMetadata {
+  retrieval_time_ms: number;
+  generation_time_ms: number;
+  total_time_ms: number;
+}
+
+export interface ChatSuccess {
+  kind: 'ok';
+  /** Annotated when the citation pipeline ran, else the raw answer; `''` for retrieval-only. */
+  response: string;
+  rawText: string;
+  /** True when every piece of `rawText` already went through `delta`. */
+  streamed: boolean;
+  generated: boolean;
+  citationRan: boolean;
+  sources: Record<string, SourceEntry>;
+  retrievalInfo: RetrievalInfo[];
+  metadata: ChatMetadata;
+  usage: Usage | null;
+  profitShare: Record<string, number> | null;
+  billing: Billing | null;
+  documents: number;
+}
+
+export interface ChatAccessDenied {
+  kind: 'access_denied';
+  message: string;
+  billing: Billing | null;
+}
+
+export interface ChatGenerationFailed {
+  kind: 'generation_failed';
+  reason: string;
+  billing: Billing | null;
+}
+
+export type ChatOutcome = ChatSuccess | ChatAccessDenied | ChatGenerationFailed;
+
+const ACCESS_DENIED_PREFIX = 'Access denied: ';
+
+/** `sources` of §5.5: prompt documents in prompt order, keyed by unique titles. */
+export function buildSourceMap(documents: readonly RetrievedDocument[]): Record<string, SourceEntry> {
+  const sources: Record<string, SourceEntry> = {};
+  for (const doc of documents) {
+    const base = titleOf(doc) ?? `Document from ${doc.path}`;
+    let title = base;
+    for (let n = 2; Object.hasOwn(sources, title); n += 1) title = `${base} (${n})`;
+    sources[title] = { slug: doc.path, content: doc.content };
+  }
+  return sources;
+}
+
+function retrievalInfoOf(results: readonly SourceResult[]): RetrievalInfo[] {
+  return results.map((r) => ({
+    path: r.path,
+    documents_retrieved: r.documents.length,
+    status: r.status,
+    error_message: r.errorMessage,
+  }));
+}
+
+/** §4.5: names the refusing sources, tells the user what to do, then quotes each satellite. */
+export function accessDeniedMessage(denied: readonly SourceResult[]): string {
+  const paths = denied.map((r) => r.path).join(', ');
+  const details = denied
+    .map((r) => {
+      const message = r.errorMessage ?? '';
+      return `${r.path}: ${message.startsWith(ACCESS_DENIED_PREFIX) ? message.slice(ACCESS_DENIED_PREFIX.length) : message}`;
+    })
+    .join('; ');
+  return (
+    `Data source access denied for: ${paths}. ` +
+    "Remove these data sources from your request, or satisfy the publisher's access policy and try again. " +
+    `Details — ${details}`
+  );
+}
+
+const elapsed = (since: number) => Math.round(performance.now() - since);
+
+/** One chat request through retrieval, reranking, prompt building and generation (aggregator.md §10). */
+export async function runChat(
+  deps: ChatDeps,
+  ctx: ChatContext,
+  req: ChatRequest,
+  hooks: PipelineHooks = {},
+): Promise<ChatOutcome> {
+  const { config, reranker, metrics } = deps;
+  const { out, log } = ctx;
+  const sources = dedupeSources(req.data_sources);
+  hooks.retrievalStart?.(sources.length);
+
+  const fan = await fanOut({
+    out,
+    settings: {
+      attemptTimeoutMs: config.retrievalTimeoutMs,
+      phaseTimeoutMs: config.retrievalPhaseTimeoutMs,
+      retryMax: config.retryMax,
+      retryBaseDelayMs: config.retryBaseDelayMs,
+      maxResponseBytes: config.maxResponseBytes,
+    },
+    query: { prompt: req.prompt, topK: req.top_k, similarityThreshold: req.similarity_threshold },
+    sources,
+    onComplete: (result) => {
+      log.info(
+        {
+          event: 'chat.source.completed',
+          path: result.path,
+          status: result.status,
+          documents: result.documents.length,
+          latency_ms: result.latencyMs,
+          attempts: result.attempts,
+        },
+        'data source answered',
+      );
+      metrics?.sourceRequests.inc({ status: result.status });
+      metrics?.sourceDuration.observe({ status: result.status }, result.latencyMs / 1000);
+      hooks.sourceComplete?.(result);
+    },
+    onFailure: deps.reportFailure ? (failure) => deps.reportFailure?.(failure, out.correlationId) : undefined,
+  });
+  const retrievalInfo = retrievalInfoOf(fan.results);
+  const policySources: PolicySource[] = fan.results.map((r) => ({
+    path: r.path,
+    policyMetadata: r.policyMetadata,
+  }));
+
+  const denied = fan.results.filter((r) => r.status === 'access_denied');
+  if (denied.length > 0 && !req.retrieval_only) {
+    return {
+      kind: 'access_denied',
+      message: accessDeniedMessage(denied),
+      billing: buildBilling(policySources),
+    };
+  }
+
+  const aggregated = aggregateDocuments(fan.results);
+  let promptDocs: RetrievedDocument[] = aggregated;
+  let numbered = false;
+  if (sources.length > 0 && aggregated.length > 0 && reranker.kind !== 'none') {
+    hooks.rerankingStart?.(aggregated.length);
+    const started = performance.now();
+    try {
+      const ranked = await reranker.rerank({
+        query: req.prompt,
+        documents: aggregated,
+        keep: req.retrieval_only ? null : req.top_k,
+        signal: out.signal,
+        correlationId: out.correlationId,
+        log,
+      });
+      promptDocs = ranked.documents;
+      numbered = true;
+      const timeMs = elapsed(started);
+      metrics?.rerankDuration.observe({ reranker: ranked.used }, timeMs / 1000);
+      log.info(
+        {
+          event: 'chat.reranked',
+          reranker: ranked.used,
+          in: aggregated.length,
+          out: promptDocs.length,
+          time_ms: timeMs,
+        },
+        'documents reranked',
+      );
+    } catch (err) {
+      out.signal.throwIfAborted();
+      log.error({ event: 'reranker.fallback', from: reranker.kind, to: 'none', err }, 'reranker failed');
+    }
+    hooks.rerankingComplete?.(promptDocs.length, elapsed(started));
+  }
+  out.signal.throwIfAborted();
+  hooks.retrievalComplete?.(promptDocs.length, fan.timeMs);
+  const sourceMapByTitle = buildSourceMap(promptDocs);
+
+  if (req.retrieval_only) {
+    return {
+      kind: 'ok',
+      response: '',
+      rawText: '',
+      streamed: false,
+      generated: false,
+      citationRan: false,
+      sources: sourceMapByTitle,
+      retrievalInfo,
+      metadata: {
+        retrieval_time_ms: fan.timeMs,
+        generation_time_ms: 0,
+        total_time_ms: elapsed(ctx.startedAt),
+      },
+      usage: null,
+      profitShare: null,
+      billing: buildBilling(policySources),
+      documents: promptDocs.length,
+    };
+  }
+
+  const modelPath = endpointPath(req.model);
+  hooks.generationStart?.(modelPath);
+  const messages = buildMessages({
+    prompt: req.prompt,
+    customSystemPrompt: req.custom_system_prompt,
+    history: req.messages,
+    dataSourcesRequested: sources.length > 0,
+    documents: promptDocs,
+    numbered,
+  });
+  const genStarted = performance.now();
+  let answer: Awaited<ReturnType<typeof generate>>;
+  try {
+    answer = await generate(
+      out,
+      {
+        timeoutMs: config.generationTimeoutMs,
+        idleTimeoutMs: config.streamIdleTimeoutMs,
+        retryMax: config.retryMax,
+        retryBaseDelayMs: config.retryBaseDelayMs,
+        maxResponseBytes: config.maxResponseBytes,
+        deadline: ctx.deadline,
+      },
+      {
+        model: req.model,
+        messages,
+        maxTokens: req.max_tokens,
+        temperature: req.temperature,
+        stream: ctx.streamModel,
+      },
+      (text) => hooks.delta?.(text),
+    );
+  } catch (err) {
+    if (!(err instanceof GenerationError)) throw err;
+    metrics?.generationDuration.observe({ outcome: 'error' }, (performance.now() - genStarted) / 1000);
+    if (deps.reportFailure && err.statusCode !== null) {
+      deps.reportFailure(
+        {
+          kind: 'model',
+          path: modelPath,
+          url: req.model.url,
+          statusCode: err.statusCode,
+          message: err.reason,
+        },
+        out.correlationId,
+      );
+    }
+    return {
+      kind: 'generation_failed',
+      reason: err.reason,
+      billing: buildBilling([...policySources, { path: modelPath, policyMetadata: err.policyMetadata }]),
+    };
+  }
+  const generationMs = elapsed(genStarted);
+  metrics?.generationDuration.observe({ outcome: 'success' }, generationMs / 1000);
+
+  const citationRan = numbered && promptDocs.length > 0;
+  let response = answer.text;
+  let profitShare: Record<string, number> | null = null;
+  if (citationRan) {
+    const numberToPath = new Map<number, string>();
+    for (const [i, doc] of promptDocs.entries()) numberToPath.set(i + 1, doc.path);
+    const citations = annotateCitations(answer.text, numberToPath);
+    response = citations.annotated;
+    profitShare = citations.profitShare;
+  }
+  return {
+    kind: 'ok',
+    response,
+    rawText: answer.text,
+    streamed: answer.streamed,
+    generated: true,
+    citationRan,
+    sources: sourceMapByTitle,
+    retrievalInfo,
+    metadata: {
+      retrieval_time_ms: fan.timeMs,
+      generation_time_ms: generationMs,
+      total_time_ms: elapsed(ctx.startedAt),
+    },
+    usage: answer.usage,
+    profitShare,
+    billing: buildBilling([...policySources, { path: modelPath, policyMetadata: answer.policyMetadata }]),
+    documents: promptDocs.length,
+  };
+}

@@ -1,0 +1,291 @@
+import { DnsResolutionError, SsrfBlockedError } from '@syfthub/service';
+import { classifyUrl, endpointPath, queryUrl } from './endpoints';
+import { type Outbound, satelliteHeaders, TimeoutReason } from './outbound';
+import {
+  asRecord,
+  connectionReason,
+  extractDetail,
+  isHtml,
+  policyMetadataOf,
+  RETRYABLE_STATUSES,
+  ResponseTooLargeError,
+  readCapped,
+  sleep,
+  tryParseJson,
+} from './satellite-http';
+import type { EndpointRef, RetrievedDocument, SourceResult, SourceStatus } from './types';
+
+export const TUNNEL_MESSAGE = 'Tunnelled endpoints are not supported by this aggregator.';
+export const SSRF_MESSAGE = 'Endpoint URL is not allowed (private or internal address)';
+const EMPTY_SUMMARY = 'No related information found for this query.';
+
+export interface RetrievalSettings {
+  attemptTimeoutMs: number;
+  phaseTimeoutMs: number;
+  retryMax: number;
+  retryBaseDelayMs: number;
+  maxResponseBytes: number;
+}
+
+export interface RetrievalQuery {
+  prompt: string;
+  topK: number;
+  similarityThreshold: number;
+}
+
+/** A satellite failure worth reporting to the backend (never with tokens, prompts or documents). */
+export interface SatelliteFailure {
+  kind: 'data_source' | 'model';
+  path: string;
+  url: string;
+  statusCode: number | null;
+  message: string;
+}
+
+export interface FanOutOptions {
+  out: Outbound;
+  settings: RetrievalSettings;
+  query: RetrievalQuery;
+  sources: readonly EndpointRef[];
+  /** Called once per source, in completion order. */
+  onComplete?: (result: SourceResult, index: number) => void;
+  onFailure?: (failure: SatelliteFailure) => void;
+}
+
+export interface FanOutResult {
+  results: SourceResult[];
+  timeMs: number;
+}
+
+interface Outcome {
+  status: SourceStatus;
+  documents: RetrievedDocument[];
+  errorMessage: string | null;
+  policyMetadata: unknown;
+  retryable?: boolean;
+  report?: { statusCode: number | null };
+}
+
+function failure(status: SourceStatus, errorMessage: string, policyMetadata: unknown = null): Outcome {
+  return { status, documents: [], errorMessage, policyMetadata };
+}
+
+/** Documents of a satellite answer (§5.5); null when the body does not have the protocol's shape. */
+export function parseDocuments(body: unknown, path: string, sourceIndex: number): RetrievedDocument[] | null {
+  const record = asRecord(body);
+  if (!record) return null;
+  const documents: RetrievedDocument[] = [];
+  const references = record.references;
+  if (references !== undefined && references !== null) {
+    const refs = asRecord(references);
+    if (!refs) return null;
+    const items = refs.documents ?? [];
+    if (!Array.isArray(items)) return null;
+    for (const item of items) {
+      const doc = asRecord(item);
+      if (!doc || typeof doc.content !== 'string') continue;
+      const raw = doc.similarity_score;
+      documents.push({
+        path,
+        content: doc.content,
+        score: typeof raw === 'number' && Number.isFinite(raw) ? raw : null,
+        metadata: asRecord(doc.metadata) ?? {},
+        sourceIndex,
+        docIndex: documents.length,
+      });
+    }
+  }
+  const summary = record.summary;
+  if (summary !== undefined && summary !== null) {
+    const s = asRecord(summary);
+    const message = s?.message;
+    const text = typeof message === 'string' ? message : asRecord(message)?.content;
+    const content = typeof text === 'string' ? text : '';
+    documents.push({
+      path,
+      content: content === '' ? EMPTY_SUMMARY : content,
+      score: 1,
+      metadata: { source_type: content === '' ? 'generated_empty' : 'generated', model: s?.model ?? null },
+      sourceIndex,
+      docIndex: documents.length,
+    });
+  }
+  return documents;
+}
+
+function mapErrorResponse(status: number, body: string, contentType: string | null, path: string): Outcome {
+  const parsed = tryParseJson(body);
+  const policyMetadata = policyMetadataOf(parsed);
+  const report = { statusCode: status };
+  if (isHtml(contentType, body)) {
+    return {
+      ...failure(
+        'error',
+        `The data source '${path}' is currently unreachable. Please contact the endpoint owner.`,
+        policyMetadata,
+      ),
+      retryable: RETRYABLE_STATUSES.has(status),
+      report,
+    };
+  }
+  const detail = extractDetail(body, parsed);
+  if (status === 402) {
+    return {
+      ...failure(
+        'payment_failed',
+        `Payment required by ${path}; payments are not supported by this deployment.`,
+        policyMetadata,
+      ),
+      report,
+    };
+  }
+  if (status === 403) {
+    const outcome = policyMetadata?.outcome;
+    if (outcome === 'rate_limited')
+      return { ...failure('error', `Rate limited: ${detail}`, policyMetadata), report };
+    return { ...failure('access_denied', `Access denied: ${detail}`, policyMetadata), report };
+  }
+  if (status === 429) return { ...failure('error', `Rate limited by ${path}`, policyMetadata), report };
+  return {
+    ...failure('error', `HTTP ${status}: ${detail}`, policyMetadata),
+    retryable: RETRYABLE_STATUSES.has(status),
+    report,
+  };
+}
+
+async function attempt(
+  ref: EndpointRef,
+  path: string,
+  sourceIndex: number,
+  options: FanOutOptions,
+  signal: AbortSignal,
+  body: string,
+): Promise<Outcome> {
+  const { out, settings } = options;
+  let response: Response;
+  let text: string;
+  try {
+    response = await out.fetch(queryUrl(ref), {
+      method: 'POST',
+      headers: satelliteHeaders(out, ref, 'application/json'),
+      body,
+      signal,
+    });
+    text = await readCapped(response, settings.maxResponseBytes);
+  } catch (err) {
+    if (signal.aborted) return failure('timeout', 'Request timed out');
+    if (err instanceof SsrfBlockedError) return failure('error', SSRF_MESSAGE);
+    if (err instanceof DnsResolutionError)
+      return failure('error', `Cannot reach data source at ${ref.url}: ${err.message}`);
+    if (err instanceof ResponseTooLargeError) return failure('error', 'Response too large');
+    return failure('error', `Cannot reach data source at ${ref.url}: ${connectionReason(err)}`);
+  }
+  const contentType = response.headers.get('content-type');
+  if (response.status !== 200) return mapErrorResponse(response.status, text, contentType, path);
+  const parsed = tryParseJson(text);
+  const documents = parsed === undefined ? null : parseDocuments(parsed, path, sourceIndex);
+  if (!documents) {
+    return {
+      ...failure('error', 'Invalid response from data source', policyMetadataOf(parsed)),
+      report: { statusCode: 200 },
+    };
+  }
+  return { status: 'success', documents, errorMessage: null, policyMetadata: policyMetadataOf(parsed) };
+}
+
+async function querySource(
+  ref: EndpointRef,
+  sourceIndex: number,
+  options: FanOutOptions,
+  phaseSignal: AbortSignal,
+  deadline: number,
+): Promise<SourceResult> {
+  const { out, settings, query } = options;
+  const path = endpointPath(ref);
+  const started = performance.now();
+  const done = (outcome: Outcome, attempts: number): SourceResult => ({
+    path,
+    status: outcome.status,
+    documents: outcome.documents,
+    errorMessage: outcome.errorMessage,
+    latencyMs: Math.round(performance.now() - started),
+    attempts,
+    policyMetadata: outcome.policyMetadata,
+  });
+
+  const kind = classifyUrl(ref.url);
+  if (kind === 'tunneling') return done(failure('error', TUNNEL_MESSAGE), 0);
+  if (kind === 'invalid') return done(failure('error', 'Invalid endpoint URL'), 0);
+
+  const body = JSON.stringify({
+    messages: ref.query_override ?? query.prompt,
+    limit: query.topK,
+    similarity_threshold: query.similarityThreshold,
+    include_metadata: true,
+  });
+  const waitSignal = AbortSignal.any([out.signal, phaseSignal]);
+  let attempts = 0;
+  for (;;) {
+    attempts += 1;
+    const attemptSignal = AbortSignal.any([waitSignal, AbortSignal.timeout(settings.attemptTimeoutMs)]);
+    const outcome = await attempt(ref, path, sourceIndex, options, attemptSignal, body);
+    const retriesLeft = attempts <= settings.retryMax;
+    const delay = settings.retryBaseDelayMs * 2 ** (attempts - 1);
+    if (outcome.retryable && retriesLeft && Date.now() + delay < deadline && !waitSignal.aborted) {
+      try {
+        await sleep(delay, waitSignal);
+        continue;
+      } catch {
+        return done(failure('timeout', 'Request timed out'), attempts);
+      }
+    }
+    if (outcome.report && options.onFailure) {
+      options.onFailure({
+        kind: 'data_source',
+        path,
+        url: ref.url,
+        statusCode: outcome.report.statusCode,
+        message: outcome.errorMessage ?? '',
+      });
+    }
+    return done(outcome, attempts);
+  }
+}
+
+/**
+ * Queries every data source concurrently under the retrieval-phase deadline. Never throws for a source: each
+ * failure becomes a status. Rejects only when the request itself is aborted.
+ */
+export async function fanOut(options: FanOutOptions): Promise<FanOutResult> {
+  const { out, settings, sources } = options;
+  const started = performance.now();
+  if (sources.length === 0) return { results: [], timeMs: 0 };
+  const phase = new AbortController();
+  const timer = setTimeout(() => phase.abort(new TimeoutReason('retrieval phase')), settings.phaseTimeoutMs);
+  const deadline = Date.now() + settings.phaseTimeoutMs;
+  try {
+    const results = await Promise.all(
+      sources.map(async (ref, index) => {
+        const result = await querySource(ref, index, options, phase.signal, deadline);
+        if (!out.signal.aborted) options.onComplete?.(result, index);
+        return result;
+      }),
+    );
+    out.signal.throwIfAborted();
+    return { results, timeMs: Math.round(performance.now() - started) };
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/**
+ * Every document of every successful source, by score descending; ties keep request order, then answer order
+ * (§5.5). Missing scores count as 0.
+ */
+export function aggregateDocuments(results: readonly SourceResult[]): RetrievedDocument[] {
+  const docs: RetrievedDocument[] = [];
+  for (const r of results) if (r.status === 'success') for (const d of r.documents) docs.push(d);
+  return docs.sort(
+    (a, b) => (b.score ?? 0) - (a.score ?? 0) || a.sourceIndex - b.sourceIndex || a.docIndex - b.docIndex,
+  );
+}

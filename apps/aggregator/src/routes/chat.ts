@@ -1,0 +1,265 @@
+import { ApiError, type Env, getCorrelationId, readJsonBody } from '@syfthub/service';
+import type { Hono, MiddlewareHandler } from 'hono';
+import type { Logger } from 'pino';
+import { tokenLookup } from '../endpoints';
+import { type Heartbeat, startHeartbeat } from '../heartbeat';
+import type { FetchLike, Outbound } from '../outbound';
+import { type ChatDeps, type ChatOutcome, type ChatSuccess, runChat } from '../pipeline';
+import { type ChatRequest, createChatRequestSchema } from '../schema';
+import { buildDoneJson, SseWriter } from '../sse';
+
+export interface ChatRouteDeps extends ChatDeps {
+  fetch: FetchLike;
+  userAgent: string;
+  rateLimit: MiddlewareHandler<Env> | null;
+}
+
+/** Why a request's abort signal fired. */
+class TotalTimeout extends Error {
+  constructor() {
+    super('total timeout');
+    this.name = 'TotalTimeout';
+  }
+}
+
+class ClientGone extends Error {
+  constructor() {
+    super('client disconnected');
+    this.name = 'ClientGone';
+  }
+}
+
+type Mode = 'json' | 'stream' | 'retrieval_only';
+
+const SSE_HEADERS = {
+  'content-type': 'text/event-stream; charset=utf-8',
+  'cache-control': 'no-cache',
+  connection: 'keep-alive',
+  'x-accel-buffering': 'no',
+};
+
+function formatSeconds(ms: number): string {
+  return String(Math.round(ms) / 1000);
+}
+
+function chatResponseBody(result: ChatSuccess) {
+  return {
+    response: result.response,
+    sources: result.sources,
+    retrieval_info: result.retrievalInfo,
+    metadata: result.metadata,
+    usage: result.usage,
+    profit_share: result.profitShare,
+    billing: result.billing,
+  };
+}
+
+function outcomeLabel(outcome: ChatOutcome): string {
+  return outcome.kind === 'ok' ? 'success' : outcome.kind;
+}
+
+/** Everything one request needs to cancel itself: one controller for disconnects, the deadline and errors. */
+function requestScope(
+  deps: ChatRouteDeps,
+  req: ChatRequest,
+  correlationId: string,
+  clientSignal: AbortSignal,
+) {
+  const controller = new AbortController();
+  const onClientAbort = () => controller.abort(new ClientGone());
+  if (clientSignal.aborted) onClientAbort();
+  else clientSignal.addEventListener('abort', onClientAbort, { once: true });
+  const timer = setTimeout(() => controller.abort(new TotalTimeout()), deps.config.totalTimeoutMs);
+  const out: Outbound = {
+    fetch: deps.fetch,
+    correlationId,
+    userAgent: deps.userAgent,
+    signal: controller.signal,
+    tokenFor: tokenLookup(req.endpoint_tokens),
+  };
+  return {
+    controller,
+    out,
+    deadline: Date.now() + deps.config.totalTimeoutMs,
+    dispose() {
+      clearTimeout(timer);
+      clientSignal.removeEventListener('abort', onClientAbort);
+      // Anything still outstanding (a stray retry timer, a half-read body) stops here.
+      if (!controller.signal.aborted) controller.abort(new Error('request finished'));
+    },
+  };
+}
+
+function logCompleted(log: Logger, mode: Mode, req: ChatRequest, result: ChatSuccess, tokens: number) {
+  log.info(
+    {
+      event: 'chat.completed',
+      mode,
+      sources: req.data_sources.length,
+      documents: result.documents,
+      generation_time_ms: result.metadata.generation_time_ms,
+      total_time_ms: result.metadata.total_time_ms,
+      tokens_streamed: tokens,
+      prompt_chars: req.prompt.length,
+    },
+    'chat completed',
+  );
+}
+
+export function registerChatRoutes(app: Hono<Env>, deps: ChatRouteDeps): void {
+  const schema = createChatRequestSchema(deps.config);
+  const { metrics, config } = deps;
+  const timeoutMessage = `The request exceeded the total time limit of ${formatSeconds(config.totalTimeoutMs)} s.`;
+  if (deps.rateLimit) {
+    app.use('/api/v1/chat', deps.rateLimit);
+    app.use('/api/v1/chat/stream', deps.rateLimit);
+  }
+
+  app.post('/api/v1/chat', async (c) => {
+    const req = await readJsonBody(c, schema);
+    const startedAt = performance.now();
+    const correlationId = getCorrelationId(c);
+    const log = c.get('log');
+    const mode: Mode = req.retrieval_only ? 'retrieval_only' : 'json';
+    const scope = requestScope(deps, req, correlationId, c.req.raw.signal);
+    try {
+      const outcome = await runChat(
+        deps,
+        { out: scope.out, log, streamModel: false, startedAt, deadline: scope.deadline },
+        req,
+      );
+      metrics?.chatRequests.inc({ mode, outcome: outcomeLabel(outcome) });
+      if (outcome.kind === 'ok') {
+        logCompleted(log, mode, req, outcome, 0);
+        return c.json(chatResponseBody(outcome));
+      }
+      const detail =
+        outcome.kind === 'access_denied' ? outcome.message : `Generation failed: ${outcome.reason}`;
+      log.warn({ event: 'chat.failed', mode, reason: outcome.kind, detail }, 'chat failed');
+      return c.json({ detail, billing: outcome.billing }, 400);
+    } catch (err) {
+      const reason: unknown = scope.controller.signal.reason;
+      if (scope.controller.signal.aborted && reason instanceof TotalTimeout) {
+        metrics?.chatRequests.inc({ mode, outcome: 'timeout' });
+        log.warn(
+          { event: 'chat.failed', mode, reason: 'total_timeout' },
+          'chat exceeded the total time limit',
+        );
+        throw new ApiError(504, timeoutMessage);
+      }
+      if (scope.controller.signal.aborted && reason instanceof ClientGone) {
+        metrics?.chatRequests.inc({ mode, outcome: 'cancelled' });
+        log.info({ event: 'chat.cancelled', mode }, 'client disconnected');
+        return new Response(null, { status: 499 });
+      }
+      metrics?.chatRequests.inc({ mode, outcome: 'error' });
+      log.error({ event: 'chat.failed', mode, reason: 'internal', err }, 'chat failed unexpectedly');
+      return c.json({ detail: 'Internal server error', correlation_id: correlationId }, 500);
+    } finally {
+      scope.dispose();
+    }
+  });
+
+  app.post('/api/v1/chat/stream', async (c) => {
+    const req = await readJsonBody(c, schema);
+    const startedAt = performance.now();
+    const correlationId = getCorrelationId(c);
+    const log = c.get('log');
+    const mode: Mode = req.retrieval_only ? 'retrieval_only' : 'stream';
+    const scope = requestScope(deps, req, correlationId, c.req.raw.signal);
+    const sse = new SseWriter(() => scope.controller.abort(new ClientGone()));
+    metrics?.activeStreams.inc();
+
+    const run = async () => {
+      let heartbeat = null as Heartbeat | null;
+      let tokens = 0;
+      try {
+        const outcome = await runChat(
+          deps,
+          {
+            out: scope.out,
+            log,
+            streamModel: config.modelStreamingEnabled,
+            startedAt,
+            deadline: scope.deadline,
+          },
+          req,
+          {
+            retrievalStart: (n) => sse.send('retrieval_start', { sources: n }),
+            sourceComplete: (r) =>
+              sse.send('source_complete', { path: r.path, status: r.status, documents: r.documents.length }),
+            rerankingStart: (n) => sse.send('reranking_start', { documents: n }),
+            rerankingComplete: (n, t) => sse.send('reranking_complete', { documents: n, time_ms: t }),
+            retrievalComplete: (n, t) => sse.send('retrieval_complete', { total_documents: n, time_ms: t }),
+            generationStart: (model) => {
+              sse.send('generation_start', { model });
+              heartbeat = startHeartbeat(config.heartbeatIntervalMs, (elapsed) =>
+                sse.send('generation_heartbeat', { elapsed_ms: elapsed }),
+              );
+            },
+            delta: (text) => {
+              heartbeat?.tokenSent();
+              tokens += 1;
+              sse.token(text);
+            },
+          },
+        );
+        heartbeat?.stop();
+        metrics?.chatRequests.inc({ mode, outcome: outcomeLabel(outcome) });
+        if (outcome.kind === 'ok') {
+          if (outcome.generated && (!outcome.streamed || tokens === 0)) {
+            sse.token(outcome.streamed ? '' : outcome.rawText);
+            tokens += 1;
+          }
+          sse.sendJson(
+            'done',
+            buildDoneJson(
+              {
+                sources: outcome.sources,
+                retrievalInfo: outcome.retrievalInfo,
+                metadata: outcome.metadata,
+                usage: outcome.usage,
+                profitShare: outcome.citationRan ? outcome.profitShare : null,
+                response: outcome.citationRan ? outcome.response : null,
+                billing: outcome.billing,
+              },
+              config.doneSourceMaxChars,
+            ),
+          );
+          logCompleted(log, mode, req, outcome, tokens);
+          return;
+        }
+        const message =
+          outcome.kind === 'access_denied' ? outcome.message : `Model generation failed: ${outcome.reason}`;
+        log.warn({ event: 'chat.failed', mode, reason: outcome.kind, detail: message }, 'chat failed');
+        sse.send('error', outcome.billing ? { message, billing: outcome.billing } : { message });
+      } catch (err) {
+        heartbeat?.stop();
+        const reason: unknown = scope.controller.signal.reason;
+        if (scope.controller.signal.aborted && reason instanceof ClientGone) {
+          metrics?.chatRequests.inc({ mode, outcome: 'cancelled' });
+          log.info({ event: 'chat.cancelled', mode, tokens_streamed: tokens }, 'client disconnected');
+          return;
+        }
+        if (scope.controller.signal.aborted && reason instanceof TotalTimeout) {
+          metrics?.chatRequests.inc({ mode, outcome: 'timeout' });
+          log.warn(
+            { event: 'chat.failed', mode, reason: 'total_timeout' },
+            'chat exceeded the total time limit',
+          );
+          sse.send('error', { message: timeoutMessage });
+          return;
+        }
+        metrics?.chatRequests.inc({ mode, outcome: 'error' });
+        log.error({ event: 'chat.failed', mode, reason: 'internal', err }, 'chat failed unexpectedly');
+        sse.send('error', { message: `Internal error (correlation id ${correlationId}).` });
+      } finally {
+        scope.dispose();
+        sse.close();
+        metrics?.activeStreams.dec();
+      }
+    };
+    void run();
+    return new Response(sse.stream, { status: 200, headers: SSE_HEADERS });
+  });
+}

@@ -1,0 +1,115 @@
+/** Helpers shared by the retrieval and generation calls to satellites. */
+
+/** Thrown while reading a body that grew past `AGGREGATOR_MAX_RESPONSE_BYTES`. */
+export class ResponseTooLargeError extends Error {
+  constructor() {
+    super('Response too large');
+    this.name = 'ResponseTooLargeError';
+  }
+}
+
+/** Satellite texts quoted in messages are cut here so a hostile body cannot blow up events or logs. */
+const MAX_DETAIL_CHARS = 1000;
+const RAW_DETAIL_CHARS = 200;
+
+const decoder = new TextDecoder();
+
+/** Reads the whole body as text, refusing to buffer more than `maxBytes`. */
+export async function readCapped(response: Response, maxBytes: number): Promise<string> {
+  const declared = Number(response.headers.get('content-length') ?? Number.NaN);
+  if (declared > maxBytes) {
+    await response.body?.cancel();
+    throw new ResponseTooLargeError();
+  }
+  if (!response.body) return '';
+  const reader = response.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let total = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    total += value.byteLength;
+    if (total > maxBytes) {
+      await reader.cancel();
+      throw new ResponseTooLargeError();
+    }
+    chunks.push(value);
+  }
+  if (chunks.length === 1) return decoder.decode(chunks[0]);
+  return Buffer.concat(chunks, total).toString('utf8');
+}
+
+export function isHtml(contentType: string | null, body: string): boolean {
+  if (contentType?.toLowerCase().includes('text/html')) return true;
+  const head = body.trimStart().slice(0, 15).toLowerCase();
+  return head.startsWith('<!doctype html') || head.startsWith('<html');
+}
+
+export function isEventStream(contentType: string | null): boolean {
+  return contentType?.toLowerCase().startsWith('text/event-stream') === true;
+}
+
+function clip(text: string, max: number): string {
+  return text.length > max ? `${text.slice(0, max)}…` : text;
+}
+
+export function tryParseJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+}
+
+export function asRecord(value: unknown): Record<string, unknown> | null {
+  return typeof value === 'object' && value !== null && !Array.isArray(value)
+    ? (value as Record<string, unknown>)
+    : null;
+}
+
+/** `<detail>` of aggregator.md §5.3: the JSON `detail` (or `message`) of an error body, else its first 200 chars. */
+export function extractDetail(body: string, parsed: unknown): string {
+  const record = asRecord(parsed);
+  if (record) {
+    const detail = record.detail ?? record.message;
+    if (typeof detail === 'string') return clip(detail, MAX_DETAIL_CHARS);
+    const nested = asRecord(detail);
+    if (nested && typeof nested.message === 'string') return clip(nested.message, MAX_DETAIL_CHARS);
+    if (detail !== undefined && detail !== null) return clip(JSON.stringify(detail), MAX_DETAIL_CHARS);
+  }
+  return clip(body, RAW_DETAIL_CHARS);
+}
+
+/** The `policy_metadata` object of a satellite body, if it has one. */
+export function policyMetadataOf(parsed: unknown): Record<string, unknown> | null {
+  return asRecord(asRecord(parsed)?.policy_metadata);
+}
+
+/** A short reason for a failed connection, e.g. `connect ECONNREFUSED 10.0.0.5:8003`. */
+export function connectionReason(err: unknown): string {
+  const cause = err instanceof Error && err.cause instanceof Error ? err.cause : err;
+  if (cause instanceof AggregateError && cause.errors[0] instanceof Error) return cause.errors[0].message;
+  if (cause instanceof Error && cause.message !== '') return cause.message;
+  return 'connection failed';
+}
+
+export const RETRYABLE_STATUSES: ReadonlySet<number> = new Set([500, 502, 503, 504]);
+
+/** Waits `ms`, or rejects with the signal's reason as soon as it aborts. */
+export function sleep(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (signal.aborted) {
+      reject(signal.reason);
+      return;
+    }
+    const onAbort = () => {
+      clearTimeout(timer);
+      reject(signal.reason);
+    };
+    const timer = setTimeout(() => {
+      signal.removeEventListener('abort', onAbort);
+      resolve();
+    }, ms);
+    signal.addEventListener('abort', onAbort, { once: true });
+  });
+}
