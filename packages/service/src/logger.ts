@@ -72,19 +72,28 @@ export function createLogger(config: LoggerConfig): Logger {
       },
     },
   };
-  if (format === 'console') {
-    const stream =
-      config.destination ??
-      pretty({
-        colorize: true,
-        messageKey: 'message',
-        timestampKey: 'timestamp',
-        translateTime: 'SYS:HH:MM:ss.l',
-        ignore: 'service,version,environment',
-      });
-    return pino(options, stream);
-  }
-  return config.destination ? pino(options, config.destination) : pino(options);
+  const logger =
+    format === 'console'
+      ? pino(
+          options,
+          config.destination ??
+            pretty({
+              colorize: true,
+              messageKey: 'message',
+              timestampKey: 'timestamp',
+              translateTime: 'SYS:HH:MM:ss.l',
+              ignore: 'service,version,environment',
+            }),
+        )
+      : config.destination
+        ? pino(options, config.destination)
+        : pino(options);
+  // pino applies `formatters.bindings` to the base bindings only; children would write theirs unredacted.
+  const child = logger.child;
+  logger.child = function redactedChild(this: Logger, bindings, childOptions) {
+    return child.call(this, redactRecord(bindings), childOptions);
+  } as Logger['child'];
+  return logger;
 }
 
 function redactRecord(object: Record<string, unknown>): Record<string, unknown> {
