@@ -104,11 +104,11 @@ export async function createTestBackend(
       password: 'correct-horse-1',
       ...overrides,
     };
-    const res = await api<{ user: { id: number; username: string; email: string }; access_token: string; refresh_token: string }>(
-      'POST',
-      '/api/v1/auth/register',
-      { json: payload },
-    );
+    const res = await api<{
+      user: { id: number; username: string; email: string };
+      access_token: string;
+      refresh_token: string;
+    }>('POST', '/api/v1/auth/register', { json: payload });
     if (res.status !== 201) throw new Error(`register failed: ${res.status} ${res.text}`);
     return { ...res.body, password: payload.password as string };
   }
@@ -116,7 +116,9 @@ export async function createTestBackend(
   /** Registers a user and promotes it through the test-only role route. */
   async function registerAdmin(overrides: Record<string, unknown> = {}) {
     const user = await registerUser(overrides);
-    const res = await api('POST', `/api/v1/__test__/users/${user.user.username}/role`, { json: { role: 'admin' } });
+    const res = await api('POST', `/api/v1/__test__/users/${user.user.username}/role`, {
+      json: { role: 'admin' },
+    });
     if (res.status !== 200) throw new Error(`promote failed: ${res.status} ${res.text}`);
     return user;
   }

@@ -18,10 +18,10 @@ describe('service shell', () => {
   });
 
   it('is ready when its database and KV answer, and reports the identity provider keys', async () => {
-    const res = await backend.api<{ status: string; components: Record<string, { status: string; key_ids?: string[] }> }>(
-      'GET',
-      '/ready',
-    );
+    const res = await backend.api<{
+      status: string;
+      components: Record<string, { status: string; key_ids?: string[] }>;
+    }>('GET', '/ready');
     expect(res.status).toBe(200);
     expect(res.body.status).toBe('ready');
     expect(res.body.components.database?.status).toBe('ok');
@@ -29,7 +29,10 @@ describe('service shell', () => {
   });
 
   it('serves the OpenAPI document, Swagger UI and ReDoc with local assets', async () => {
-    const doc = await backend.api<{ openapi: string; paths: Record<string, unknown> }>('GET', '/openapi.json');
+    const doc = await backend.api<{ openapi: string; paths: Record<string, unknown> }>(
+      'GET',
+      '/openapi.json',
+    );
     expect(doc.status).toBe(200);
     expect(doc.body.openapi).toBe('3.1.0');
     expect(Object.keys(doc.body.paths)).toContain('/');
@@ -45,7 +48,9 @@ describe('service shell', () => {
   it('answers out-of-scope upstream routes with 501 NOT_IMPLEMENTED', async () => {
     const res = await backend.api('POST', '/api/v1/auth/google', { json: {} });
     expect(res.status).toBe(501);
-    expect(res.body).toEqual({ detail: { code: 'NOT_IMPLEMENTED', message: 'Google sign-in is not supported by this hub.' } });
+    expect(res.body).toEqual({
+      detail: { code: 'NOT_IMPLEMENTED', message: 'Google sign-in is not supported by this hub.' },
+    });
   });
 
   it('answers unknown routes with 404 and a wrong method with 405 + Allow', async () => {
