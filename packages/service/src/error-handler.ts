@@ -7,6 +7,7 @@ import { currentCorrelationId, getCorrelationId } from './correlation';
 import { ApiError } from './errors';
 import { clientIpOf } from './request-info';
 import { matchedRoutePattern } from './route';
+import { validationItem } from './validation';
 
 /** The body text of every unhandled server error. */
 export const INTERNAL_ERROR_DETAIL = 'An internal error occurred. Please try again later.';
@@ -27,6 +28,9 @@ const REASONS: Record<number, string> = {
   503: 'Service Unavailable',
   504: 'Gateway Timeout',
 };
+
+// What Hono's validator throws for a body that is not JSON; answered like readJsonBody does.
+const MALFORMED_JSON = 'Malformed JSON in request body';
 
 // Requests whose failure the error handler already logged, so the request log does not log it twice.
 const failureLogged = new WeakSet<Context>();
@@ -65,7 +69,15 @@ export interface ErrorHandlerOptions {
 export function createErrorHandler(options: ErrorHandlerOptions = {}): ErrorHandler {
   return (error, c) => {
     if (error instanceof ApiError) return errorResponse(c, error.status, error.detail, error.headers);
-    if (error instanceof HTTPException && error.status < 500) {
+    if (error instanceof HTTPException && error.message === MALFORMED_JSON) {
+      return errorResponse(c, 422, [
+        validationItem('body', [0], 'json_invalid', 'JSON decode error', {
+          input: {},
+          ctx: { error: 'Invalid JSON' },
+        }),
+      ]);
+    }
+    if (error instanceof HTTPException && error.status !== 500) {
       const headers: Record<string, string> = {};
       error.res?.headers.forEach((value, key) => {
         if (key !== 'content-type' && key !== 'content-length') headers[key] = value;

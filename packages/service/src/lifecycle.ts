@@ -1,5 +1,3 @@
-import type { Hono } from 'hono';
-
 /** Shared shutdown state: once draining, `/ready` answers 503 and responses ask clients to reconnect elsewhere. */
 export interface ServiceLifecycle {
   readonly draining: boolean;
@@ -23,7 +21,7 @@ export function createLifecycle(): ServiceLifecycle {
 const lifecycles = new WeakMap<object, ServiceLifecycle>();
 
 /** Associates a lifecycle with an app so that `startServer(app)` can drain it. */
-export function attachLifecycle(app: Hono<never> | object, lifecycle: ServiceLifecycle): void {
+export function attachLifecycle(app: object, lifecycle: ServiceLifecycle): void {
   lifecycles.set(app, lifecycle);
 }
 

@@ -2,7 +2,7 @@ import type { core, ZodType } from 'zod';
 import { ApiError } from './errors';
 
 /** Where a validated value came from; the first element of every 422 `loc`. */
-export type ValidationLocation = 'body' | 'query' | 'path' | 'header';
+export type ValidationLocation = 'body' | 'query' | 'path' | 'header' | 'cookie';
 
 /** One item of a 422 `detail` list, FastAPI/pydantic style. */
 export interface ValidationItem {
@@ -63,6 +63,32 @@ export function parseOrThrow<T extends ZodType>(
   const result = schema.safeParse(data, { error: () => DEFAULT_MESSAGE });
   if (result.success) return result.data;
   throw validationError(result.error.issues, location, data);
+}
+
+const TARGET_LOCATIONS: Record<string, ValidationLocation> = {
+  json: 'body',
+  form: 'body',
+  query: 'query',
+  param: 'path',
+  header: 'header',
+  cookie: 'cookie',
+};
+
+/** The outcome a Hono zod validator hands its hook (`@hono/zod-validator`, `@hono/zod-openapi`'s defaultHook). */
+export interface ValidatorHookResult {
+  success: boolean;
+  error?: { issues: readonly Issue[] };
+  data?: unknown;
+  target: string;
+}
+
+/**
+ * A validator hook that turns a failed validation into the 422 list: pass it as the hook of `zValidator(...)` or as
+ * `defaultHook` of an `OpenAPIHono`, so their validation errors match the rest of the API.
+ */
+export function validationHook(result: ValidatorHookResult): undefined {
+  if (result.success) return undefined;
+  throw validationError(result.error?.issues ?? [], TARGET_LOCATIONS[result.target] ?? 'body', result.data);
 }
 
 /** A single 422 item, for checks done outside zod (e.g. malformed JSON). */

@@ -1,4 +1,6 @@
 import { Hono } from 'hono';
+import { HTTPException } from 'hono/http-exception';
+import { validator } from 'hono/validator';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { createServiceApp } from '../src/app';
@@ -7,6 +9,7 @@ import { bodyLimit } from '../src/body-limit';
 import { currentCorrelationId } from '../src/correlation';
 import { ApiError } from '../src/errors';
 import { createMetrics } from '../src/metrics';
+import { validationHook } from '../src/validation';
 import { captureLogger } from './helpers';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
@@ -70,6 +73,18 @@ function build() {
   app.get('/me', (c) => {
     c.set('principal', { user: { id: 77 } });
     return c.json({ ok: true });
+  });
+  app.post(
+    '/validated/:id',
+    validator('json', (value) => {
+      const result = z.object({ title: z.string() }).safeParse(value);
+      validationHook({ ...result, data: value, target: 'json' });
+      return result.data;
+    }),
+    (c) => c.json(c.req.valid('json')),
+  );
+  app.get('/unavailable', () => {
+    throw new HTTPException(503, { message: 'Identity provider unavailable' });
   });
   app.get('/page', (c) => c.html('<p>hi</p>', 200, { 'Content-Security-Policy': "default-src 'self'" }));
   app.post('/upload', bodyLimit(1000), async (c) => c.json({ size: (await c.req.text()).length }));
@@ -166,6 +181,12 @@ describe('error envelope', () => {
     expect(failed[0]?.error).toMatchObject({ type: 'Error', stack: expect.stringContaining('exploded') });
   });
 
+  it('maps HTTPException to the envelope, keeping deliberate 5xx statuses', async () => {
+    const res = await t.app.request('/unavailable');
+    expect(res.status).toBe(503);
+    expect(await json(res)).toEqual({ detail: 'Identity provider unavailable' });
+  });
+
   it('turns a thrown non-Error into the same 500', async () => {
     const res = await t.app.request('/throw-string');
     expect(res.status).toBe(500);
@@ -247,6 +268,24 @@ describe('request bodies', () => {
     expect(((await json(empty)) as { detail: unknown[] }).detail).toEqual([
       { type: 'missing', loc: ['body'], msg: 'Field required', input: null },
     ]);
+  });
+
+  it('gives Hono validator failures the same 422 shapes', async () => {
+    const headers = { 'Content-Type': 'application/json' };
+    const bad = await t.app.request('/validated/1', { method: 'POST', headers, body: '{"title": 5}' });
+    expect(bad.status).toBe(422);
+    expect(await json(bad)).toEqual({
+      detail: [
+        { type: 'string_type', loc: ['body', 'title'], msg: 'Input should be a valid string', input: 5 },
+      ],
+    });
+    const malformed = await t.app.request('/validated/1', { method: 'POST', headers, body: '{nope' });
+    expect(malformed.status).toBe(422);
+    expect(((await json(malformed)) as { detail: Array<{ type: string }> }).detail[0]?.type).toBe(
+      'json_invalid',
+    );
+    const ok = await t.app.request('/validated/1', { method: 'POST', headers, body: '{"title": "t"}' });
+    expect(await ok.json()).toEqual({ title: 't' });
   });
 
   it('does not read other content types as JSON', async () => {
