@@ -24,6 +24,8 @@ export interface TestDatabaseOptions {
   poolSize?: number;
   /** `false` gives an empty, unmigrated database (default: migrated). */
   migrate?: boolean;
+  /** Use an in-memory PGlite even when `DATABASE_URL` is set (to test embedded-mode behaviour explicitly). */
+  embedded?: boolean;
 }
 
 // Serialises template creation across vitest workers and processes (advisory locks are per database, and every
@@ -182,7 +184,7 @@ async function createPgliteTestDatabase(options: TestDatabaseOptions): Promise<T
  */
 export function createTestDatabase(options: TestDatabaseOptions = {}): Promise<TestDatabase> {
   const serverUrl = process.env.DATABASE_URL;
-  return isPostgresUrl(serverUrl)
+  return isPostgresUrl(serverUrl) && !options.embedded
     ? createPostgresTestDatabase(serverUrl, options)
     : createPgliteTestDatabase(options);
 }

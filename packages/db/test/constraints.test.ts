@@ -124,6 +124,16 @@ describe('endpoints', () => {
     expect(isCheckViolation(longDescription, 'endpoints_description_length')).toBe(true);
   });
 
+  it('loads the owner through the relational query API', async () => {
+    const owner = await insertUser(db);
+    const endpoint = await insertEndpoint(db, owner.id);
+    const found = await db.query.endpoints.findFirst({
+      where: eq(endpoints.id, endpoint.id),
+      with: { owner: { columns: { username: true } } },
+    });
+    expect(found?.owner.username).toBe(owner.username);
+  });
+
   it('rejects an owner that does not exist', async () => {
     const err = await failure(insertEndpoint(db, 999_999));
     expect(isForeignKeyViolation(err)).toBe(true);

@@ -57,9 +57,7 @@ const searchVectorExpression = sql.raw(
 );
 
 /** The WHERE clause of public listings (backend-api §3.6), repeated verbatim so the planner uses the indexes. */
-export const LISTED_ENDPOINT_PREDICATE = sql.raw(
-  `"visibility" = 'public' AND "is_active" AND NOT "archived"`,
-);
+export const listedPredicate = sql.raw(`"visibility" = 'public' AND "is_active" AND NOT "archived"`);
 
 export const endpoints = pgTable(
   'endpoints',
@@ -95,10 +93,10 @@ export const endpoints = pgTable(
     index('endpoints_user_id_updated_at_idx').on(t.userId, t.updatedAt.desc().nullsFirst()),
     index('endpoints_listing_idx')
       .on(t.updatedAt.desc().nullsFirst(), t.id.desc().nullsFirst())
-      .where(LISTED_ENDPOINT_PREDICATE),
+      .where(listedPredicate),
     index('endpoints_trending_idx')
       .on(t.starsCount.desc().nullsFirst(), t.updatedAt.desc().nullsFirst())
-      .where(LISTED_ENDPOINT_PREDICATE),
+      .where(listedPredicate),
     index('endpoints_type_idx').on(t.type),
     index('endpoints_search_vector_idx').using('gin', t.searchVector),
     index('endpoints_name_trgm_idx').using('gin', sql`lower(${t.name}) gin_trgm_ops`),
@@ -110,6 +108,12 @@ export const endpoints = pgTable(
     check('endpoints_stars_count_nonnegative', sql`${t.starsCount} >= 0`),
   ],
 );
+
+/**
+ * The condition of public listings and search (backend-api §3.6): public, active, not archived. Queries that use
+ * it verbatim match the partial listing and trending indexes.
+ */
+export const isListedEndpoint = sql<boolean>`${endpoints.visibility} = 'public' AND ${endpoints.isActive} AND NOT ${endpoints.archived}`;
 
 export const endpointStars = pgTable(
   'endpoint_stars',
