@@ -92,3 +92,56 @@ export function ref(
 ) {
   return { url, slug, name: '', tenant_name: null, owner_username: owner, ...extra };
 }
+
+export interface TimedEvent extends SseEvent {
+  at: number;
+}
+
+/** Opens a stream and collects events as they arrive, with their arrival time; `abort()` hangs up. */
+export async function openStream(base: string, body: unknown) {
+  const controller = new AbortController();
+  const res = await fetch(`${base}/api/v1/chat/stream`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+    signal: controller.signal,
+  });
+  const events: TimedEvent[] = [];
+  const lines: string[] = [];
+  const reader = res.body!.getReader();
+  const decoder = new TextDecoder();
+  let buffer = '';
+  const finished = (async () => {
+    try {
+      for (;;) {
+        const { done, value } = await reader.read();
+        if (done) return;
+        buffer += decoder.decode(value, { stream: true });
+        let end = buffer.indexOf('\n\n');
+        while (end !== -1) {
+          const frame = buffer.slice(0, end);
+          buffer = buffer.slice(end + 2);
+          lines.push(...frame.split('\n'));
+          events.push({ ...parseSse(`${frame}\n\n`)[0]!, at: performance.now() });
+          end = buffer.indexOf('\n\n');
+        }
+      }
+    } catch {
+      // Aborted by the test.
+    }
+  })();
+  return {
+    res,
+    events,
+    lines,
+    finished,
+    abort: () => controller.abort(),
+    async waitFor(name: string) {
+      for (let i = 0; i < 500; i += 1) {
+        if (events.some((e) => e.event === name)) return;
+        await new Promise((r) => setTimeout(r, 10));
+      }
+      throw new Error(`no ${name} event`);
+    },
+  };
+}

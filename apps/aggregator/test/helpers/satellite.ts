@@ -10,11 +10,7 @@ export interface SeenRequest {
   aborted: boolean;
 }
 
-export type SatelliteHandler = (
-  req: SeenRequest,
-  res: http.ServerResponse,
-  n: number,
-) => void | Promise<void>;
+export type SatelliteHandler = (req: SeenRequest, res: http.ServerResponse, n: number) => unknown;
 
 export interface TestSatellite {
   url: string;
