@@ -1,0 +1,281 @@
+import { execFileSync, spawn } from 'node:child_process';
+import { chmodSync, mkdtempSync, writeFileSync } from 'node:fs';
+import {
+  createServer,
+  request as httpRequest,
+  type IncomingMessage,
+  type Server,
+  type ServerResponse,
+} from 'node:http';
+import { request as httpsRequest } from 'node:https';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ensureSelfSignedCert } from '../local-stack/certs.mjs';
+import { nginxArgs, renderNginx } from '../local-stack/nginx.mjs';
+
+const NGINX = '/usr/sbin/nginx';
+
+// A stand-in upstream that names itself and echoes what nginx forwarded.
+function stub(
+  name: string,
+  handler?: (req: IncomingMessage, res: ServerResponse) => boolean,
+): Promise<Server> {
+  const server = createServer((req, res) => {
+    if (handler?.(req, res)) return;
+    res.setHeader('Content-Type', 'application/json');
+    res.end(
+      JSON.stringify({
+        upstream: name,
+        method: req.method,
+        url: req.url,
+        realIp: req.headers['x-real-ip'],
+        correlationId: req.headers['x-correlation-id'],
+        proto: req.headers['x-forwarded-proto'],
+      }),
+    );
+  });
+  return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve(server)));
+}
+
+const portOf = (s: Server) => (s.address() as AddressInfo).port;
+
+async function freePort(): Promise<number> {
+  const s = await stub('probe');
+  const port = portOf(s);
+  await new Promise((r) => s.close(r));
+  return port;
+}
+
+interface Answer {
+  status: number;
+  headers: Record<string, string | string[] | undefined>;
+  body: string;
+}
+
+function get(
+  port: number,
+  path: string,
+  headers: Record<string, string> = {},
+  method = 'GET',
+): Promise<Answer> {
+  return new Promise((resolve, reject) => {
+    const req = httpsRequest(
+      {
+        host: '127.0.0.1',
+        port,
+        path,
+        method,
+        headers: { Host: 'localhost', ...headers },
+        rejectUnauthorized: false,
+      },
+      (res) => {
+        let body = '';
+        res.on('data', (chunk) => {
+          body += chunk;
+        });
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body }));
+      },
+    );
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+function plainGet(port: number, path: string): Promise<Answer> {
+  return new Promise((resolve, reject) => {
+    const req = httpRequest({ host: '127.0.0.1', port, path, headers: { Host: 'localhost' } }, (res) => {
+      let body = '';
+      res.on('data', (chunk) => {
+        body += chunk;
+      });
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body }));
+    });
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+function nginxInstalled(): boolean {
+  try {
+    execFileSync(NGINX, ['-v'], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+// CI installs nginx (.ci/run); a developer machine without it skips rather than fails.
+describe.skipIf(!process.env.CI && !nginxInstalled())('nginx configs', () => {
+  const prefix = mkdtempSync(join(tmpdir(), 'syfthub-nginx-'));
+  const webRoot = mkdtempSync(join(tmpdir(), 'syfthub-web-'));
+  let servers: Server[] = [];
+  let httpPort = 0;
+  let httpsPort = 0;
+  let nginx: ReturnType<typeof spawn> | undefined;
+
+  beforeAll(async () => {
+    writeFileSync(join(webRoot, 'index.html'), '<!doctype html><title>SPA</title>');
+    // nginx workers run as an unprivileged user: the web root must be world-readable, as a deployed one is.
+    chmodSync(webRoot, 0o755);
+    const backend = await stub('backend');
+    const aggregator = await stub('aggregator', (req, res) => {
+      if (req.url !== '/api/v1/chat/stream') return false;
+      // First event immediately, the rest after a delay: proves nginx does not buffer the stream.
+      res.writeHead(200, { 'Content-Type': 'text/event-stream', 'Cache-Control': 'no-cache' });
+      res.write('event: retrieval_start\ndata: {"sources":0}\n\n');
+      setTimeout(() => res.end('event: done\ndata: {}\n\n'), 1500);
+      return true;
+    });
+    const mcp = await stub('mcp');
+    servers = [backend, aggregator, mcp];
+    httpPort = await freePort();
+    httpsPort = await freePort();
+    renderNginx({
+      variant: 'prod',
+      prefix,
+      httpPort,
+      httpsPort,
+      upstreams: {
+        backend: `127.0.0.1:${portOf(backend)}`,
+        aggregator: `127.0.0.1:${portOf(aggregator)}`,
+        mcp: `127.0.0.1:${portOf(mcp)}`,
+      },
+      webRoot,
+      certDir: ensureSelfSignedCert(join(prefix, 'ssl')),
+    });
+    nginx = spawn(NGINX, nginxArgs(prefix, '-g', 'daemon off;'), { stdio: 'ignore' });
+    for (let i = 0; i < 50; i++) {
+      try {
+        await plainGet(httpPort, '/nginx-health');
+        return;
+      } catch {
+        await new Promise((r) => setTimeout(r, 100));
+      }
+    }
+    throw new Error('nginx did not start');
+  });
+
+  afterAll(async () => {
+    nginx?.kill('SIGTERM');
+    await Promise.all(servers.map((s) => new Promise((r) => s.close(r))));
+  });
+
+  it('passes nginx -t for the prod and dev configs', () => {
+    for (const variant of ['prod', 'dev'] as const) {
+      const dir = mkdtempSync(join(tmpdir(), `syfthub-nginx-t-${variant}-`));
+      renderNginx({
+        variant,
+        prefix: dir,
+        httpPort: 18080,
+        httpsPort: 18443,
+        upstreams: {
+          backend: '127.0.0.1:1',
+          aggregator: '127.0.0.1:2',
+          mcp: '127.0.0.1:3',
+          web: '127.0.0.1:4',
+        },
+        webRoot,
+        certDir: ensureSelfSignedCert(join(dir, 'ssl')),
+      });
+      const out = execFileSync(NGINX, nginxArgs(dir, '-t'), {
+        encoding: 'utf8',
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      expect(out).toBe('');
+    }
+  });
+
+  it('redirects HTTP to HTTPS except /health and /nginx-health', async () => {
+    const redirect = await plainGet(httpPort, '/browse?tab=models');
+    expect(redirect.status).toBe(301);
+    expect(redirect.headers.location).toBe(`https://localhost:${httpsPort}/browse?tab=models`);
+    expect((await plainGet(httpPort, '/nginx-health')).status).toBe(200);
+    const health = await plainGet(httpPort, '/health');
+    expect(JSON.parse(health.body).upstream).toBe('backend');
+  });
+
+  it('sends security headers, HSTS and a correlation id on every HTTPS response', async () => {
+    const res = await get(httpsPort, '/');
+    expect(res.status).toBe(200);
+    expect(res.body).toContain('SPA');
+    expect(res.headers['strict-transport-security']).toBe('max-age=63072000; includeSubDomains');
+    expect(res.headers['x-content-type-options']).toBe('nosniff');
+    expect(res.headers['x-frame-options']).toBe('DENY');
+    expect(res.headers['content-security-policy']).toContain("frame-ancestors 'none'");
+    expect(res.headers['cache-control']).toBe('no-cache');
+    expect(res.headers['x-correlation-id']).toMatch(/^[0-9a-f]{32}$/);
+    expect(res.headers.server).toBe('nginx');
+  });
+
+  it('routes by prefix and forwards client ip, proto and correlation id', async () => {
+    const api = JSON.parse(
+      (await get(httpsPort, '/api/v1/endpoints/public', { 'X-Correlation-ID': 'abc-123' })).body,
+    );
+    expect(api).toMatchObject({
+      upstream: 'backend',
+      url: '/api/v1/endpoints/public',
+      realIp: '127.0.0.1',
+      proto: 'https',
+      correlationId: 'abc-123',
+    });
+    const agg = JSON.parse((await get(httpsPort, '/aggregator/health')).body);
+    expect(agg).toMatchObject({ upstream: 'aggregator', url: '/health' });
+    expect(JSON.parse((await get(httpsPort, '/mcp')).body).upstream).toBe('mcp');
+    expect(JSON.parse((await get(httpsPort, '/register', {}, 'POST')).body).upstream).toBe('mcp');
+    expect(JSON.parse((await get(httpsPort, '/.well-known/jwks.json')).body).upstream).toBe('backend');
+  });
+
+  it('answers the MCP well-known documents from mcp, never the SPA, and 404s other well-known paths as JSON', async () => {
+    const res = await get(httpsPort, '/.well-known/oauth-authorization-server/mcp', { Accept: 'text/html' });
+    expect(JSON.parse(res.body)).toMatchObject({
+      upstream: 'mcp',
+      url: '/.well-known/oauth-authorization-server/mcp',
+    });
+    const other = await get(httpsPort, '/.well-known/security.txt', { Accept: 'text/html' });
+    expect(other.status).toBe(404);
+    expect(JSON.parse(other.body)).toEqual({ detail: 'Not Found' });
+  });
+
+  it('dispatches owner paths: browsers get the SPA, API clients get the backend', async () => {
+    const browser = await get(httpsPort, '/alice/legal-docs', { Accept: 'text/html,application/xhtml+xml' });
+    expect(browser.body).toContain('SPA');
+    const sdk = await get(httpsPort, '/alice/legal-docs', { Accept: 'application/json' });
+    expect(JSON.parse(sdk.body)).toMatchObject({ upstream: 'backend', url: '/alice/legal-docs' });
+    const post = await get(httpsPort, '/alice/legal-docs', { Accept: 'text/html' }, 'POST');
+    expect(JSON.parse(post.body).upstream).toBe('backend');
+    const deep = await get(httpsPort, '/a/b/c', { Accept: 'application/json' });
+    expect(deep.body).toContain('SPA');
+  });
+
+  it('hides /ready, /metrics and the internal error-report route', async () => {
+    for (const path of ['/ready', '/metrics', '/api/v1/errors/service-report']) {
+      const res = await get(httpsPort, path);
+      expect(res.status).toBe(404);
+    }
+  });
+
+  it('streams SSE through /aggregator without buffering', async () => {
+    const started = Date.now();
+    const firstChunkAt = await new Promise<number>((resolve, reject) => {
+      const req = httpsRequest(
+        {
+          host: '127.0.0.1',
+          port: httpsPort,
+          path: '/aggregator/api/v1/chat/stream',
+          method: 'GET',
+          headers: { Host: 'localhost' },
+          rejectUnauthorized: false,
+        },
+        (res) => {
+          res.once('data', () => resolve(Date.now()));
+          res.resume();
+        },
+      );
+      req.on('error', reject);
+      req.end();
+    });
+    expect(firstChunkAt - started).toBeLessThan(1000);
+  });
+});
