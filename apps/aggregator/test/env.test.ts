@@ -1,0 +1,91 @@
+import { EnvError } from '@syfthub/service';
+import { describe, expect, it } from 'vitest';
+import { loadConfig } from '../src/env';
+
+function problems(env: Record<string, string>): string[] {
+  try {
+    loadConfig(env);
+  } catch (err) {
+    if (err instanceof EnvError) return err.problems.map((p) => p.name);
+    throw err;
+  }
+  return [];
+}
+
+describe('loadConfig', () => {
+  it('applies the documented defaults', () => {
+    const c = loadConfig({});
+    expect(c).toMatchObject({
+      port: 8001,
+      host: '0.0.0.0',
+      serviceName: 'syfthub-aggregator',
+      retrievalTimeoutMs: 30_000,
+      retrievalPhaseTimeoutMs: 45_000,
+      generationTimeoutMs: 120_000,
+      streamIdleTimeoutMs: 60_000,
+      totalTimeoutMs: 180_000,
+      defaultTopK: 5,
+      maxTopK: 20,
+      maxDataSources: 10,
+      maxPromptChars: 32_000,
+      maxResponseBytes: 8 * 1024 * 1024,
+      retryMax: 2,
+      retryBaseDelayMs: 1000,
+      heartbeatIntervalMs: 3000,
+      doneSourceMaxChars: 4000,
+      modelStreamingEnabled: true,
+      reranker: 'bm25',
+      rateLimitPerMinute: 30,
+      corsOrigins: ['http://localhost:3000', 'http://localhost:8080'],
+      ssrf: { allowPrivateNetworks: false, allowedHosts: [] },
+    });
+  });
+
+  it('parses lists, booleans and fractional seconds', () => {
+    const c = loadConfig({
+      AGGREGATOR_CORS_ORIGINS: '["https://a.example","https://b.example"]',
+      AGGREGATOR_SSRF_ALLOWED_HOSTS: 'satellite:8003, other',
+      AGGREGATOR_MODEL_STREAMING_ENABLED: 'false',
+      AGGREGATOR_TOTAL_TIMEOUT: '0.5',
+    });
+    expect(c.corsOrigins).toEqual(['https://a.example', 'https://b.example']);
+    expect(c.ssrf.allowedHosts).toEqual(['satellite:8003', 'other']);
+    expect(c.modelStreamingEnabled).toBe(false);
+    expect(c.totalTimeoutMs).toBe(500);
+  });
+
+  it('names every invalid variable at once', () => {
+    expect(
+      problems({
+        AGGREGATOR_PORT: 'abc',
+        AGGREGATOR_RERANKER: 'onnx',
+        AGGREGATOR_TOTAL_TIMEOUT: '-1',
+      }).sort(),
+    ).toEqual(['AGGREGATOR_PORT', 'AGGREGATOR_RERANKER', 'AGGREGATOR_TOTAL_TIMEOUT']);
+  });
+
+  it('refuses development shortcuts in production', () => {
+    expect(
+      problems({
+        ENVIRONMENT: 'production',
+        AGGREGATOR_SSRF_ALLOW_PRIVATE_NETWORKS: 'true',
+        AGGREGATOR_DEBUG: 'true',
+      }).sort(),
+    ).toEqual(['AGGREGATOR_DEBUG', 'AGGREGATOR_SSRF_ALLOW_PRIVATE_NETWORKS']);
+    expect(
+      problems({
+        ENVIRONMENT: 'production',
+        AGGREGATOR_SSRF_ALLOW_PRIVATE_NETWORKS: 'true',
+        AGGREGATOR_SSRF_ALLOW_IN_PRODUCTION: 'true',
+      }),
+    ).toEqual([]);
+    expect(problems({ AGGREGATOR_SSRF_ALLOW_PRIVATE_NETWORKS: 'true' })).toEqual([]);
+  });
+
+  it('requires the embeddings settings for the embedding reranker', () => {
+    expect(problems({ AGGREGATOR_RERANKER: 'embedding' }).sort()).toEqual([
+      'AGGREGATOR_EMBEDDINGS_BASE_URL',
+      'AGGREGATOR_EMBEDDINGS_MODEL',
+    ]);
+  });
+});
