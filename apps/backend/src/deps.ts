@@ -1,3 +1,6 @@
+import { existsSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import {
   createPasswordHasher,
   createSessionTokens,
@@ -23,6 +26,12 @@ import type { BackendConfig } from './env';
 import { type BackendMetrics, createBackendMetrics } from './metrics';
 
 export const VERSION = '1.0.0';
+
+/** The migrations copied next to a bundled build (dist/drizzle); undefined when running from source. */
+export function bundledMigrationsFolder(): string | undefined {
+  const folder = join(dirname(fileURLToPath(import.meta.url)), 'drizzle');
+  return existsSync(join(folder, 'meta', '_journal.json')) ? folder : undefined;
+}
 
 /** Everything the backend's routes and jobs need, built once by main (or by tests with their own parts). */
 export interface BackendDeps {
@@ -63,6 +72,7 @@ export async function buildDeps(
       statementTimeoutMs: config.DB_STATEMENT_TIMEOUT_MS,
       connectTimeoutSeconds: config.DB_POOL_TIMEOUT_SECONDS,
       migrate: config.MIGRATE_ON_START || !config.DATABASE_URL,
+      migrationsFolder: bundledMigrationsFolder(),
     }));
   const kv = overrides.kv ?? createKv(config.REDIS_URL, {});
   const keyRing = await loadKeyRing({
