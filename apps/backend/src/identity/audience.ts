@@ -1,0 +1,32 @@
+import { type Db, eq, users } from '@syfthub/db';
+import { ApiError, type Logger } from '@syfthub/service';
+import { failClosed } from './errors';
+
+/**
+ * Checks a satellite-token audience (backend-api.md §10.1): any active user's username. Returns it trimmed and
+ * lowercased, as it goes into the token's `aud`.
+ */
+export async function resolveAudience(db: Db, logger: Logger, raw: string): Promise<string> {
+  const audience = raw.trim().toLowerCase();
+  if (audience === '') {
+    throw new ApiError(400, { code: 'MISSING_AUDIENCE', message: "The 'aud' query parameter is required." });
+  }
+  const [target] = await failClosed(logger, 'identity.audience_lookup_failed', () =>
+    db.select({ isActive: users.isActive }).from(users).where(eq(users.username, audience)).limit(1),
+  );
+  if (!target) {
+    throw new ApiError(404, {
+      code: 'AUDIENCE_NOT_FOUND',
+      message: `Audience '${audience}' is not a registered user.`,
+      audience,
+    });
+  }
+  if (!target.isActive) {
+    throw new ApiError(400, {
+      code: 'AUDIENCE_INACTIVE',
+      message: `Audience '${audience}' is not active.`,
+      audience,
+    });
+  }
+  return audience;
+}

@@ -1,0 +1,80 @@
+import { eq, users } from '@syfthub/db';
+import { z } from 'zod';
+import type { BackendContext } from '../../http/context';
+import { userNotFound } from '../../users/errors';
+import { findUserByUsername } from '../../users/queries';
+import { publicProfileJson } from '../../users/serialize';
+import { emailSchema, isAvailableUsernameShape } from '../../validation/rules';
+
+export function registerUserLookupRoutes(ctx: BackendContext): void {
+  const { routes, limits } = ctx;
+  const { db } = ctx.deps;
+
+  routes.add(
+    {
+      method: 'get',
+      path: '/api/v1/users/check-username/:username',
+      summary: 'Is a username available?',
+      tags: ['users'],
+      auth: 'none',
+      params: z.object({ username: z.string() }),
+      before: [limits.lookup],
+      responses: { 200: { description: '`available` is false when taken, reserved or invalid' } },
+    },
+    async (c, { params }) => {
+      const username = params.username.trim().toLowerCase();
+      let available = isAvailableUsernameShape(username);
+      if (available) {
+        const [taken] = await db
+          .select({ id: users.id })
+          .from(users)
+          .where(eq(users.username, username))
+          .limit(1);
+        available = !taken;
+      }
+      return c.json({ available, username });
+    },
+  );
+
+  routes.add(
+    {
+      method: 'get',
+      path: '/api/v1/users/check-email/:email',
+      summary: 'Is an e-mail address available?',
+      tags: ['users'],
+      auth: 'none',
+      params: z.object({ email: z.string() }),
+      before: [limits.lookup],
+      responses: { 200: { description: '`available` is false when taken or invalid' } },
+    },
+    async (c, { params }) => {
+      const email = params.email.trim().toLowerCase();
+      let available = emailSchema.safeParse(email).success;
+      if (available) {
+        const [taken] = await db.select({ id: users.id }).from(users).where(eq(users.email, email)).limit(1);
+        available = !taken;
+      }
+      return c.json({ available, email });
+    },
+  );
+
+  routes.add(
+    {
+      method: 'get',
+      path: '/api/v1/users/public/:username',
+      summary: 'Public profile of a user',
+      tags: ['users'],
+      auth: 'none',
+      params: z.object({ username: z.string() }),
+      responses: {
+        200: { description: 'PublicUserProfile' },
+        404: { description: 'No such active user' },
+      },
+    },
+    async (c, { params }) => {
+      const user = await findUserByUsername(db, params.username);
+      if (!user?.isActive) throw userNotFound();
+      return c.json(publicProfileJson(user));
+    },
+  );
+}

@@ -1,0 +1,35 @@
+import type { BackendContext } from '../../http/context';
+import { callerOf } from '../../http/route-kit';
+import { userJson } from '../../users/serialize';
+import { applyUserUpdate, userUpdateSchema } from '../../users/update';
+
+export function registerUserMeRoutes(ctx: BackendContext): void {
+  const { routes } = ctx;
+  routes.add(
+    {
+      method: 'get',
+      path: '/api/v1/users/me',
+      summary: 'Current user',
+      tags: ['users'],
+      auth: 'user',
+      responses: { 200: { description: 'The caller as a User' } },
+    },
+    (c, input) => c.json(userJson(callerOf(input).user)),
+  );
+
+  routes.add(
+    {
+      method: 'put',
+      path: '/api/v1/users/me',
+      summary: 'Update the current user',
+      tags: ['users'],
+      auth: 'user',
+      body: userUpdateSchema,
+      responses: {
+        200: { description: 'The updated User' },
+        409: { description: 'Username or e-mail already taken (CONFLICT with resource and field)' },
+      },
+    },
+    async (c, input) => c.json(userJson(await applyUserUpdate(ctx, callerOf(input).user, input.body))),
+  );
+}
