@@ -151,7 +151,7 @@ export function createApp(deps: SatelliteDeps): Hono<Env> {
         log(200, body.references.documents.length);
         return c.json(body);
       }
-      const result = await queryModel(c, entry);
+      const result = await queryModel(c);
       if (result.kind === 'json') {
         log(200, null);
         return c.json({
@@ -208,7 +208,7 @@ export function createApp(deps: SatelliteDeps): Hono<Env> {
     };
   }
 
-  async function queryModel(c: Context<Env>, _entry: CatalogueEntry): Promise<ModelResult> {
+  async function queryModel(c: Context<Env>): Promise<ModelResult> {
     const body = await readJsonBody(c, modelQuerySchema);
     return endpoints.model.respond(
       {

@@ -1,62 +1,76 @@
-import { envBool, envEnum, envInt, envUrl, parseEnv } from '@syfthub/service';
+import { EnvError, type EnvProblem, envBool, envEnum, envInt, envUrl, parseEnv } from '@syfthub/service';
 import { z } from 'zod';
 
 const httpUrl = () => envUrl(['http:', 'https:']);
 
 /** Every variable of satellite-protocol.md §8.1, plus ENVIRONMENT for log lines and SATELLITE_OWNER_USERNAME. */
-export const envSchema = z
-  .object({
-    ENVIRONMENT: z.string().default('development'),
-    SATELLITE_PORT: envInt(0, 65_535).default(8003),
-    SATELLITE_HOST: z.string().default('0.0.0.0'),
-    SATELLITE_PUBLIC_URL: httpUrl().default('http://localhost:8003'),
-    SYFTHUB_URL: httpUrl().default('http://localhost:8000'),
-    SYFTHUB_ISSUER: z.string().min(1).default('http://localhost:8080'),
-    SYFTHUB_API_TOKEN: z.string().min(1).optional(),
-    SATELLITE_HUB_USERNAME: z.string().min(1).optional(),
-    SATELLITE_HUB_EMAIL: z.string().min(3).optional(),
-    SATELLITE_HUB_PASSWORD: z.string().min(1).optional(),
-    /**
-     * Not in the spec: the audience to accept when the satellite has no hub credentials (tokens required but
-     * nothing published). With credentials, the hub's answer to /auth/me wins.
-     */
-    SATELLITE_OWNER_USERNAME: z.string().min(1).optional(),
-    SATELLITE_DATA_DIR: z.string().min(1).default('./data'),
-    SATELLITE_DOCS_DIR: z.string().min(1).default('./docs'),
-    SATELLITE_ENDPOINTS_FILE: z.string().min(1).optional(),
-    SATELLITE_PUBLISH: envBool().default(true),
-    SATELLITE_HEALTH_INTERVAL_SECONDS: envInt(1, 86_400).default(60),
-    SATELLITE_HEALTH_TTL_SECONDS: envInt(1, 3600).default(180),
-    SATELLITE_RESCAN_SECONDS: envInt(1, 86_400).default(60),
-    SATELLITE_REQUIRE_TOKEN: envBool().default(true),
-    OPENAI_BASE_URL: httpUrl().optional(),
-    OPENAI_API_KEY: z.string().min(1).optional(),
-    OPENAI_MODEL: z.string().min(1).optional(),
-    OPENAI_TIMEOUT_SECONDS: envInt(1, 3600).default(110),
-    LOG_LEVEL: envEnum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info'),
-    LOG_FORMAT: envEnum(['json', 'console']).default('json'),
-  })
-  .superRefine((env, ctx) => {
-    if (env.OPENAI_BASE_URL !== undefined && env.OPENAI_MODEL === undefined) {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['OPENAI_MODEL'],
-        message: 'required when OPENAI_BASE_URL is set',
-      });
-    }
-    if ((env.SATELLITE_HUB_USERNAME === undefined) !== (env.SATELLITE_HUB_PASSWORD === undefined)) {
-      ctx.addIssue({
-        code: 'custom',
-        path: [
-          env.SATELLITE_HUB_USERNAME === undefined ? 'SATELLITE_HUB_USERNAME' : 'SATELLITE_HUB_PASSWORD',
-        ],
-        message: 'SATELLITE_HUB_USERNAME and SATELLITE_HUB_PASSWORD must be set together',
-      });
-    }
-  });
+export const envSchema = z.object({
+  ENVIRONMENT: z.string().default('development'),
+  SATELLITE_PORT: envInt(0, 65_535).default(8003),
+  SATELLITE_HOST: z.string().default('0.0.0.0'),
+  SATELLITE_PUBLIC_URL: httpUrl().default('http://localhost:8003'),
+  SYFTHUB_URL: httpUrl().default('http://localhost:8000'),
+  SYFTHUB_ISSUER: z.string().min(1).default('http://localhost:8080'),
+  SYFTHUB_API_TOKEN: z.string().min(1).optional(),
+  SATELLITE_HUB_USERNAME: z.string().min(1).optional(),
+  SATELLITE_HUB_EMAIL: z.string().min(3).optional(),
+  SATELLITE_HUB_PASSWORD: z.string().min(1).optional(),
+  /**
+   * Not in the spec: the audience to accept when the satellite has no hub credentials (tokens required but
+   * nothing published). With credentials, the hub's answer to /auth/me wins.
+   */
+  SATELLITE_OWNER_USERNAME: z.string().min(1).optional(),
+  SATELLITE_DATA_DIR: z.string().min(1).default('./data'),
+  SATELLITE_DOCS_DIR: z.string().min(1).default('./docs'),
+  SATELLITE_ENDPOINTS_FILE: z.string().min(1).optional(),
+  SATELLITE_PUBLISH: envBool().default(true),
+  SATELLITE_HEALTH_INTERVAL_SECONDS: envInt(1, 86_400).default(60),
+  SATELLITE_HEALTH_TTL_SECONDS: envInt(1, 3600).default(180),
+  SATELLITE_RESCAN_SECONDS: envInt(1, 86_400).default(60),
+  SATELLITE_REQUIRE_TOKEN: envBool().default(true),
+  OPENAI_BASE_URL: httpUrl().optional(),
+  OPENAI_API_KEY: z.string().min(1).optional(),
+  OPENAI_MODEL: z.string().min(1).optional(),
+  OPENAI_TIMEOUT_SECONDS: envInt(1, 3600).default(110),
+  LOG_LEVEL: envEnum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info'),
+  LOG_FORMAT: envEnum(['json', 'console']).default('json'),
+});
 
 export type SatelliteEnv = z.output<typeof envSchema>;
 
-export function parseSatelliteEnv(source: Record<string, string | undefined> = process.env): SatelliteEnv {
-  return parseEnv(envSchema, source);
+type Source = Record<string, string | undefined>;
+
+const isSet = (source: Source, name: string) => source[name] !== undefined && source[name] !== '';
+
+/**
+ * Rules between variables. They only depend on which variables are set, so they are checked on the raw
+ * environment and reported together with the schema's problems instead of after them.
+ */
+function combinationProblems(source: Source): EnvProblem[] {
+  const problems: EnvProblem[] = [];
+  if (isSet(source, 'OPENAI_BASE_URL') && !isSet(source, 'OPENAI_MODEL')) {
+    problems.push({ name: 'OPENAI_MODEL', problem: 'required when OPENAI_BASE_URL is set' });
+  }
+  const username = isSet(source, 'SATELLITE_HUB_USERNAME');
+  if (username !== isSet(source, 'SATELLITE_HUB_PASSWORD')) {
+    problems.push({
+      name: username ? 'SATELLITE_HUB_PASSWORD' : 'SATELLITE_HUB_USERNAME',
+      problem: 'SATELLITE_HUB_USERNAME and SATELLITE_HUB_PASSWORD must be set together',
+    });
+  }
+  return problems;
+}
+
+/** Parses the satellite's environment; throws an EnvError naming every problem. */
+export function parseSatelliteEnv(source: Source = process.env): SatelliteEnv {
+  const combination = combinationProblems(source);
+  let env: SatelliteEnv;
+  try {
+    env = parseEnv(envSchema, source);
+  } catch (error) {
+    if (error instanceof EnvError) throw new EnvError([...error.problems, ...combination]);
+    throw error;
+  }
+  if (combination.length > 0) throw new EnvError(combination);
+  return env;
 }

@@ -1,8 +1,15 @@
-import { createLogger, loadEnvOrExit, startServer } from '@syfthub/service';
-import { envSchema } from './env';
+import { createLogger, EnvError, startServer } from '@syfthub/service';
+import { parseSatelliteEnv, type SatelliteEnv } from './env';
 import { createSatellite, SATELLITE_VERSION } from './satellite';
 
-const env = loadEnvOrExit(envSchema);
+let env: SatelliteEnv;
+try {
+  env = parseSatelliteEnv();
+} catch (error) {
+  if (!(error instanceof EnvError)) throw error;
+  process.stderr.write(`${error.message}\n`);
+  process.exit(1);
+}
 const logger = createLogger({
   service: 'satellite',
   version: SATELLITE_VERSION,

@@ -1,6 +1,6 @@
 import { resolve } from 'node:path';
 import { createRemoteJwksVerifier } from '@syfthub/auth';
-import { createMetrics, type Logger, type ServiceLifecycle } from '@syfthub/service';
+import { createMetrics, type Env, type Logger, type ServiceLifecycle } from '@syfthub/service';
 import type { Hono } from 'hono';
 import pkg from '../package.json' with { type: 'json' };
 import { createApp } from './app';
@@ -29,7 +29,7 @@ export interface SatelliteOverrides {
 }
 
 export interface Satellite {
-  app: Hono<import('@syfthub/service').Env>;
+  app: Hono<Env>;
   endpoints: Endpoints;
   agent: HubAgent;
   /** Builds the indexes, then starts rescans and the hub agent (which connects in the background). */
