@@ -1,0 +1,47 @@
+import { useQuery } from '@tanstack/react-query';
+import { useHub } from '../lib/ApiContext';
+import { useDebounced } from '../lib/hooks';
+import { PASSWORD_RULES, passwordStrength, validatePassword, validateUsername } from '../lib/validation';
+
+export function PasswordStrength({ password }: { password: string }) {
+  const { score, label } = passwordStrength(password);
+  const valid = password !== '' && validatePassword(password) === null;
+  return (
+    <span className="strength">
+      <span className={`strength-meter strength-${score}`} aria-hidden="true">
+        {[1, 2, 3, 4].map((step) => (
+          <span key={step} className={step <= score ? 'on' : ''} />
+        ))}
+      </span>
+      <span className="small">
+        Strength: {label}. {valid ? 'Meets the rules.' : `Rules: ${PASSWORD_RULES.join(', ').toLowerCase()}.`}
+      </span>
+    </span>
+  );
+}
+
+/** Live availability of a username (debounced `GET /users/check-username/{u}`); says nothing while invalid. */
+export function UsernameAvailability({ username, current }: { username: string; current?: string }) {
+  const hub = useHub();
+  const debounced = useDebounced(username.trim().toLowerCase(), 400);
+  const check = debounced !== '' && debounced !== current && validateUsername(debounced) === null;
+  const query = useQuery({
+    queryKey: ['check-username', debounced],
+    queryFn: ({ signal }) => hub.users.checkUsername(debounced, signal),
+    enabled: check,
+    staleTime: 30_000,
+    retry: false,
+  });
+  if (!check) return null;
+  if (query.isPending) return <span className="small muted">Checking availability…</span>;
+  if (query.isError) return null;
+  return query.data.available ? (
+    <span className="small text-success" role="status">
+      ✓ @{query.data.username} is available
+    </span>
+  ) : (
+    <span className="small text-danger" role="status">
+      ✗ @{query.data.username} is taken
+    </span>
+  );
+}

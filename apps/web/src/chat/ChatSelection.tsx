@@ -1,0 +1,94 @@
+import type { EndpointType } from '@syfthub/client';
+import { createContext, type ReactNode, useCallback, useContext, useEffect, useMemo, useState } from 'react';
+
+/** An endpoint picked for chat, by its public `owner/slug` path. */
+export interface EndpointChoice {
+  path: string;
+  name: string;
+  type: EndpointType;
+}
+
+export interface ChatSelection {
+  model: EndpointChoice | null;
+  sources: EndpointChoice[];
+  setModel(model: EndpointChoice | null): void;
+  setSources(sources: EndpointChoice[]): void;
+  addSource(source: EndpointChoice): void;
+  removeSource(path: string): void;
+  toggleSource(source: EndpointChoice): void;
+  hasSource(path: string): boolean;
+}
+
+const MODEL_KEY = 'syft_chat_model';
+const SOURCES_KEY = 'syft_chat_sources';
+
+function load<T>(storage: () => Storage, key: string, fallback: T): T {
+  try {
+    const raw = storage().getItem(key);
+    return raw ? (JSON.parse(raw) as T) : fallback;
+  } catch {
+    return fallback;
+  }
+}
+
+function save(storage: () => Storage, key: string, value: unknown): void {
+  try {
+    if (value === null) storage().removeItem(key);
+    else storage().setItem(key, JSON.stringify(value));
+  } catch {
+    // Losing the selection on reload is acceptable.
+  }
+}
+
+const ChatSelectionContext = createContext<ChatSelection | null>(null);
+
+/**
+ * What the next chat message will use, shared by Browse ("Add to chat"), endpoint pages ("Use in chat"), the home
+ * hero and the chat page. The model is remembered across visits (web.md §6.1), sources for this tab.
+ */
+export function ChatSelectionProvider({ children }: { children: ReactNode }) {
+  const [model, setModelState] = useState<EndpointChoice | null>(() =>
+    load<EndpointChoice | null>(() => window.localStorage, MODEL_KEY, null),
+  );
+  const [sources, setSources] = useState<EndpointChoice[]>(() =>
+    load<EndpointChoice[]>(() => window.sessionStorage, SOURCES_KEY, []),
+  );
+
+  useEffect(() => save(() => window.localStorage, MODEL_KEY, model), [model]);
+  useEffect(() => save(() => window.sessionStorage, SOURCES_KEY, sources), [sources]);
+
+  const addSource = useCallback((source: EndpointChoice) => {
+    setSources((list) => (list.some((item) => item.path === source.path) ? list : [...list, source]));
+  }, []);
+  const removeSource = useCallback((path: string) => {
+    setSources((list) => list.filter((item) => item.path !== path));
+  }, []);
+  const toggleSource = useCallback((source: EndpointChoice) => {
+    setSources((list) =>
+      list.some((item) => item.path === source.path)
+        ? list.filter((item) => item.path !== source.path)
+        : [...list, source],
+    );
+  }, []);
+
+  const value = useMemo<ChatSelection>(
+    () => ({
+      model,
+      sources,
+      setModel: setModelState,
+      setSources,
+      addSource,
+      removeSource,
+      toggleSource,
+      hasSource: (path) => sources.some((item) => item.path === path),
+    }),
+    [model, sources, addSource, removeSource, toggleSource],
+  );
+  return <ChatSelectionContext.Provider value={value}>{children}</ChatSelectionContext.Provider>;
+}
+
+export function useChatSelection(): ChatSelection {
+  const value = useContext(ChatSelectionContext);
+  if (!value) throw new Error('useChatSelection must be used inside <ChatSelectionProvider>');
+  return value;
+}

@@ -1,0 +1,486 @@
+import type { AdminOverview, AdminUserQuery, AdminUserRow, AdminUserSortKey, Role } from '@syfthub/client';
+import { keepPreviousData, useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { useState } from 'react';
+import { Link } from 'react-router';
+import { ConfirmDialog } from '../components/Dialog';
+import { useToast } from '../components/Toasts';
+import { Badge, EmptyState, ErrorState, RelativeTime, Spinner } from '../components/ui';
+import { useHub } from '../lib/ApiContext';
+import { formatNumber } from '../lib/format';
+import { useDebounced, useDocumentTitle } from '../lib/hooks';
+import { keys } from '../lib/queries';
+import { useSession } from '../session/SessionProvider';
+
+function SignupChart({ buckets }: { buckets: AdminOverview['signup_trend']['buckets'] }) {
+  const max = Math.max(1, ...buckets.map((b) => b.signups));
+  const width = 600;
+  const height = 140;
+  const barWidth = width / Math.max(1, buckets.length);
+  return (
+    <figure className="chart">
+      <svg
+        viewBox={`0 0 ${width} ${height}`}
+        role="img"
+        aria-label="Sign-ups per day; the table below has the numbers"
+        preserveAspectRatio="none"
+      >
+        {buckets.map((bucket, index) => {
+          const h = (bucket.signups / max) * (height - 10);
+          return (
+            <rect
+              key={bucket.date}
+              x={index * barWidth + 1}
+              y={height - h}
+              width={Math.max(1, barWidth - 2)}
+              height={h}
+              className="chart-bar"
+            >
+              <title>
+                {bucket.date}: {bucket.signups}
+              </title>
+            </rect>
+          );
+        })}
+      </svg>
+      <details>
+        <summary className="small">Show as a table</summary>
+        <div className="table-scroll">
+          <table className="table table-compact">
+            <caption className="visually-hidden">Sign-ups per day</caption>
+            <thead>
+              <tr>
+                <th scope="col">Date</th>
+                <th scope="col">Sign-ups</th>
+              </tr>
+            </thead>
+            <tbody>
+              {buckets.map((bucket) => (
+                <tr key={bucket.date}>
+                  <td>{bucket.date}</td>
+                  <td>{bucket.signups}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+      </details>
+    </figure>
+  );
+}
+
+function Breakdown({ title, rows }: { title: string; rows: { label: string; count: number }[] }) {
+  const total = Math.max(
+    1,
+    rows.reduce((sum, row) => sum + row.count, 0),
+  );
+  return (
+    <section className="card">
+      <h3 className="card-title">{title}</h3>
+      <ul className="breakdown">
+        {rows.map((row) => (
+          <li key={row.label}>
+            <span className="breakdown-label">{row.label}</span>
+            <span className="breakdown-bar" aria-hidden="true">
+              <span style={{ width: `${(row.count / total) * 100}%` }} />
+            </span>
+            <span className="breakdown-count">{formatNumber(row.count)}</span>
+          </li>
+        ))}
+      </ul>
+    </section>
+  );
+}
+
+function Overview() {
+  const hub = useHub();
+  const [days, setDays] = useState<7 | 30 | 90>(30);
+  const overview = useQuery({
+    queryKey: keys.adminOverview(days),
+    queryFn: () => hub.admin.overview(days),
+    placeholderData: keepPreviousData,
+  });
+  return (
+    <section aria-labelledby="overview-title" className="section">
+      <div className="section-header">
+        <h2 id="overview-title">Overview</h2>
+        <label className="inline-field">
+          <span>Trend</span>
+          <select value={days} onChange={(e) => setDays(Number(e.target.value) as 7 | 30 | 90)}>
+            <option value={7}>7 days</option>
+            <option value={30}>30 days</option>
+            <option value={90}>90 days</option>
+          </select>
+        </label>
+      </div>
+      {overview.isPending ? (
+        <Spinner label="Loading statistics…" />
+      ) : overview.isError ? (
+        <ErrorState error={overview.error} retry={() => overview.refetch()} />
+      ) : (
+        <>
+          <dl className="stat-cards">
+            {(
+              [
+                ['Total users', overview.data.headline.total_users],
+                ['Active', overview.data.headline.active_users],
+                ['Inactive', overview.data.headline.inactive_users],
+                ['Verified', overview.data.headline.email_verified],
+                ['Unverified', overview.data.headline.email_unverified],
+                ['Admins', overview.data.headline.admins],
+              ] as const
+            ).map(([label, value]) => (
+              <div key={label} className="stat-card card">
+                <dt>{label}</dt>
+                <dd>{formatNumber(value)}</dd>
+              </div>
+            ))}
+          </dl>
+          <section className="card">
+            <h3 className="card-title">Sign-ups, last {overview.data.signup_trend.days} days</h3>
+            <SignupChart buckets={overview.data.signup_trend.buckets} />
+          </section>
+          <div className="grid-3">
+            <Breakdown
+              title="Roles"
+              rows={overview.data.by_role.map((r) => ({ label: r.role, count: r.count }))}
+            />
+            <Breakdown
+              title="Sign-in providers"
+              rows={overview.data.by_auth_provider.map((r) => ({ label: r.provider, count: r.count }))}
+            />
+            <Breakdown
+              title="Last sign-in"
+              rows={overview.data.last_login.buckets.map((b) => ({ label: b.label, count: b.count }))}
+            />
+          </div>
+          <p className="small muted">
+            Active in the last 24 hours: <strong>{formatNumber(overview.data.last_login.active_24h)}</strong>{' '}
+            · Dormant for 30+ days: <strong>{formatNumber(overview.data.last_login.dormant_30d)}</strong>
+          </p>
+        </>
+      )}
+    </section>
+  );
+}
+
+const COLUMNS: { key: AdminUserSortKey | null; label: string }[] = [
+  { key: 'username', label: 'Username' },
+  { key: 'email', label: 'E-mail' },
+  { key: 'role', label: 'Role' },
+  { key: null, label: 'Status' },
+  { key: 'created_at', label: 'Joined' },
+  { key: 'last_login_at', label: 'Last sign-in' },
+];
+
+function Users() {
+  const hub = useHub();
+  const toast = useToast();
+  const queryClient = useQueryClient();
+  const { user: me } = useSession();
+  const [search, setSearch] = useState('');
+  const debounced = useDebounced(search.trim(), 300);
+  const [role, setRole] = useState<Role | ''>('');
+  const [active, setActive] = useState<'' | 'true' | 'false'>('');
+  const [verified, setVerified] = useState<'' | 'true' | 'false'>('');
+  const [sortBy, setSortBy] = useState<AdminUserSortKey>('created_at');
+  const [sortDir, setSortDir] = useState<'asc' | 'desc'>('desc');
+  const [page, setPage] = useState(1);
+  const [pageSize, setPageSize] = useState(20);
+  const [toggling, setToggling] = useState<AdminUserRow | null>(null);
+  const [exporting, setExporting] = useState(false);
+
+  const filters: Omit<AdminUserQuery, 'page' | 'page_size'> = {
+    sort_by: sortBy,
+    sort_dir: sortDir,
+    ...(debounced ? { search: debounced } : {}),
+    ...(role ? { role } : {}),
+    ...(active ? { is_active: active === 'true' } : {}),
+    ...(verified ? { is_email_verified: verified === 'true' } : {}),
+  };
+  const query: AdminUserQuery = { ...filters, page, page_size: pageSize };
+  const users = useQuery({
+    queryKey: keys.adminUsers(query),
+    queryFn: () => hub.admin.users(query),
+    placeholderData: keepPreviousData,
+  });
+  const toggle = useMutation({
+    mutationFn: (row: AdminUserRow) =>
+      row.is_active ? hub.users.deactivate(row.id) : hub.users.activate(row.id),
+    onSuccess: (updated) => {
+      toast.success(`@${updated.username} ${updated.is_active ? 'activated' : 'deactivated'}.`);
+      setToggling(null);
+      void queryClient.invalidateQueries({ queryKey: ['admin'] });
+    },
+    onError: (error) => toast.error(error),
+  });
+
+  function sortOn(key: AdminUserSortKey) {
+    if (sortBy === key) setSortDir(sortDir === 'asc' ? 'desc' : 'asc');
+    else {
+      setSortBy(key);
+      setSortDir('asc');
+    }
+    setPage(1);
+  }
+
+  async function exportCsv() {
+    setExporting(true);
+    try {
+      const file = await hub.admin.exportUsers(filters);
+      const url = URL.createObjectURL(file.blob);
+      const link = document.createElement('a');
+      link.href = url;
+      link.download = file.filename;
+      document.body.append(link);
+      link.click();
+      link.remove();
+      window.setTimeout(() => URL.revokeObjectURL(url), 1000);
+    } catch (error) {
+      toast.error(error, 'Export failed.');
+    } finally {
+      setExporting(false);
+    }
+  }
+
+  return (
+    <section aria-labelledby="users-title" className="section">
+      <div className="section-header">
+        <h2 id="users-title">Users</h2>
+        <button type="button" className="button" onClick={exportCsv} disabled={exporting}>
+          {exporting ? 'Exporting…' : 'Export CSV'}
+        </button>
+      </div>
+      <search className="toolbar">
+        <input
+          type="search"
+          aria-label="Search users by username or e-mail"
+          placeholder="Search username or e-mail…"
+          value={search}
+          onChange={(e) => {
+            setSearch(e.target.value);
+            setPage(1);
+          }}
+        />
+        <label className="inline-field">
+          <span>Role</span>
+          <select
+            value={role}
+            onChange={(e) => {
+              setRole(e.target.value as Role | '');
+              setPage(1);
+            }}
+          >
+            <option value="">Any</option>
+            <option value="admin">Admin</option>
+            <option value="user">User</option>
+            <option value="guest">Guest</option>
+          </select>
+        </label>
+        <label className="inline-field">
+          <span>Status</span>
+          <select
+            value={active}
+            onChange={(e) => {
+              setActive(e.target.value as '' | 'true' | 'false');
+              setPage(1);
+            }}
+          >
+            <option value="">Any</option>
+            <option value="true">Active</option>
+            <option value="false">Inactive</option>
+          </select>
+        </label>
+        <label className="inline-field">
+          <span>E-mail</span>
+          <select
+            value={verified}
+            onChange={(e) => {
+              setVerified(e.target.value as '' | 'true' | 'false');
+              setPage(1);
+            }}
+          >
+            <option value="">Any</option>
+            <option value="true">Verified</option>
+            <option value="false">Unverified</option>
+          </select>
+        </label>
+        <label className="inline-field">
+          <span>Per page</span>
+          <select
+            value={pageSize}
+            onChange={(e) => {
+              setPageSize(Number(e.target.value));
+              setPage(1);
+            }}
+          >
+            <option value={20}>20</option>
+            <option value={50}>50</option>
+            <option value={100}>100</option>
+          </select>
+        </label>
+      </search>
+      {users.isPending ? (
+        <Spinner label="Loading users…" />
+      ) : users.isError ? (
+        <ErrorState error={users.error} retry={() => users.refetch()} />
+      ) : users.data.items.length === 0 ? (
+        <EmptyState title="No users match" />
+      ) : (
+        <>
+          <div className="table-scroll">
+            <table className="table responsive-table">
+              <caption className="visually-hidden">
+                Users, sorted by {sortBy} {sortDir === 'asc' ? 'ascending' : 'descending'}
+              </caption>
+              <thead>
+                <tr>
+                  {COLUMNS.map((column) => (
+                    <th
+                      key={column.label}
+                      scope="col"
+                      aria-sort={
+                        column.key === sortBy
+                          ? sortDir === 'asc'
+                            ? 'ascending'
+                            : 'descending'
+                          : column.key
+                            ? 'none'
+                            : undefined
+                      }
+                    >
+                      {column.key ? (
+                        <button
+                          type="button"
+                          className="sort-button"
+                          onClick={() => column.key && sortOn(column.key)}
+                        >
+                          {column.label}
+                          <span aria-hidden="true">
+                            {column.key === sortBy ? (sortDir === 'asc' ? ' ▲' : ' ▼') : ' ↕'}
+                          </span>
+                        </button>
+                      ) : (
+                        column.label
+                      )}
+                    </th>
+                  ))}
+                  <th scope="col">
+                    <span className="visually-hidden">Actions</span>
+                  </th>
+                </tr>
+              </thead>
+              <tbody>
+                {users.data.items.map((row) => (
+                  <tr key={row.id}>
+                    <td data-label="Username">
+                      <strong>@{row.username}</strong>
+                      <div className="small muted">{row.full_name}</div>
+                    </td>
+                    <td data-label="E-mail">
+                      {row.email}{' '}
+                      {row.is_email_verified ? (
+                        <Badge tone="success">✓ verified</Badge>
+                      ) : (
+                        <Badge tone="warning">unverified</Badge>
+                      )}
+                    </td>
+                    <td data-label="Role">{row.role}</td>
+                    <td data-label="Status">
+                      <Badge tone={row.is_active ? 'success' : 'danger'}>
+                        {row.is_active ? '✓ Active' : '✕ Inactive'}
+                      </Badge>
+                    </td>
+                    <td data-label="Joined">
+                      <RelativeTime iso={row.created_at} />
+                    </td>
+                    <td data-label="Last sign-in">
+                      <RelativeTime iso={row.last_login_at} />
+                    </td>
+                    <td data-label="Actions">
+                      <div className="row-actions">
+                        <Link to={`/${row.username}`} className="button button-small">
+                          Profile<span className="visually-hidden"> of {row.username}</span>
+                        </Link>
+                        <button
+                          type="button"
+                          className={`button button-small${row.is_active ? ' button-danger-ghost' : ''}`}
+                          disabled={row.id === me?.id}
+                          title={row.id === me?.id ? 'You cannot deactivate yourself' : undefined}
+                          onClick={() => setToggling(row)}
+                        >
+                          {row.is_active ? 'Deactivate' : 'Activate'}
+                          <span className="visually-hidden"> {row.username}</span>
+                        </button>
+                      </div>
+                    </td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </div>
+          <nav className="pagination" aria-label="User pages">
+            <button
+              type="button"
+              className="button button-small"
+              disabled={page <= 1}
+              onClick={() => setPage(page - 1)}
+            >
+              ← Previous
+            </button>
+            <span className="small muted">
+              Page {users.data.page} of {Math.max(1, users.data.total_pages)} ·{' '}
+              {formatNumber(users.data.total)} users
+            </span>
+            <button
+              type="button"
+              className="button button-small"
+              disabled={page >= users.data.total_pages}
+              onClick={() => setPage(page + 1)}
+            >
+              Next →
+            </button>
+          </nav>
+        </>
+      )}
+      <ConfirmDialog
+        open={toggling !== null}
+        title={toggling?.is_active ? 'Deactivate this user?' : 'Activate this user?'}
+        message={
+          toggling?.is_active ? (
+            <p>@{toggling.username} will be signed out everywhere and cannot sign in until reactivated.</p>
+          ) : (
+            <p>@{toggling?.username} will be able to sign in again.</p>
+          )
+        }
+        confirmLabel={toggling?.is_active ? 'Deactivate' : 'Activate'}
+        destructive={toggling?.is_active ?? false}
+        busy={toggle.isPending}
+        onConfirm={() => toggling && toggle.mutate(toggling)}
+        onClose={() => setToggling(null)}
+      />
+    </section>
+  );
+}
+
+export default function AdminPage() {
+  useDocumentTitle('Admin');
+  const { user } = useSession();
+  if (user?.role !== 'admin') {
+    return (
+      <div className="page">
+        <EmptyState title="Access denied" icon="⊘">
+          The admin dashboard is only available to hub administrators.
+        </EmptyState>
+      </div>
+    );
+  }
+  return (
+    <div className="page admin-page">
+      <header className="page-header">
+        <h1>Admin dashboard</h1>
+      </header>
+      <Overview />
+      <Users />
+    </div>
+  );
+}
