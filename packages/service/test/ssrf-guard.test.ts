@@ -213,6 +213,26 @@ describe('guardedFetch', () => {
     g.close();
   });
 
+  it('offers the same guarded call at the node:http level', async () => {
+    const g = createSsrfGuard({ allowedHosts: [`127.0.0.1:${main.port}`] });
+    const res = await g.guardedRequest(`http://127.0.0.1:${main.port}/plain`, {
+      method: 'post',
+      headers: { 'X-Test': '1' },
+      body: 'hi',
+    });
+    expect(res.statusCode).toBe(201);
+    let text = '';
+    for await (const chunk of res) text += String(chunk);
+    expect(JSON.parse(text)).toEqual({ ok: true });
+    expect(main.seen.at(-1)).toMatchObject({ method: 'POST', url: '/plain', body: 'hi' });
+    const strict = createSsrfGuard();
+    expect(await rejection(strict.guardedRequest(`http://127.0.0.1:${main.port}/`))).toBeInstanceOf(
+      SsrfBlockedError,
+    );
+    g.close();
+    strict.close();
+  });
+
   it('returns redirects instead of following them', async () => {
     const g = createSsrfGuard({ allowedHosts: [`127.0.0.1:${main.port}`] });
     const before = other.seen.length;

@@ -2,6 +2,7 @@ export { DnsResolutionError, InvalidTargetUrlError, SsrfBlockedError } from './e
 export {
   type CheckedTarget,
   createSsrfGuard,
+  type GuardedRequestInit,
   type ResolvedAddress,
   type Resolver,
   type SsrfGuard,
