@@ -90,7 +90,7 @@ export async function createSatellite(
     healthIntervalMs: env.SATELLITE_HEALTH_INTERVAL_SECONDS * 1000,
     healthTtlSeconds: env.SATELLITE_HEALTH_TTL_SECONDS,
     ...overrides.hubTimings,
-    endpoints: () => syncEndpoints(endpoints, logger),
+    endpoints: () => syncEndpoints(endpoints, env.SATELLITE_PUBLIC_URL, logger),
     health: () => endpointHealth(endpoints),
     log: logger,
   });

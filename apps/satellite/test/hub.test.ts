@@ -190,6 +190,18 @@ describe('publishing', () => {
     expect(endpoints[3]?.readme).toContain('demo model');
   });
 
+  it('publishes the path of a public URL that has one as the connection URL', async () => {
+    await launch({ SATELLITE_PUBLIC_URL: 'http://edge.test/satellite/' });
+    await eventually(() => expect(hub.callsTo('/api/v1/endpoints/sync')).toHaveLength(1));
+    const { endpoints } = hub.bodiesOf('/api/v1/endpoints/sync')[0] as {
+      endpoints: Array<{ connect: Array<{ config: { url: string } }> }>;
+    };
+    expect(endpoints.map((e) => e.connect[0]?.config.url)).toEqual(Array(4).fill('/satellite'));
+    await eventually(() =>
+      expect(hub.bodiesOf('/api/v1/endpoints/health')[0]?.url).toBe('http://edge.test/satellite'),
+    );
+  });
+
   it('retries the sync with back-off while the hub is failing', async () => {
     hub.state.failSyncs = 2;
     const satellite = await launch();
@@ -221,10 +233,16 @@ describe('publishing', () => {
 describe('health reports', () => {
   it('reports every endpoint with the TTL and public URL, on a timer', async () => {
     const satellite = await launch({ SATELLITE_HEALTH_INTERVAL_SECONDS: '1' });
+    await eventually(() => expect(hub.callsTo('/api/v1/endpoints/sync')).toHaveLength(1));
+    await writeFiles(dir, { 'README.custom.md': '# Custom README\n\nEdited.' });
     await eventually(
       () => expect(hub.callsTo('/api/v1/endpoints/health').length).toBeGreaterThanOrEqual(2),
       4000,
     );
+    // An edited README file is published on the next health tick; an unchanged catalogue is not synced again.
+    await eventually(() => expect(hub.callsTo('/api/v1/endpoints/sync')).toHaveLength(2));
+    const edited = hub.bodiesOf('/api/v1/endpoints/sync')[1] as { endpoints: Array<{ readme: string }> };
+    expect(edited.endpoints[2]?.readme).toBe('# Custom README\n\nEdited.');
     const [report] = hub.bodiesOf('/api/v1/endpoints/health') as Array<{
       endpoints: Array<{ slug: string; status: string; checked_at: string }>;
       ttl_seconds: number;

@@ -169,6 +169,8 @@ export class HubAgent {
   private scheduleHealth(): void {
     if (this.stopped) return;
     this.healthTimer = setTimeout(() => {
+      // Syncs are skipped when nothing changed, so this only publishes edits no rescan notices (README files).
+      this.requestSync();
       void this.periodicReport().finally(() => this.scheduleHealth());
     }, this.options.healthIntervalMs);
   }

@@ -53,7 +53,14 @@ async function readmeFor(entry: CatalogueEntry, endpoints: Endpoints, log: Log):
 }
 
 /** The body items of `POST /api/v1/endpoints/sync` (satellite-protocol.md §5, §8.2). */
-export async function syncEndpoints(endpoints: Endpoints, log: Log = silentLog): Promise<SyncEndpoint[]> {
+export async function syncEndpoints(
+  endpoints: Endpoints,
+  publicUrl: string,
+  log: Log = silentLog,
+): Promise<SyncEndpoint[]> {
+  // The hub joins a relative connection URL to the owner's domain (scheme, host and port only), so a satellite
+  // served under a path publishes that path; one at the root publishes "".
+  const connectionUrl = new URL(publicUrl).pathname.replace(/\/+$/, '');
   return Promise.all(
     endpoints.entries.map(async (entry) => ({
       name: entry.name,
@@ -70,7 +77,7 @@ export async function syncEndpoints(endpoints: Endpoints, log: Log = silentLog):
           type: 'http',
           enabled: true,
           description: 'SyftHub reference satellite',
-          config: { url: '', tenant_name: entry.tenantName },
+          config: { url: connectionUrl, tenant_name: entry.tenantName },
         },
       ],
     })),
