@@ -58,13 +58,23 @@ const slugSchema = z
   .refine((s) => !s.includes('--'), 'must not contain "--"')
   .refine((s) => !RESERVED_SLUGS.has(s), 'is reserved by the hub');
 
+/** The hub's tag rule, so a tag it would refuse fails at start rather than at every sync. */
+const tagSchema = z
+  .string()
+  .trim()
+  .toLowerCase()
+  .min(1)
+  .max(30)
+  .regex(SLUG, 'must be lowercase letters, digits and single hyphens')
+  .refine((s) => !s.includes('--'), 'must not contain "--"');
+
 const entrySchema = z
   .object({
     slug: slugSchema,
     name: z.string().trim().min(1).max(100),
     type: z.enum(['data_source', 'model']),
     description: z.string().max(500).default(''),
-    tags: z.array(z.string()).max(10).default([]),
+    tags: z.array(tagSchema).max(10).default([]),
     version: z
       .string()
       .regex(/^\d+\.\d+\.\d+$/, 'must be a semantic version such as 1.0.0')

@@ -47,6 +47,20 @@ describe('endpoint catalogue', () => {
     expect(attempt).toThrow(/endpoints\.2\.version/);
   });
 
+  it('normalises tags and refuses those the hub would reject', () => {
+    const [entry] = parseCatalogue(
+      { endpoints: [{ slug: 'notes', name: 'N', type: 'model', tags: [' HR '] }] },
+      '/',
+    );
+    expect(entry?.tags).toEqual(['hr']);
+    expect(() =>
+      parseCatalogue(
+        { endpoints: [{ slug: 'notes', name: 'N', type: 'model', tags: ['machine learning'] }] },
+        '/',
+      ),
+    ).toThrow(/endpoints\.0\.tags\.0/);
+  });
+
   it('reports duplicate slugs', () => {
     expect(() =>
       parseCatalogue(

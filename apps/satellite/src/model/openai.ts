@@ -110,6 +110,8 @@ export function createOpenAiProxy(options: OpenAiProxyOptions): ModelBackend {
     } catch {
       cleanup();
       if (timedOut) throw new ApiError(504, TIMED_OUT);
+      // A caller that went away needs no answer, and the upstream did nothing wrong.
+      if (context.signal.aborted) throw new ApiError(502, UNREACHABLE);
       log.warn(
         { event: 'satellite.model.upstream_failed', reason: 'unreachable', host: provider.host },
         UNREACHABLE,
