@@ -1,0 +1,235 @@
+import {
+  and,
+  type Db,
+  desc,
+  type EndpointType,
+  type EndpointVisibility,
+  endpoints,
+  eq,
+  escapeLike,
+  executeRows,
+  gte,
+  ilike,
+  or,
+  type SQL,
+  sql,
+  users,
+} from '@syfthub/db';
+import { selectViews } from './lookups';
+import { type EndpointView, endpointViewFields } from './views';
+import { listedCondition, ownerPageCondition } from './visibility';
+
+// Every listing is one SQL statement: endpoints joined with their owners, filtered, ordered, paged.
+
+export interface Page {
+  skip: number;
+  limit: number;
+}
+
+const newestFirst = [desc(endpoints.updatedAt), desc(endpoints.id)];
+
+/** `ILIKE '%…%'` pattern of a user's text, with `\`, `%` and `_` matching literally (§16). */
+function containing(text: string): string {
+  return `%${escapeLike(text)}%`;
+}
+
+function anyTagLike(pattern: string): SQL {
+  return sql`exists (select 1 from jsonb_array_elements_text(${endpoints.tags}) as tag(value) where tag.value ilike ${pattern})`;
+}
+
+async function run(db: Db, where: SQL | undefined, page: Page, order: SQL[] = newestFirst) {
+  return selectViews(db, where)
+    .orderBy(...order)
+    .limit(page.limit)
+    .offset(page.skip);
+}
+
+/** `GET /endpoints`: the caller's own endpoints in every state. */
+export function listOwnEndpoints(
+  db: Db,
+  userId: number,
+  filter: Page & { visibility?: EndpointVisibility | undefined; search?: string | undefined },
+): Promise<EndpointView[]> {
+  const pattern = filter.search ? containing(filter.search) : null;
+  return run(
+    db,
+    and(
+      eq(endpoints.userId, userId),
+      filter.visibility ? eq(endpoints.visibility, filter.visibility) : undefined,
+      pattern ? or(ilike(endpoints.name, pattern), ilike(endpoints.description, pattern)) : undefined,
+    ),
+    filter,
+  );
+}
+
+/** `GET /endpoints/public`: listed endpoints, optionally of one type and matching a substring. */
+export function listPublicEndpoints(
+  db: Db,
+  filter: Page & { endpointType?: EndpointType | undefined; search?: string | undefined },
+): Promise<EndpointView[]> {
+  const pattern = filter.search ? containing(filter.search) : null;
+  return run(
+    db,
+    and(
+      listedCondition,
+      filter.endpointType ? eq(endpoints.type, filter.endpointType) : undefined,
+      pattern
+        ? or(
+            ilike(endpoints.name, pattern),
+            ilike(endpoints.description, pattern),
+            ilike(users.username, pattern),
+            anyTagLike(pattern),
+          )
+        : undefined,
+    ),
+    filter,
+  );
+}
+
+/** `GET /endpoints/trending`: most starred first, ties by recency then id (§9.2). */
+export function listTrendingEndpoints(
+  db: Db,
+  filter: Page & { endpointType?: EndpointType | undefined; minStars?: number | undefined },
+): Promise<EndpointView[]> {
+  return run(
+    db,
+    and(
+      listedCondition,
+      filter.endpointType ? eq(endpoints.type, filter.endpointType) : undefined,
+      filter.minStars !== undefined ? gte(endpoints.starsCount, filter.minStars) : undefined,
+    ),
+    filter,
+    [desc(endpoints.starsCount), desc(endpoints.updatedAt), desc(endpoints.id)],
+  );
+}
+
+/** `GET /endpoints/guest-accessible`: listed endpoints without any policy. */
+export function listGuestAccessibleEndpoints(
+  db: Db,
+  filter: Page & { endpointType?: EndpointType | undefined },
+): Promise<EndpointView[]> {
+  return run(
+    db,
+    and(
+      listedCondition,
+      sql`${endpoints.policies} = '[]'::jsonb`,
+      filter.endpointType ? eq(endpoints.type, filter.endpointType) : undefined,
+    ),
+    filter,
+  );
+}
+
+/** `GET /endpoints/public/by-owner/{owner}`: one owner's listed endpoints (owner already lowercased). */
+export function listOwnerListedEndpoints(db: Db, owner: string, page: Page): Promise<EndpointView[]> {
+  return run(db, and(listedCondition, eq(users.username, owner)), page);
+}
+
+/** `GET /{owner}`: what the viewer class may see of one owner's endpoints, paged in SQL (§4.2). */
+export function listOwnerPage(
+  db: Db,
+  ownerId: number,
+  viewerClass: 'anonymous' | 'user' | 'manager',
+  page: Page,
+): Promise<EndpointView[]> {
+  return run(db, and(eq(endpoints.userId, ownerId), ownerPageCondition(viewerClass)), page);
+}
+
+export interface EndpointGroup {
+  ownerUsername: string;
+  endpoints: EndpointView[];
+  totalCount: number;
+}
+
+/**
+ * `GET /endpoints/public/grouped` (§9.3): groups by owner ordered by listed-endpoint count then name, paged over
+ * groups, each holding its newest `maxPerOwner` endpoints.
+ */
+export async function listGroupedEndpoints(
+  db: Db,
+  options: Page & { maxPerOwner: number },
+): Promise<EndpointGroup[]> {
+  const ranked = db
+    .select({
+      ...endpointViewFields,
+      rank: sql<number>`(row_number() over (partition by ${endpoints.userId} order by ${endpoints.updatedAt} desc, ${endpoints.id} desc))::int`.as(
+        'rank_in_group',
+      ),
+      total: sql<number>`(count(*) over (partition by ${endpoints.userId}))::int`.as('group_total'),
+    })
+    .from(endpoints)
+    .innerJoin(users, eq(users.id, endpoints.userId))
+    .where(listedCondition)
+    .as('ranked');
+  const numbered = db
+    .select({
+      ...ranked._.selectedFields,
+      group:
+        sql<number>`(dense_rank() over (order by ${ranked.total} desc, ${ranked.ownerUsername} asc))::int`.as(
+          'group_number',
+        ),
+    })
+    .from(ranked)
+    .where(sql`${ranked.rank} <= ${options.maxPerOwner}`)
+    .as('numbered');
+  const rows = await db
+    .select()
+    .from(numbered)
+    .where(
+      and(
+        sql`${numbered.group} > ${options.skip}`,
+        sql`${numbered.group} <= ${options.skip + options.limit}`,
+      ),
+    )
+    .orderBy(numbered.group, numbered.rank);
+
+  const groups: EndpointGroup[] = [];
+  for (const { rank: _rank, total, group: _group, ...view } of rows) {
+    const last = groups.at(-1);
+    if (last && last.ownerUsername === view.ownerUsername) last.endpoints.push(view);
+    else groups.push({ ownerUsername: view.ownerUsername, endpoints: [view], totalCount: total });
+  }
+  return groups;
+}
+
+export type OwnerSummary = {
+  username: string;
+  endpoint_count: number;
+  model_count: number;
+  data_source_count: number;
+};
+
+/** `GET /endpoints/public/owners` (§9.3): owners with listed endpoints and their counts, plus the owner total. */
+export async function listOwnerSummaries(
+  db: Db,
+  page: Page,
+): Promise<{ owners: OwnerSummary[]; totalCount: number }> {
+  const rows = await executeRows<OwnerSummary & { total_count: number; has_row: boolean }>(
+    db,
+    sql`with owners as (
+          select ${users.username} as username,
+                 count(*)::int as endpoint_count,
+                 (count(*) filter (where ${endpoints.type} = 'model'))::int as model_count,
+                 (count(*) filter (where ${endpoints.type} = 'data_source'))::int as data_source_count
+          from ${endpoints} inner join ${users} on ${users.id} = ${endpoints.userId}
+          where ${listedCondition}
+          group by ${users.username}
+        ),
+        page as (
+          select * from owners order by endpoint_count desc, username asc limit ${page.limit} offset ${page.skip}
+        )
+        select (select count(*)::int from owners) as total_count, page.username is not null as has_row, page.*
+        from (select 1) as one left join page on true
+        order by page.endpoint_count desc, page.username asc`,
+  );
+  return {
+    owners: rows
+      .filter((row) => row.has_row)
+      .map(({ username, endpoint_count, model_count, data_source_count }) => ({
+        username,
+        endpoint_count,
+        model_count,
+        data_source_count,
+      })),
+    totalCount: rows[0]?.total_count ?? 0,
+  };
+}

@@ -1,0 +1,105 @@
+import { executeRows, sql, withAdvisoryXactLock } from '@syfthub/db';
+import type { BackendDeps } from '../deps';
+import { JOB_LOCK_KEYS } from './lock-keys';
+
+/** Why the monitor judged an endpoint as it did (operations.md §6.2 `endpoint.health.changed`). */
+type HealthReason = 'healthy_report' | 'report_expired' | 'reported_unhealthy' | 'no_domain';
+
+interface MonitoredRow extends Record<string, unknown> {
+  id: number;
+  owner_username: string;
+  slug: string;
+  previous_is_active: boolean;
+  is_active: boolean;
+  health_status: string | null;
+  consecutive_failure_count: number;
+  reason: HealthReason;
+}
+
+export interface HealthMonitorCycle {
+  /** False when another replica held the cycle's lock, so nothing ran here. */
+  ran: boolean;
+  /** Endpoints whose `is_active` changed. */
+  changed: number;
+}
+
+/**
+ * One monitor cycle (§15.1) under the monitor's transaction-scoped advisory lock: one statement judges every
+ * monitored endpoint from its satellite's last report, updates failure counts and active state, and records an
+ * uptime sample. It never probes satellites and never touches `updated_at`.
+ */
+export async function runHealthMonitorCycle(
+  deps: Pick<BackendDeps, 'db' | 'config' | 'logger' | 'backendMetrics'>,
+): Promise<HealthMonitorCycle> {
+  const { config, logger, backendMetrics } = deps;
+  const threshold = config.HEALTH_CHECK_FAILURE_THRESHOLD;
+  const bucketSeconds = config.UPTIME_BUCKET_SECONDS;
+  const outcome = await withAdvisoryXactLock(deps.db, JOB_LOCK_KEYS.healthMonitor, async (tx) => {
+    const rows = await executeRows<MonitoredRow>(
+      tx,
+      sql`with judged as (
+            select e.id, e.is_active as previous_is_active, e.consecutive_failure_count as previous_failures,
+                   case
+                     when u.domain is null then 'no_domain'
+                     when e.health_status = 'healthy'
+                          and e.health_checked_at + make_interval(secs => e.health_ttl_seconds) > now()
+                       then 'healthy_report'
+                     when e.health_status = 'unhealthy' then 'reported_unhealthy'
+                     else 'report_expired'
+                   end as reason
+            from endpoints e join users u on u.id = e.user_id
+            where jsonb_array_length(e.connect) > 0 and not e.disabled_by_admin
+          ),
+          updated as (
+            update endpoints e
+            set consecutive_failure_count =
+                  case when j.reason = 'healthy_report' then 0 else j.previous_failures + 1 end,
+                is_active =
+                  case when j.reason = 'healthy_report' then true
+                       when j.previous_failures + 1 >= ${threshold} then false
+                       else e.is_active end
+            from judged j
+            where e.id = j.id
+            returning e.id, e.slug, e.user_id, e.is_active, e.health_status, e.consecutive_failure_count
+          ),
+          sampled as (
+            insert into endpoint_uptime_samples as s (endpoint_id, bucket_start, total_checks, healthy_checks)
+            select j.id,
+                   to_timestamp(floor(extract(epoch from now()) / ${bucketSeconds}) * ${bucketSeconds}),
+                   1,
+                   case when j.reason = 'healthy_report' then 1 else 0 end
+            from judged j
+            on conflict (endpoint_id, bucket_start) do update
+              set total_checks = s.total_checks + 1, healthy_checks = s.healthy_checks + excluded.healthy_checks
+          )
+          select up.id, u.username as owner_username, up.slug, j.previous_is_active, up.is_active,
+                 up.health_status, up.consecutive_failure_count, j.reason
+          from updated up join judged j on j.id = up.id join users u on u.id = up.user_id
+          where up.is_active is distinct from j.previous_is_active`,
+    );
+    const [active] = await executeRows<{ count: number }>(
+      tx,
+      sql`select count(*)::int as count from endpoints where is_active`,
+    );
+    return { changes: rows, activeCount: active?.count ?? 0 };
+  });
+  if (!outcome.acquired) return { ran: false, changed: 0 };
+
+  const { changes, activeCount } = outcome.result;
+  for (const row of changes) {
+    backendMetrics.healthTransitions.inc({ to: row.is_active ? 'active' : 'inactive' });
+    logger.info({
+      event: 'endpoint.health.changed',
+      endpoint_id: row.id,
+      owner_username: row.owner_username,
+      slug: row.slug,
+      previous_is_active: row.previous_is_active,
+      is_active: row.is_active,
+      health_status: row.health_status,
+      consecutive_failure_count: row.consecutive_failure_count,
+      reason: row.reason,
+    });
+  }
+  backendMetrics.endpointsActive.set(activeCount);
+  return { ran: true, changed: changes.length };
+}

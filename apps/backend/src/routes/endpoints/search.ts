@@ -1,0 +1,46 @@
+import { z } from 'zod';
+import { endpointTypeSchema } from '../../endpoints/schemas';
+import { searchEndpoints } from '../../endpoints/search';
+import { endpointPublicJson } from '../../endpoints/serialize';
+import { viewerOf } from '../../endpoints/visibility';
+import type { BackendContext } from '../../http/context';
+
+const searchBody = z.object({
+  query: z.string().trim().min(1).max(1000),
+  top_k: z.number().int().min(1).max(50).nullish(),
+  type: endpointTypeSchema.nullish(),
+});
+
+/** `POST /endpoints/search` (§16): Postgres full-text + trigram relevance over listed endpoints. */
+export function registerSearchRoutes(ctx: BackendContext): void {
+  const { db, config } = ctx.deps;
+  ctx.routes.add(
+    {
+      method: 'post',
+      path: '/api/v1/endpoints/search',
+      summary: 'Search public endpoints by relevance',
+      tags: ['discovery'],
+      auth: 'opt',
+      scope: 'read',
+      body: searchBody,
+      responses: {
+        200: { description: '{"results": [EndpointPublic + relevance_score], "total", "query"}' },
+      },
+    },
+    async (c, input) => {
+      const viewer = viewerOf(input.principal);
+      const { query, top_k: topK, type } = input.body;
+      const rows = await searchEndpoints(db, {
+        query,
+        topK: topK ?? 10,
+        type: type ?? undefined,
+        minScore: config.SEARCH_MIN_SCORE,
+      });
+      const results = rows.map((row) => ({
+        ...endpointPublicJson(row, viewer),
+        relevance_score: row.relevanceScore,
+      }));
+      return c.json({ results, total: results.length, query });
+    },
+  );
+}

@@ -1,0 +1,39 @@
+import { syncBodySchema } from '../../endpoints/schemas';
+import { endpointJson } from '../../endpoints/serialize';
+import { syncEndpoints } from '../../endpoints/sync';
+import type { BackendContext } from '../../http/context';
+import { callerOf } from '../../http/route-kit';
+
+/** The sync route's own body limit (§1): 300 endpoints with long READMEs. */
+const SYNC_BODY_LIMIT_BYTES = 16 * 1024 * 1024;
+
+/** `POST /endpoints/sync` (§9.4): replace the caller's endpoint set in one transaction. */
+export function registerSyncRoutes(ctx: BackendContext): void {
+  const { db, logger } = ctx.deps;
+  ctx.routes.add(
+    {
+      method: 'post',
+      path: '/api/v1/endpoints/sync',
+      summary: "Replace the caller's endpoint set (upsert by slug, delete the rest)",
+      tags: ['endpoints'],
+      auth: 'user',
+      body: syncBodySchema,
+      bodyLimitBytes: SYNC_BODY_LIMIT_BYTES,
+      responses: { 200: { description: '{"synced", "deleted", "endpoints": Endpoint[]}' } },
+    },
+    async (c, input) => {
+      const caller = callerOf(input);
+      const result = await syncEndpoints(db, caller.user, input.body.endpoints, (err) =>
+        logger.error(
+          { event: 'endpoints.sync.failed', user_id: caller.user.id, err },
+          'endpoint sync rolled back',
+        ),
+      );
+      return c.json({
+        synced: result.synced,
+        deleted: result.deleted,
+        endpoints: result.endpoints.map((row) => endpointJson(row, caller.user)),
+      });
+    },
+  );
+}
