@@ -51,7 +51,7 @@ const listQuery = z.object({
 });
 
 // Ids beyond PostgreSQL's integer range cannot exist; they are "not found" rather than a database error.
-const tokenParams = z.object({ token_id: z.coerce.number().int().min(0) });
+const tokenParams = z.object({ token_id: z.string().transform(Number) });
 
 /** API-token management (§5.11); every route needs the `full` scope. */
 export function registerApiTokenRoutes({ routes, deps }: BackendContext): void {
