@@ -15,14 +15,19 @@ const ABBREVIATIONS: ReadonlySet<string> = new Set([
 
 /*
  * A sentence ends at terminal punctuation (plus closing quotes or brackets) followed by whitespace, or at a line
- * break: Markdown lists, table rows and headings put one statement per line.
+ * break that starts a new block: a blank line, a list item, a heading, a table row or a quote. Other line breaks
+ * are soft wraps inside a paragraph and count as spaces.
  */
-const BOUNDARY = /[.!?…]+["'”’)\]»]*(?=\s|$)|\n/gu;
+const BOUNDARY = /[.!?…]+["'”’)\]»]*(?=\s|$)|\n(?=[ \t]*(?:\n|[-*+•|#>]|\d+[.)][ \t]))/gu;
 const WORD_BEFORE = /[\p{L}.]+$/u;
 const NEXT_CHAR = /\S/u;
+const LIST_NUMBER = /^[ \t]*\d+$/;
 
 function endsSentence(text: string, punctuationAt: number, end: number): boolean {
   if (text[punctuationAt] !== '.' || text[punctuationAt + 1] === '.') return true;
+  // "1. " at the start of a line numbers a list item rather than ending a sentence.
+  const lineStart = text.lastIndexOf('\n', punctuationAt - 1) + 1;
+  if (LIST_NUMBER.test(text.slice(lineStart, punctuationAt))) return false;
   const next = NEXT_CHAR.exec(text.slice(end, end + 16));
   if (next && next[0] !== next[0].toUpperCase()) return false;
   const before = WORD_BEFORE.exec(text.slice(Math.max(0, punctuationAt - 24), punctuationAt));

@@ -29,6 +29,15 @@ describe('splitSentences', () => {
     ]);
   });
 
+  it('reads other line breaks as soft wraps', () => {
+    expect(splitSentences('A wrapped\nsentence ends here. Next\none.\n1. First step\n# Title')).toEqual([
+      'A wrapped\nsentence ends here.',
+      'Next\none.',
+      '1. First step',
+      '# Title',
+    ]);
+  });
+
   it('returns nothing for blank text', () => {
     expect(splitSentences('  \n ')).toEqual([]);
   });
