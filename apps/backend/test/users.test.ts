@@ -552,3 +552,39 @@ describe('DELETE /users/{user_id}', () => {
     expect((await backend.api('GET', '/api/v1/users/me', { token: self.token })).status).toBe(200);
   });
 });
+
+describe('through the public account flows', () => {
+  it('a registered user edits the profile; an admin deactivates and reactivates them', async () => {
+    const admin = await backend.registerAdmin();
+    const alice = await backend.registerUser();
+    const updated = await backend.api<UserBody>('PUT', '/api/v1/users/me', {
+      token: alice.access_token,
+      json: { full_name: 'Alice Registered', domain: 'http://LOCALHOST:8003/' },
+    });
+    expect(updated.body).toMatchObject({ full_name: 'Alice Registered', domain: 'http://localhost:8003' });
+    const me = await backend.api<UserBody>('GET', '/api/v1/auth/me', { token: alice.access_token });
+    expect(me.body).toMatchObject({ full_name: 'Alice Registered', domain: 'http://localhost:8003' });
+
+    const off = await backend.api('PATCH', `/api/v1/users/${alice.user.id}/deactivate`, {
+      token: admin.access_token,
+    });
+    expect(off.status).toBe(200);
+    expect((await backend.api('GET', '/api/v1/users/me', { token: alice.access_token })).status).toBe(401);
+    const refresh = await backend.api('POST', '/api/v1/auth/refresh', {
+      json: { refresh_token: alice.refresh_token },
+    });
+    expect(refresh.status).toBe(401);
+
+    expect(
+      (await backend.api('PATCH', `/api/v1/users/${alice.user.id}/activate`, { token: admin.access_token }))
+        .status,
+    ).toBe(200);
+    const login = await backend.api<{ access_token: string }>('POST', '/api/v1/auth/login', {
+      form: { username: alice.user.username, password: alice.password },
+    });
+    expect(login.status).toBe(200);
+    expect((await backend.api('GET', '/api/v1/users/me', { token: login.body.access_token })).status).toBe(
+      200,
+    );
+  });
+});

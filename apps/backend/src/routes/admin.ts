@@ -1,4 +1,4 @@
-import { count, type Db, users } from '@syfthub/db';
+import { count, type Db, type User, users } from '@syfthub/db';
 import type { Logger } from '@syfthub/service';
 import { z } from 'zod';
 import type { BackendContext } from '../http/context';
@@ -9,7 +9,8 @@ import { iso } from '../users/serialize';
 
 const EXPORT_BATCH = 500;
 
-function adminUserItem(user: Awaited<ReturnType<typeof pageOfUsers>>[number]) {
+/** An item of the admin user list (§8): the User shape without profile and session details. */
+function adminUserItem(user: User) {
   return {
     id: user.id,
     username: user.username,
