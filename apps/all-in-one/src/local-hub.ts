@@ -1,0 +1,176 @@
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import type { Server } from 'node:http';
+import { join, resolve } from 'node:path';
+import { serve } from '@hono/node-server';
+import { createApp as createAggregatorApp, loadConfig as loadAggregatorConfig } from '@syfthub/aggregator';
+import { buildDeps, createApp as createBackendApp, parseBackendEnv, startJobs } from '@syfthub/backend';
+import { createDb } from '@syfthub/db';
+import { createSatellite, parseSatelliteEnv } from '@syfthub/satellite';
+import { createKv, createLifecycle, createLogger, type Logger, startServer } from '@syfthub/service';
+import { createEdge } from './edge';
+
+/** Where the local hub keeps its state, and what it listens on. */
+export interface LocalHubOptions {
+  repoRoot: string;
+  dataDir: string;
+  port: number;
+  satellitePort: number;
+  /** Wipe the data directory first. */
+  reset: boolean;
+  /** The built SPA; omitted in dev mode, where Vite serves it. */
+  webRoot?: string;
+  /** The process environment (DATABASE_URL / REDIS_URL switch to real servers). */
+  env: Record<string, string | undefined>;
+  logger?: Logger;
+}
+
+export interface LocalHub {
+  url: string;
+  demoUser: { username: string; password: string };
+  stop(): Promise<void>;
+}
+
+export const DEMO_USER = {
+  username: 'demo',
+  email: 'demo@syfthub.local',
+  password: 'syfthub-demo-1',
+  full_name: 'Demo User',
+};
+const SATELLITE_OWNER = { username: 'syfthub', email: 'satellite@syfthub.local' };
+
+// Secrets that must survive restarts (sessions, the satellite owner's password) live in the data directory.
+function persistentSecret(dataDir: string, name: string): string {
+  const path = join(dataDir, name);
+  if (existsSync(path)) return readFileSync(path, 'utf8').trim();
+  const value = randomBytes(32).toString('base64url');
+  writeFileSync(path, value, { mode: 0o600 });
+  return value;
+}
+
+/** Starts backend, aggregator, the SPA edge and the reference satellite in this process. */
+export async function startLocalHub(options: LocalHubOptions): Promise<LocalHub> {
+  const { dataDir, port, satellitePort, env } = options;
+  if (options.reset) rmSync(dataDir, { recursive: true, force: true });
+  mkdirSync(dataDir, { recursive: true });
+  const publicUrl = `http://localhost:${port}`;
+  const satelliteHosts = `localhost:${satellitePort},127.0.0.1:${satellitePort}`;
+  const logLevel = env.LOG_LEVEL ?? 'warn';
+  const logger =
+    options.logger ??
+    createLogger({
+      service: 'local-hub',
+      version: '1.0.0',
+      environment: 'development',
+      level: 'info',
+      format: 'console',
+    });
+  const lifecycle = createLifecycle();
+
+  const dbHandle = await createDb({
+    url: env.DATABASE_URL,
+    dataDir: env.DATABASE_URL ? undefined : join(dataDir, 'pglite'),
+    migrate: true,
+  });
+  const kv = createKv(env.REDIS_URL ?? 'memory://');
+
+  const backendConfig = parseBackendEnv({
+    ...env,
+    ENVIRONMENT: 'development',
+    LOG_LEVEL: logLevel,
+    LOG_FORMAT: 'console',
+    ISSUER_URL: publicUrl,
+    CORS_ORIGINS: `${publicUrl},http://localhost:3000`,
+    FRONTEND_URL: publicUrl,
+    SECRET_KEY: env.SECRET_KEY ?? persistentSecret(dataDir, 'secret-key'),
+    RSA_KEYS_DIRECTORY: join(dataDir, 'keys', 'hub'),
+    SSRF_ALLOWED_HOSTS: satelliteHosts,
+    EMAIL_SENDER: env.EMAIL_SENDER ?? 'none',
+  });
+  const backendDeps = await buildDeps(backendConfig, { dbHandle, kv });
+  const backend = createBackendApp(backendDeps);
+  const jobs = startJobs(backendDeps);
+
+  const aggregatorConfig = loadAggregatorConfig({
+    ...env,
+    AGGREGATOR_LOG_LEVEL: logLevel,
+    AGGREGATOR_LOG_FORMAT: 'console',
+    AGGREGATOR_CORS_ORIGINS: `${publicUrl},http://localhost:3000`,
+    AGGREGATOR_SSRF_ALLOWED_HOSTS: satelliteHosts,
+  });
+  const aggregatorLogger = createLogger({
+    service: 'aggregator',
+    version: aggregatorConfig.version,
+    environment: 'development',
+    level: aggregatorConfig.logLevel,
+    format: 'console',
+  });
+  // Failure reports go to the backend's internal route, which the edge does not expose; locally they are logs.
+  const aggregator = createAggregatorApp({
+    config: aggregatorConfig,
+    logger: aggregatorLogger,
+    kv,
+    reportFailure: null,
+    lifecycle,
+  });
+
+  const edge = createEdge({ backend, aggregator, webRoot: options.webRoot });
+  const server = await startServer(edge, { port, host: '0.0.0.0', logger, handleSignals: false, lifecycle });
+
+  const demo = await backend.request('/api/v1/auth/register', {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json' },
+    body: JSON.stringify(DEMO_USER),
+  });
+  if (demo.status !== 201 && demo.status !== 409) {
+    logger.warn({ event: 'local.demo_user.failed', status: demo.status }, await demo.text());
+  }
+
+  const satelliteEnv = parseSatelliteEnv({
+    ENVIRONMENT: 'development',
+    LOG_LEVEL: logLevel,
+    LOG_FORMAT: 'console',
+    SATELLITE_PORT: String(satellitePort),
+    SATELLITE_HOST: '127.0.0.1',
+    SATELLITE_PUBLIC_URL: `http://localhost:${satellitePort}`,
+    SYFTHUB_URL: `http://127.0.0.1:${port}`,
+    SYFTHUB_ISSUER: publicUrl,
+    SATELLITE_HUB_USERNAME: SATELLITE_OWNER.username,
+    SATELLITE_HUB_EMAIL: SATELLITE_OWNER.email,
+    SATELLITE_HUB_PASSWORD: persistentSecret(dataDir, 'satellite-owner-password'),
+    SATELLITE_DATA_DIR: join(dataDir, 'satellite'),
+    SATELLITE_ENDPOINTS_FILE: resolve(options.repoRoot, 'apps/satellite/endpoints.example.json'),
+    SATELLITE_HEALTH_INTERVAL_SECONDS: '30',
+    ...(env.OPENAI_BASE_URL ? { OPENAI_BASE_URL: env.OPENAI_BASE_URL } : {}),
+    ...(env.OPENAI_API_KEY ? { OPENAI_API_KEY: env.OPENAI_API_KEY } : {}),
+    ...(env.OPENAI_MODEL ? { OPENAI_MODEL: env.OPENAI_MODEL } : {}),
+  });
+  const satelliteLogger = createLogger({
+    service: 'satellite',
+    version: '1.0.0',
+    environment: 'development',
+    level: satelliteEnv.LOG_LEVEL,
+    format: 'console',
+  });
+  const satellite = await createSatellite(satelliteEnv, satelliteLogger, { lifecycle });
+  await satellite.start();
+  const satelliteServer = serve({
+    fetch: satellite.app.fetch,
+    port: satellitePort,
+    hostname: '127.0.0.1',
+  }) as Server;
+
+  return {
+    url: publicUrl,
+    demoUser: { username: DEMO_USER.username, password: DEMO_USER.password },
+    async stop() {
+      lifecycle.startDraining();
+      await satellite.stop();
+      await new Promise<void>((r) => satelliteServer.close(() => r()));
+      await server.stop();
+      await jobs.stop();
+      await kv.close();
+      await dbHandle.close();
+    },
+  };
+}
