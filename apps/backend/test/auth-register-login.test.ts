@@ -82,6 +82,30 @@ describe('GET /api/v1/auth/config', () => {
   });
 });
 
+describe('[email] routes without an e-mail sender', () => {
+  it('answer 404 EMAIL_NOT_CONFIGURED before looking at the body', async () => {
+    const paths = [
+      'register/verify-otp',
+      'register/resend-otp',
+      'password-reset/request',
+      'password-reset/confirm',
+    ];
+    for (const path of paths) {
+      for (const init of [
+        { json: { email: 'a@example.com', code: '123456', new_password: 'new-pass-123' } },
+        { raw: '{oops' },
+        {},
+      ]) {
+        const res = await backend.api('POST', `/api/v1/auth/${path}`, init);
+        expect(res.status, path).toBe(404);
+        expect(res.body).toEqual({
+          detail: { code: 'EMAIL_NOT_CONFIGURED', message: 'E-mail delivery is not configured on this hub.' },
+        });
+      }
+    }
+  });
+});
+
 describe('POST /api/v1/auth/register', () => {
   it('creates a verified user with a session, lowercasing name and e-mail', async () => {
     const account = newAccount({ username: unique('Mixed_Case-'), email: `${unique('Ada.L')}@Example.COM` });
