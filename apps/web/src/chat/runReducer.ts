@@ -252,11 +252,14 @@ export function runReducer(state: RunState, action: RunAction): RunState {
 
 /** The collapsed one-line summary once an answer is complete. */
 export function runSummary(state: RunState): string {
-  const parts: string[] = [];
-  if (state.totalSources > 0) parts.push(`Searched ${plural(state.totalSources, 'source')}`);
+  const parts: string[] = [
+    state.totalSources > 0
+      ? `Searched ${plural(state.totalSources, 'source')}`
+      : 'Answered without data sources',
+  ];
   if (state.totalDocuments !== null && state.totalSources > 0)
     parts.push(plural(state.totalDocuments, 'document'));
   const total = state.done?.metadata?.total_time_ms;
   if (typeof total === 'number') parts.push(seconds(total));
-  return parts.length > 0 ? parts.join(' · ') : 'Answered without data sources';
+  return parts.join(' · ');
 }
