@@ -1,6 +1,6 @@
 import { eq, users } from '@syfthub/db';
 import type { BackendDeps } from '../deps';
-import { emailSchema, passwordSchema, usernameSchema } from '../validation/rules';
+import { emailSchema, passwordSchema, RESERVED_USERNAMES, usernameSchema } from '../validation/rules';
 
 /** A BOOTSTRAP_ADMIN_* setting that cannot be used; start-up stops with this message. */
 export class BootstrapAdminError extends Error {
@@ -28,11 +28,22 @@ function parseSetting<T>(
  */
 export async function ensureBootstrapAdmin(
   deps: Pick<BackendDeps, 'config' | 'db' | 'passwords' | 'logger'>,
-) {
+): Promise<void> {
   const { config, db, logger } = deps;
   const rawUsername = config.BOOTSTRAP_ADMIN_USERNAME?.trim();
-  if (!rawUsername) return;
+  if (!rawUsername) {
+    if (config.BOOTSTRAP_ADMIN_EMAIL || config.BOOTSTRAP_ADMIN_PASSWORD) {
+      throw new BootstrapAdminError(
+        'BOOTSTRAP_ADMIN_EMAIL or _PASSWORD is set without BOOTSTRAP_ADMIN_USERNAME',
+      );
+    }
+    return;
+  }
   const username = parseSetting('BOOTSTRAP_ADMIN_USERNAME', usernameSchema, rawUsername);
+  // A reserved name would shadow a root path or SPA route (§3.11), whoever owns it.
+  if (RESERVED_USERNAMES.has(username)) {
+    throw new BootstrapAdminError(`BOOTSTRAP_ADMIN_USERNAME '${username}' is reserved; choose another name`);
+  }
 
   const promote = async () => {
     const [promoted] = await db
@@ -73,7 +84,7 @@ export async function ensureBootstrapAdmin(
     .from(users)
     .where(eq(users.email, email))
     .limit(1);
-  if (emailOwner) {
+  if (emailOwner && emailOwner.username !== username) {
     throw new BootstrapAdminError(
       `BOOTSTRAP_ADMIN_EMAIL belongs to user '${emailOwner.username}', not to '${username}'`,
     );
