@@ -100,7 +100,7 @@ export function createApp(deps: AggregatorDeps): Hono<Env> {
     metrics: deps.metrics?.enabled ? createAggregatorMetrics(deps.metrics) : null,
     reportFailure:
       deps.reportFailure === undefined ? createFailureReporter(config, logger) : deps.reportFailure,
-    fetch: (url, init) => guard.guardedFetch(url, init),
+    request: (url, init) => guard.guardedRequest(url, init),
     userAgent: `syfthub-aggregator/${config.version}`,
     rateLimit: limiter,
   });

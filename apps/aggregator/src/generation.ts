@@ -1,6 +1,7 @@
+import type { IncomingMessage } from 'node:http';
 import { DnsResolutionError, SsrfBlockedError } from '@syfthub/service';
 import { classifyUrl, endpointPath, queryUrl } from './endpoints';
-import { type Outbound, satelliteHeaders, TimeoutReason } from './outbound';
+import { childAbort, type Outbound, satelliteHeaders } from './outbound';
 import { SSRF_MESSAGE, TUNNEL_MESSAGE } from './retrieval';
 import {
   asRecord,
@@ -108,14 +109,12 @@ const decoderOptions = { stream: true } as const;
 
 /** Reads an OpenAI-style chunk stream (satellite-protocol.md §2.5), forwarding each delta as it arrives. */
 async function readEventStream(
-  response: Response,
+  response: IncomingMessage,
   maxBytes: number,
   idle: { arm(): void },
   onDelta: (text: string) => void,
 ): Promise<StreamState> {
   const state: StreamState = { text: [], usage: null, policyMetadata: null, deltas: 0 };
-  if (!response.body) return state;
-  const reader = response.body.getReader();
   const decoder = new TextDecoder();
   let buffer = '';
   let data: string[] = [];
@@ -126,13 +125,11 @@ async function readEventStream(
     data = [];
     return applyStreamData(payload, state, onDelta);
   };
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
+  for await (const value of response as AsyncIterable<Buffer>) {
     idle.arm();
     total += value.byteLength;
     if (total > maxBytes) {
-      await reader.cancel();
+      response.destroy();
       throw new ResponseTooLargeError();
     }
     buffer += decoder.decode(value, decoderOptions);
@@ -143,7 +140,7 @@ async function readEventStream(
       if (line.endsWith('\r')) line = line.slice(0, -1);
       if (line === '') {
         if (!dispatch()) {
-          await reader.cancel();
+          response.destroy();
           return state;
         }
       } else if (line.startsWith('data:')) {
@@ -173,7 +170,12 @@ function parseJsonAnswer(text: string): GenerationResult {
   };
 }
 
-function errorFor(status: number, text: string, contentType: string | null, path: string): GenerationError {
+function errorFor(
+  status: number,
+  text: string,
+  contentType: string | undefined,
+  path: string,
+): GenerationError {
   const parsed = tryParseJson(text);
   const policy = policyMetadataOf(parsed);
   if (isHtml(contentType, text)) {
@@ -224,13 +226,13 @@ export async function generate(
   let sentAnything = false;
   for (;;) {
     attempts += 1;
-    const controller = new AbortController();
-    const signal = AbortSignal.any([out.signal, controller.signal]);
-    let timeout = setTimeout(() => controller.abort(new TimeoutReason('model request')), settings.timeoutMs);
+    // Until the response head arrives the generation timeout applies; a stream then switches to the idle timer.
+    const attemptAbort = childAbort(out.signal, settings.timeoutMs, 'model request');
+    const { signal } = attemptAbort;
     try {
-      let response: Response;
+      let response: IncomingMessage;
       try {
-        response = await out.fetch(queryUrl(model), {
+        response = await out.request(queryUrl(model), {
           method: 'POST',
           headers: satelliteHeaders(out, model, accept),
           body,
@@ -238,22 +240,19 @@ export async function generate(
         });
       } catch (err) {
         out.signal.throwIfAborted();
-        if (controller.signal.aborted) throw new GenerationError('Model request timed out');
+        if (signal.aborted) throw new GenerationError('Model request timed out');
         if (err instanceof SsrfBlockedError) throw new GenerationError(SSRF_MESSAGE);
         if (err instanceof DnsResolutionError) {
           throw new GenerationError(`Cannot reach model endpoint at ${model.url}: ${err.message}`);
         }
         throw new GenerationError(`Cannot reach model endpoint at ${model.url}: ${connectionReason(err)}`);
       }
-      const contentType = response.headers.get('content-type');
-      if (response.status === 200 && isEventStream(contentType)) {
-        clearTimeout(timeout);
+      const contentType = response.headers['content-type'];
+      const status = response.statusCode ?? 0;
+      if (status === 200 && isEventStream(contentType)) {
         // From here on, silence between chunks is what is bounded, not the whole answer.
-        timeout = setTimeout(
-          () => controller.abort(new TimeoutReason('model stream')),
-          settings.idleTimeoutMs,
-        );
-        const idle = { arm: () => timeout.refresh() };
+        attemptAbort.retime(settings.idleTimeoutMs, 'model stream');
+        const idle = { arm: () => attemptAbort.refresh() };
         try {
           const state = await readEventStream(response, settings.maxResponseBytes, idle, (text) => {
             sentAnything = true;
@@ -269,7 +268,7 @@ export async function generate(
           out.signal.throwIfAborted();
           if (err instanceof GenerationError) throw err;
           if (err instanceof ResponseTooLargeError) throw new GenerationError('Response too large');
-          const idleExpired = controller.signal.aborted;
+          const idleExpired = signal.aborted;
           if (!sentAnything) {
             throw new GenerationError(
               idleExpired ? 'Model request timed out' : `Model stream interrupted: ${connectionReason(err)}`,
@@ -286,23 +285,23 @@ export async function generate(
       } catch (err) {
         out.signal.throwIfAborted();
         if (err instanceof ResponseTooLargeError) throw new GenerationError('Response too large');
-        if (controller.signal.aborted) throw new GenerationError('Model request timed out');
+        if (signal.aborted) throw new GenerationError('Model request timed out');
         throw new GenerationError(`Cannot reach model endpoint at ${model.url}: ${connectionReason(err)}`);
       }
-      if (response.status === 200) return parseJsonAnswer(text);
+      if (status === 200) return parseJsonAnswer(text);
       const delay = settings.retryBaseDelayMs * 2 ** (attempts - 1);
       if (
-        RETRYABLE_STATUSES.has(response.status) &&
+        RETRYABLE_STATUSES.has(status) &&
         attempts <= settings.retryMax &&
         Date.now() + delay < settings.deadline
       ) {
-        clearTimeout(timeout);
+        attemptAbort.dispose();
         await sleep(delay, out.signal);
         continue;
       }
-      throw errorFor(response.status, text, contentType, path);
+      throw errorFor(status, text, contentType, path);
     } finally {
-      clearTimeout(timeout);
+      attemptAbort.dispose();
     }
   }
 }

@@ -1,6 +1,7 @@
+import type { IncomingMessage } from 'node:http';
 import { DnsResolutionError, SsrfBlockedError } from '@syfthub/service';
 import { classifyUrl, endpointPath, queryUrl } from './endpoints';
-import { type Outbound, satelliteHeaders, TimeoutReason } from './outbound';
+import { childAbort, type Outbound, satelliteHeaders } from './outbound';
 import {
   asRecord,
   connectionReason,
@@ -113,7 +114,12 @@ export function parseDocuments(body: unknown, path: string, sourceIndex: number)
   return documents;
 }
 
-function mapErrorResponse(status: number, body: string, contentType: string | null, path: string): Outcome {
+function mapErrorResponse(
+  status: number,
+  body: string,
+  contentType: string | undefined,
+  path: string,
+): Outcome {
   const parsed = tryParseJson(body);
   const policyMetadata = policyMetadataOf(parsed);
   const report = { statusCode: status };
@@ -162,10 +168,10 @@ async function attempt(
   body: string,
 ): Promise<Outcome> {
   const { out, settings } = options;
-  let response: Response;
+  let response: IncomingMessage;
   let text: string;
   try {
-    response = await out.fetch(queryUrl(ref), {
+    response = await out.request(queryUrl(ref), {
       method: 'POST',
       headers: satelliteHeaders(out, ref, 'application/json'),
       body,
@@ -180,8 +186,9 @@ async function attempt(
     if (err instanceof ResponseTooLargeError) return failure('error', 'Response too large');
     return failure('error', `Cannot reach data source at ${ref.url}: ${connectionReason(err)}`);
   }
-  const contentType = response.headers.get('content-type');
-  if (response.status !== 200) return mapErrorResponse(response.status, text, contentType, path);
+  const contentType = response.headers['content-type'];
+  const status = response.statusCode ?? 0;
+  if (status !== 200) return mapErrorResponse(status, text, contentType, path);
   const parsed = tryParseJson(text);
   const documents = parsed === undefined ? null : parseDocuments(parsed, path, sourceIndex);
   if (!documents) {
@@ -200,7 +207,7 @@ async function querySource(
   phaseSignal: AbortSignal,
   deadline: number,
 ): Promise<SourceResult> {
-  const { out, settings, query } = options;
+  const { settings, query } = options;
   const path = endpointPath(ref);
   const started = performance.now();
   const done = (outcome: Outcome, attempts: number): SourceResult => ({
@@ -223,17 +230,21 @@ async function querySource(
     similarity_threshold: query.similarityThreshold,
     include_metadata: true,
   });
-  const waitSignal = AbortSignal.any([out.signal, phaseSignal]);
   let attempts = 0;
   for (;;) {
     attempts += 1;
-    const attemptSignal = AbortSignal.any([waitSignal, AbortSignal.timeout(settings.attemptTimeoutMs)]);
-    const outcome = await attempt(ref, path, sourceIndex, options, attemptSignal, body);
+    const attemptAbort = childAbort(phaseSignal, settings.attemptTimeoutMs, 'data source attempt');
+    let outcome: Outcome;
+    try {
+      outcome = await attempt(ref, path, sourceIndex, options, attemptAbort.signal, body);
+    } finally {
+      attemptAbort.dispose();
+    }
     const retriesLeft = attempts <= settings.retryMax;
     const delay = settings.retryBaseDelayMs * 2 ** (attempts - 1);
-    if (outcome.retryable && retriesLeft && Date.now() + delay < deadline && !waitSignal.aborted) {
+    if (outcome.retryable && retriesLeft && Date.now() + delay < deadline && !phaseSignal.aborted) {
       try {
-        await sleep(delay, waitSignal);
+        await sleep(delay, phaseSignal);
         continue;
       } catch {
         return done(failure('timeout', 'Request timed out'), attempts);
@@ -260,8 +271,8 @@ export async function fanOut(options: FanOutOptions): Promise<FanOutResult> {
   const { out, settings, sources } = options;
   const started = performance.now();
   if (sources.length === 0) return { results: [], timeMs: 0 };
-  const phase = new AbortController();
-  const timer = setTimeout(() => phase.abort(new TimeoutReason('retrieval phase')), settings.phaseTimeoutMs);
+  // Follows the request signal too, so one signal per source covers disconnects, the deadline and the phase.
+  const phase = childAbort(out.signal, settings.phaseTimeoutMs, 'retrieval phase');
   const deadline = Date.now() + settings.phaseTimeoutMs;
   try {
     const results = await Promise.all(
@@ -274,7 +285,7 @@ export async function fanOut(options: FanOutOptions): Promise<FanOutResult> {
     out.signal.throwIfAborted();
     return { results, timeMs: Math.round(performance.now() - started) };
   } finally {
-    clearTimeout(timer);
+    phase.dispose();
   }
 }
 

@@ -1,5 +1,7 @@
 /** Helpers shared by the retrieval and generation calls to satellites. */
 
+import type { IncomingMessage } from 'node:http';
+
 /** Thrown while reading a body that grew past `AGGREGATOR_MAX_RESPONSE_BYTES`. */
 export class ResponseTooLargeError extends Error {
   constructor() {
@@ -12,40 +14,33 @@ export class ResponseTooLargeError extends Error {
 const MAX_DETAIL_CHARS = 1000;
 const RAW_DETAIL_CHARS = 200;
 
-const decoder = new TextDecoder();
-
 /** Reads the whole body as text, refusing to buffer more than `maxBytes`. */
-export async function readCapped(response: Response, maxBytes: number): Promise<string> {
-  const declared = Number(response.headers.get('content-length') ?? Number.NaN);
+export async function readCapped(res: IncomingMessage, maxBytes: number): Promise<string> {
+  const declared = Number(res.headers['content-length'] ?? Number.NaN);
   if (declared > maxBytes) {
-    await response.body?.cancel();
+    res.destroy();
     throw new ResponseTooLargeError();
   }
-  if (!response.body) return '';
-  const reader = response.body.getReader();
-  const chunks: Uint8Array[] = [];
+  const chunks: Buffer[] = [];
   let total = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    total += value.byteLength;
+  for await (const chunk of res as AsyncIterable<Buffer>) {
+    total += chunk.byteLength;
     if (total > maxBytes) {
-      await reader.cancel();
+      res.destroy();
       throw new ResponseTooLargeError();
     }
-    chunks.push(value);
+    chunks.push(chunk);
   }
-  if (chunks.length === 1) return decoder.decode(chunks[0]);
-  return Buffer.concat(chunks, total).toString('utf8');
+  return chunks.length === 1 ? chunks[0]!.toString('utf8') : Buffer.concat(chunks, total).toString('utf8');
 }
 
-export function isHtml(contentType: string | null, body: string): boolean {
+export function isHtml(contentType: string | undefined, body: string): boolean {
   if (contentType?.toLowerCase().includes('text/html')) return true;
   const head = body.trimStart().slice(0, 15).toLowerCase();
   return head.startsWith('<!doctype html') || head.startsWith('<html');
 }
 
-export function isEventStream(contentType: string | null): boolean {
+export function isEventStream(contentType: string | undefined): boolean {
   return contentType?.toLowerCase().startsWith('text/event-stream') === true;
 }
 

@@ -3,13 +3,13 @@ import type { Hono, MiddlewareHandler } from 'hono';
 import type { Logger } from 'pino';
 import { tokenLookup } from '../endpoints';
 import { type Heartbeat, startHeartbeat } from '../heartbeat';
-import type { FetchLike, Outbound } from '../outbound';
+import type { Outbound, SatelliteTransport } from '../outbound';
 import { type ChatDeps, type ChatOutcome, type ChatSuccess, runChat } from '../pipeline';
 import { type ChatRequest, createChatRequestSchema } from '../schema';
 import { buildDoneJson, SseWriter } from '../sse';
 
 export interface ChatRouteDeps extends ChatDeps {
-  fetch: FetchLike;
+  request: SatelliteTransport;
   userAgent: string;
   rateLimit: MiddlewareHandler<Env> | null;
 }
@@ -71,7 +71,7 @@ function requestScope(
   else clientSignal.addEventListener('abort', onClientAbort, { once: true });
   const timer = setTimeout(() => controller.abort(new TotalTimeout()), deps.config.totalTimeoutMs);
   const out: Outbound = {
-    fetch: deps.fetch,
+    request: deps.request,
     correlationId,
     userAgent: deps.userAgent,
     signal: controller.signal,
