@@ -302,6 +302,22 @@ describe('POST /api/v1/auth/login', () => {
     ]);
   });
 
+  it('answers 400 to a malformed multipart body and 422 to a file where text belongs', async () => {
+    for (const contentType of ['multipart/form-data; boundary=xyz', 'multipart/form-data']) {
+      const res = await backend.api('POST', '/api/v1/auth/login', {
+        raw: 'garbage',
+        headers: { 'Content-Type': contentType },
+      });
+      expect(res.status, contentType).toBe(400);
+      expect(res.body).toEqual({ detail: 'There was an error parsing the body' });
+    }
+    const form = new FormData();
+    form.set('username', new Blob(['x']), 'name.txt');
+    form.set('password', 'x');
+    const file = await backend.app.request('/api/v1/auth/login', { method: 'POST', body: form });
+    expect(file.status).toBe(422);
+  });
+
   it('validates the form fields', async () => {
     const grant = await login({ username: 'x', password: 'y', grant_type: 'client_credentials' });
     expect(grant.status).toBe(422);

@@ -1,7 +1,8 @@
 import { eq, users } from '@syfthub/db';
 import { ApiError, clientIpOf } from '@syfthub/service';
+import type { MiddlewareHandler } from 'hono';
 import { z } from 'zod';
-import type { BackendContext } from '../../http/context';
+import type { BackendContext, BackendEnv } from '../../http/context';
 import { textField } from './fields';
 import type { AuthServices } from './services';
 import { accountDeactivated, signIn } from './sign-in';
@@ -16,6 +17,17 @@ function emailNotVerified(): ApiError {
     message: 'Please verify your email address before signing in.',
   });
 }
+
+// Hono throws on a malformed multipart body, which would surface as a 500. Parsing here first answers it as
+// upstream (FastAPI) does; the route kit's form reader then reuses Hono's cached parse.
+const parseableForm: MiddlewareHandler<BackendEnv> = async (c, next) => {
+  try {
+    await c.req.parseBody();
+  } catch {
+    throw new ApiError(400, 'There was an error parsing the body');
+  }
+  await next();
+};
 
 // OAuth2 password form (§5.3). An empty optional field counts as absent, as in FastAPI's form handling;
 // `scope`, `client_id` and `client_secret` are accepted and ignored.
@@ -39,9 +51,10 @@ export function registerLoginRoute(ctx: BackendContext, services: AuthServices):
       auth: 'none',
       body: loginForm,
       bodyType: 'form',
-      before: [limits.authLogin],
+      before: [limits.authLogin, parseableForm],
       responses: {
         200: { description: 'AuthResponse: the user and a new session' },
+        400: { description: 'The form body could not be parsed' },
         401: { description: 'Invalid credentials, or the account is deactivated' },
         403: { description: 'EMAIL_NOT_VERIFIED' },
         422: { description: 'Missing or invalid form fields (a JSON body is not read)' },
