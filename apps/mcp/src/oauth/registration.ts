@@ -2,7 +2,7 @@ import { oauthClients } from '@syfthub/db';
 import { bodyLimit, clientIp, currentLogger, type Env } from '@syfthub/service';
 import type { Context, Hono } from 'hono';
 import type { McpDeps } from '../deps';
-import { validateClientMetadata } from './client-metadata';
+import { type ClientMetadata, validateClientMetadata } from './client-metadata';
 import { oauthError, oauthRateLimited, oauthServerErrors } from './errors';
 import { randomToken, sha256Hex } from './params';
 import { hitRateLimit } from './rate-limits';
@@ -18,6 +18,11 @@ async function readJson(c: Context): Promise<unknown> {
   } catch {
     return undefined;
   }
+}
+
+/** Metadata without its unset fields: RFC 7591 clients expect absent values to be omitted, not null. */
+function withoutNulls(metadata: ClientMetadata): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(metadata).filter(([, value]) => value !== null));
 }
 
 /** RFC 7591 dynamic client registration (mcp.md §4.1), at `/mcp/oauth/register` and the `/register` alias. */
@@ -61,7 +66,7 @@ export function registerRegistrationRoutes(app: Hono<Env>, deps: McpDeps): void 
       applicationType: metadata.application_type,
       clientUri: metadata.client_uri,
       logoUri: metadata.logo_uri,
-      metadata: { ...metadata },
+      metadata: withoutNulls(metadata),
       registeredIp: ip.slice(0, 45),
       createdAt: issuedAt,
       updatedAt: issuedAt,
@@ -72,7 +77,7 @@ export function registerRegistrationRoutes(app: Hono<Env>, deps: McpDeps): void 
     );
     return c.json(
       {
-        ...metadata,
+        ...withoutNulls(metadata),
         client_id: clientId,
         client_id_issued_at: Math.floor(issuedAt.getTime() / 1000),
         ...(secret === undefined ? {} : { client_secret: secret, client_secret_expires_at: 0 }),
