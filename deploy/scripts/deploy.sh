@@ -14,40 +14,25 @@
 #    on any failure in step 5 it puts every service back on PREVIOUS_TAG and exits non-zero. The schema stays
 #    migrated: migrations are expand/contract, so the previous release runs on it.
 #
-# Settings (environment, or .env for the first four): DOMAIN, COMPOSE_PROFILES, IMAGE_TAG, GITHUB_REPOSITORY,
-# DEPLOY_DIR (the directory holding docker-compose.deploy.yml and .env; default: two levels above this script),
+# Settings, exported or else read from .env: DOMAIN, GITHUB_REPOSITORY, COMPOSE_PROFILES,
 # DEPLOY_LOG_DIR (/var/log/syfthub), DEPLOY_HEALTH_TIMEOUT_SECONDS (90), DEPLOY_POLL_SECONDS (2),
 # DEPLOY_SMOKE_TESTS (true), DEPLOY_SMOKE_TLS_VERIFY (false: certificates are monitored on their own, and an
-# expiring one must not roll back a good release), DEPLOY_KEEP_IMAGES (3).
+# expiring one must not roll back a good release), DEPLOY_KEEP_IMAGES (3). Exported only: IMAGE_TAG, and
+# DEPLOY_DIR (the directory holding docker-compose.deploy.yml and .env; default: two levels above this script).
 set -euo pipefail
 
 SCRIPT_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 DEPLOY_DIR=${DEPLOY_DIR:-$(cd "$SCRIPT_DIR/../.." && pwd)}
 COMPOSE_FILE_NAME=${COMPOSE_FILE_NAME:-docker-compose.deploy.yml}
-DEPLOY_LOG_DIR=${DEPLOY_LOG_DIR:-/var/log/syfthub}
-DEPLOY_HEALTH_TIMEOUT_SECONDS=${DEPLOY_HEALTH_TIMEOUT_SECONDS:-90}
-DEPLOY_POLL_SECONDS=${DEPLOY_POLL_SECONDS:-2}
-DEPLOY_SMOKE_TESTS=${DEPLOY_SMOKE_TESTS:-true}
-DEPLOY_SMOKE_TLS_VERIFY=${DEPLOY_SMOKE_TLS_VERIFY:-false}
-DEPLOY_KEEP_IMAGES=${DEPLOY_KEEP_IMAGES:-3}
 APP_SERVICES=(backend aggregator mcp)
 IMAGE_SERVICES=(backend aggregator mcp web satellite)
-
 cd "$DEPLOY_DIR"
-mkdir -p "$DEPLOY_LOG_DIR"
-LOG_FILE="$DEPLOY_LOG_DIR/deploy-$(date -u +%Y%m%dT%H%M%SZ).log"
-exec > >(tee -a "$LOG_FILE") 2>&1
-
-log() { printf '%s deploy: %s\n' "$(date -u +%Y-%m-%dT%H:%M:%SZ)" "$*"; }
-die() {
-  log "ERROR: $*"
-  exit 1
-}
 
 # Reads KEY from .env the way compose does for simple values, without executing the file: it holds secrets
 # whose characters a shell would interpret.
 env_file_value() {
   local line
+  [ -f .env ] || return 0
   line=$(grep -E "^[[:space:]]*(export[[:space:]]+)?$1=" .env | tail -n 1 || true)
   line=${line#*=}
   line=${line%\"}
@@ -55,6 +40,30 @@ env_file_value() {
   line=${line%\'}
   line=${line#\'}
   printf '%s' "$line"
+}
+
+# Exported settings win over .env, which wins over the defaults.
+setting() {
+  local value=${!1:-}
+  [ -n "$value" ] || value=$(env_file_value "$1")
+  printf '%s' "${value:-$2}"
+}
+DEPLOY_LOG_DIR=$(setting DEPLOY_LOG_DIR /var/log/syfthub)
+DEPLOY_HEALTH_TIMEOUT_SECONDS=$(setting DEPLOY_HEALTH_TIMEOUT_SECONDS 90)
+DEPLOY_POLL_SECONDS=$(setting DEPLOY_POLL_SECONDS 2)
+DEPLOY_SMOKE_TESTS=$(setting DEPLOY_SMOKE_TESTS true)
+DEPLOY_SMOKE_TLS_VERIFY=$(setting DEPLOY_SMOKE_TLS_VERIFY false)
+DEPLOY_KEEP_IMAGES=$(setting DEPLOY_KEEP_IMAGES 3)
+
+mkdir -p "$DEPLOY_LOG_DIR"
+LOG_FILE="$DEPLOY_LOG_DIR/deploy-$(date -u +%Y%m%dT%H%M%SZ).log"
+exec > >(tee -a "$LOG_FILE") 2>&1
+
+# stderr, so that messages inside command substitutions (the smoke tests) are not captured as values.
+log() { printf '%s deploy: %s\n' "$(date -u +%Y-%m-%dT%H:%M:%SZ)" "$*" >&2; }
+die() {
+  log "ERROR: $*"
+  exit 1
 }
 
 # Sets KEY=value in a dotenv-style file, replacing an existing line or appending one.
@@ -84,13 +93,13 @@ command -v curl >/dev/null || die "curl is not installed"
 # The tag and repository CI passes win over .env; the other settings come from .env unless exported.
 NEW_TAG=${IMAGE_TAG:-}
 [ -n "$NEW_TAG" ] || die "IMAGE_TAG is not set (the image tag to deploy, e.g. the short commit sha)"
-REPOSITORY=${GITHUB_REPOSITORY:-$(env_file_value GITHUB_REPOSITORY)}
+REPOSITORY=$(setting GITHUB_REPOSITORY "")
 [ -n "$REPOSITORY" ] || die "GITHUB_REPOSITORY is not set"
 # GHCR image names must be lowercase.
 REPOSITORY=${REPOSITORY,,}
-DOMAIN=${DOMAIN:-$(env_file_value DOMAIN)}
+DOMAIN=$(setting DOMAIN "")
 [ -n "$DOMAIN" ] || die "DOMAIN is not set in .env"
-COMPOSE_PROFILES=${COMPOSE_PROFILES:-$(env_file_value COMPOSE_PROFILES)}
+COMPOSE_PROFILES=$(setting COMPOSE_PROFILES "")
 export GITHUB_REPOSITORY=$REPOSITORY COMPOSE_PROFILES
 if [[ ",$COMPOSE_PROFILES," == *",satellite,"* ]]; then
   APP_SERVICES+=(satellite)
