@@ -10,7 +10,7 @@ import { usernameSchema } from '../validation/rules';
  * Key prefixes the backend writes to Redis (backend-api.md §17.12, plus the OTP limit counters under `ratelimit:`).
  * Only these are flushed, so a reset never touches the aggregator's or the MCP server's keys in a shared Redis.
  */
-export const BACKEND_KV_PREFIXES = ['ratelimit:', 'auth:'] as const;
+const BACKEND_KV_PREFIXES = ['ratelimit:', 'auth:'] as const;
 
 /** The test-only routes of backend-api.md §13 (mounted only when ENABLE_TEST_ROUTES=true). */
 export function registerTestRoutes({ routes, deps }: BackendContext): void {

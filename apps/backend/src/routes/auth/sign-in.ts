@@ -17,7 +17,7 @@ export function accountDeactivated(): ApiError {
 }
 
 /** `AuthResponse` (§5.4). */
-export function authResponseJson(user: User, tokens: IssuedTokens) {
+function authResponseJson(user: User, tokens: IssuedTokens) {
   return {
     user: userJson(user),
     access_token: tokens.access_token,

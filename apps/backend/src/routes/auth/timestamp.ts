@@ -14,7 +14,7 @@ function offsetMinutes(zone: string | undefined): number | null {
 }
 
 /** Parses a date-time input; a value without a zone is UTC (README §2.2). Null when it is not a valid instant. */
-export function parseTimestamp(value: string): Date | null {
+function parseTimestamp(value: string): Date | null {
   const parts = DATE_TIME.exec(value)?.groups;
   if (!parts) return null;
   const field = (name: string) => Number(parts[name] ?? 0);
