@@ -82,6 +82,13 @@ async function connect(options: ConstructorParameters<typeof Client>[1] = {}): P
   return next;
 }
 
+/** The provider's current tokens (read through a call: assignments in a test would narrow the field). */
+function savedTokens(): StoredOAuthTokens {
+  const tokens = provider.tokens();
+  if (!tokens) throw new Error('no tokens saved');
+  return tokens;
+}
+
 async function call(name: string, args: Record<string, unknown> = {}): Promise<Structured> {
   const result = await client.callTool({ name, arguments: args });
   const structured = result.structuredContent as Structured;
@@ -266,7 +273,7 @@ describe('the official MCP SDK client against the real stack', () => {
   });
 
   it('refreshes transparently after its access token is revoked, then the old refresh token is reuse', async () => {
-    const before = provider.saved as StoredOAuthTokens;
+    const before = savedTokens();
     const revoke = await fetch(`${stack.resource}/oauth/revoke`, {
       method: 'POST',
       headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
@@ -279,7 +286,7 @@ describe('the official MCP SDK client against the real stack', () => {
     // The next call gets 401, and the SDK refreshes with the rotating refresh token and retries.
     const result = await call('search_endpoints', { query: 'guide' });
     expect(result.success).toBe(true);
-    const after = provider.saved as StoredOAuthTokens;
+    const after = savedTokens();
     expect(after.access_token).not.toBe(before.access_token);
     expect(after.refresh_token).not.toBe(before.refresh_token);
 
@@ -323,7 +330,7 @@ describe('the official MCP SDK client against the real stack', () => {
     client = await connect();
     expect((await call('search_endpoints', { query: 'assistant' })).success).toBe(true);
 
-    const tokens = provider.saved as StoredOAuthTokens;
+    const tokens = savedTokens();
     const revoke = await fetch(`${stack.resource}/oauth/revoke`, {
       method: 'POST',
       headers: { 'Content-Type': 'application/x-www-form-urlencoded' },

@@ -1,4 +1,4 @@
-import { bodyLimit, clientIp, currentLogger, type Env } from '@syfthub/service';
+import { bodyLimit, clientIp, currentLogger, type Env, rateLimitKey } from '@syfthub/service';
 import type { Context, Hono } from 'hono';
 import { deleteCookie, getCookie, setCookie } from 'hono/cookie';
 import type { McpDeps } from '../deps';
@@ -221,15 +221,10 @@ export function registerAuthorizeRoutes(app: Hono<Env>, deps: McpDeps): void {
     }
 
     const ip = clientIp(c, deps.trustedProxies);
+    const identifier = sha256Hex(login.toLowerCase());
     const limited =
       (await hitRateLimit(deps.kv, 'mcp-login', ip, config.MCP_LOGIN_RATE_LIMIT_PER_MINUTE, 60)) ??
-      (await hitRateLimit(
-        deps.kv,
-        'mcp-login-id',
-        sha256Hex(login.toLowerCase()),
-        IDENTIFIER_LIMIT,
-        IDENTIFIER_WINDOW_SECONDS,
-      ));
+      (await hitRateLimit(deps.kv, 'mcp-login-id', identifier, IDENTIFIER_LIMIT, IDENTIFIER_WINDOW_SECONDS));
     if (limited) return page(429, { text: LOGIN_FAILURES.rate_limited.text }, limited);
 
     const outcome = await deps.hub.login(login, password, ip);
@@ -243,6 +238,8 @@ export function registerAuthorizeRoutes(app: Hono<Env>, deps: McpDeps): void {
       return page(failure.status, message);
     }
 
+    // The per-identifier limit is on guessing: a successful sign-in starts the count afresh.
+    await deps.kv.del(rateLimitKey('mcp-login-id', identifier)).catch(() => false);
     // Taken atomically: of two racing submissions only one creates a grant.
     const taken = await deps.pending.takeRequest(requestId);
     if (!taken) {
