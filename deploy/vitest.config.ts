@@ -1,3 +1,11 @@
 import { defineConfig } from 'vitest/config';
 
-export default defineConfig({ test: { testTimeout: 30_000, hookTimeout: 60_000 } });
+export default defineConfig({
+  test: {
+    testTimeout: 30_000,
+    hookTimeout: 60_000,
+    // @actions/workflow-parser imports its JSON schema without an import attribute, which only a bundler
+    // accepts: let vite transform it instead of Node loading it directly.
+    server: { deps: { inline: ['@actions/workflow-parser'] } },
+  },
+});
