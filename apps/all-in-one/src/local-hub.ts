@@ -6,6 +6,7 @@ import { serve } from '@hono/node-server';
 import { createApp as createAggregatorApp, loadConfig as loadAggregatorConfig } from '@syfthub/aggregator';
 import { buildDeps, createApp as createBackendApp, parseBackendEnv, startJobs } from '@syfthub/backend';
 import { createDb } from '@syfthub/db';
+import { buildDeps as buildMcpDeps, createApp as createMcpApp, parseMcpEnv } from '@syfthub/mcp';
 import { createSatellite, parseSatelliteEnv } from '@syfthub/satellite';
 import { createKv, createLifecycle, createLogger, type Logger, startServer } from '@syfthub/service';
 import { createEdge } from './edge';
@@ -40,10 +41,14 @@ export const DEMO_USER = {
 const SATELLITE_OWNER = { username: 'syfthub', email: 'satellite@syfthub.local' };
 
 // Secrets that must survive restarts (sessions, the satellite owner's password) live in the data directory.
-function persistentSecret(dataDir: string, name: string): string {
+function persistentSecret(
+  dataDir: string,
+  name: string,
+  encoding: 'base64url' | 'base64' = 'base64url',
+): string {
   const path = join(dataDir, name);
   if (existsSync(path)) return readFileSync(path, 'utf8').trim();
-  const value = randomBytes(32).toString('base64url');
+  const value = randomBytes(32).toString(encoding);
   writeFileSync(path, value, { mode: 0o600 });
   return value;
 }
@@ -114,7 +119,24 @@ export async function startLocalHub(options: LocalHubOptions): Promise<LocalHub>
     lifecycle,
   });
 
-  const edge = createEdge({ backend, aggregator, webRoot: options.webRoot });
+  // The MCP service reaches the backend and aggregator through this process's own edge, as it would through
+  // the internal network in production.
+  const mcpConfig = parseMcpEnv({
+    ...env,
+    ENVIRONMENT: 'development',
+    LOG_LEVEL: logLevel,
+    LOG_FORMAT: 'console',
+    OAUTH_ISSUER: `${publicUrl}/mcp`,
+    SYFTHUB_URL: `http://127.0.0.1:${port}`,
+    SYFTHUB_PUBLIC_URL: publicUrl,
+    AGGREGATOR_URL: `http://127.0.0.1:${port}/aggregator`,
+    MCP_RSA_KEYS_DIRECTORY: join(dataDir, 'keys', 'mcp'),
+    MCP_TOKEN_ENCRYPTION_KEYS: `local:${persistentSecret(dataDir, 'mcp-token-key', 'base64')}`,
+  });
+  const mcpDeps = await buildMcpDeps(mcpConfig, { dbHandle, kv });
+  const mcp = createMcpApp(mcpDeps, { lifecycle });
+
+  const edge = createEdge({ backend, aggregator, mcp, webRoot: options.webRoot });
   const server = await startServer(edge, { port, host: '0.0.0.0', logger, handleSignals: false, lifecycle });
 
   const demo = await backend.request('/api/v1/auth/register', {
@@ -169,6 +191,7 @@ export async function startLocalHub(options: LocalHubOptions): Promise<LocalHub>
       await new Promise<void>((r) => satelliteServer.close(() => r()));
       await server.stop();
       await jobs.stop();
+      await mcpDeps.close();
       await kv.close();
       await dbHandle.close();
     },

@@ -74,7 +74,7 @@ export function createHttp(options: HttpOptions): Http {
   async function send(path: string, request: RequestOptions, token: string | null): Promise<Sent> {
     const id = correlationId();
     const headers = new Headers({ Accept: request.accept ?? 'application/json', 'X-Correlation-ID': id });
-    let body: BodyInit | undefined;
+    let body: RequestInit['body'];
     if (request.form) {
       headers.set('Content-Type', 'application/x-www-form-urlencoded');
       body = request.form.toString();
