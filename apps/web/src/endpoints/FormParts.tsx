@@ -53,7 +53,7 @@ export function TagInput({
         </span>
       </div>
       <div className="tag-input">
-        <ul className="chips" aria-label="Tags">
+        <ul className="chips" aria-label="Current tags">
           {tags.map((tag, index) => {
             const problem = errors[`tags.${index}`] ?? validateTag(tag);
             return (

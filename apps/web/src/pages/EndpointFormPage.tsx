@@ -1,6 +1,6 @@
 import { type Endpoint, type EndpointType, isApiError, isOwnerView, type Visibility } from '@syfthub/client';
 import { useQuery, useQueryClient } from '@tanstack/react-query';
-import { type FormEvent, useEffect, useMemo, useState } from 'react';
+import { type FormEvent, useEffect, useMemo, useRef, useState } from 'react';
 import { Link, useBlocker, useNavigate, useParams } from 'react-router';
 import { ConfirmDialog, Dialog } from '../components/Dialog';
 import { useToast } from '../components/Toasts';
@@ -85,9 +85,11 @@ function EndpointForm({
   const [deleting, setDeleting] = useState(false);
   const dirty = useMemo(() => isDirty(original, draft, creating), [original, draft, creating]);
 
+  // A ref, not state: the navigation right after a save happens before the re-render that would see `saved`.
+  const savedRef = useRef(false);
   const blocker = useBlocker(
     ({ currentLocation, nextLocation }) =>
-      dirty && !saved && currentLocation.pathname !== nextLocation.pathname,
+      dirty && !savedRef.current && currentLocation.pathname !== nextLocation.pathname,
   );
   useEffect(() => {
     if (!dirty || saved) return;
@@ -115,6 +117,7 @@ function EndpointForm({
       const result = creating
         ? await hub.endpoints.create(createBody(draft))
         : await hub.endpoints.updateBySlug(original.slug, updateBody(original, draft));
+      savedRef.current = true;
       setSaved(true);
       await queryClient.invalidateQueries({ queryKey: ['endpoints'] });
       await queryClient.invalidateQueries({ queryKey: ['endpoint'] });
@@ -138,6 +141,7 @@ function EndpointForm({
     setDeleting(true);
     try {
       await hub.endpoints.deleteBySlug(original.slug);
+      savedRef.current = true;
       setSaved(true);
       await queryClient.invalidateQueries({ queryKey: ['endpoints'] });
       toast.success(`“${original.name}” deleted.`);
