@@ -129,6 +129,7 @@ export async function buildDeps(config: McpConfig, overrides: DepsOverrides = {}
     }),
     grants: createGrantService({
       db,
+      serialise: dbHandle.kind === 'pglite' ? 'in-process' : 'row-lock',
       kv,
       logger,
       hub,

@@ -50,6 +50,11 @@ const ROW_LOCK_TIMEOUT = '10s';
 
 export interface GrantServiceOptions {
   db: Db;
+  /**
+   * How refreshes of one grant are serialised: a row lock, or (embedded PGlite, one connection, one process) an
+   * in-process lock, because a transaction held across the hub call would block the hub's own queries.
+   */
+  serialise: 'row-lock' | 'in-process';
   kv: Kv;
   logger: Logger;
   hub: HubGateway;
@@ -113,23 +118,51 @@ export function createGrantService(options: GrantServiceOptions): GrantService {
     }
   }
 
-  /** The database half of a revocation, inside the caller's transaction. */
-  async function markRevoked(tx: Tx, grantId: string, reason: RevokeReason): Promise<void> {
+  /** The database half of a revocation: atomic on its own, or part of the caller's transaction. */
+  async function markRevoked(db: Db | Tx, grantId: string, reason: RevokeReason): Promise<void> {
     const at = new Date();
-    await tx
-      .update(oauthRefreshTokens)
-      .set({ revokedAt: at })
-      .where(and(eq(oauthRefreshTokens.grantId, grantId), isNull(oauthRefreshTokens.revokedAt)));
-    await tx
-      .update(oauthGrants)
-      .set({
-        revokedAt: at,
-        revokedReason: reason,
-        hubRefreshTokenEnc: null,
-        hubTokenKeyId: null,
-        updatedAt: at,
-      })
-      .where(eq(oauthGrants.id, grantId));
+    await db.transaction(async (tx) => {
+      await tx
+        .update(oauthRefreshTokens)
+        .set({ revokedAt: at })
+        .where(and(eq(oauthRefreshTokens.grantId, grantId), isNull(oauthRefreshTokens.revokedAt)));
+      await tx
+        .update(oauthGrants)
+        .set({
+          revokedAt: at,
+          revokedReason: reason,
+          hubRefreshTokenEnc: null,
+          hubTokenKeyId: null,
+          updatedAt: at,
+        })
+        .where(eq(oauthGrants.id, grantId));
+    });
+  }
+
+  const inProcessLocks = new Map<string, Promise<unknown>>();
+
+  /** Runs `fn` with the grant row while no other refresh of the same grant runs (mcp.md §7.2). */
+  function withGrantLock<T>(grantId: string, fn: (db: Db | Tx, grant: OAuthGrant | undefined) => Promise<T>) {
+    if (options.serialise === 'row-lock') {
+      return db.transaction(async (tx) => {
+        await tx.execute(sql.raw(`set local lock_timeout = '${ROW_LOCK_TIMEOUT}'`));
+        const [grant] = await tx.select().from(oauthGrants).where(eq(oauthGrants.id, grantId)).for('update');
+        return fn(tx, grant);
+      });
+    }
+    const previous = inProcessLocks.get(grantId) ?? Promise.resolve();
+    const run = previous
+      .catch(() => undefined)
+      .then(async () => {
+        const [grant] = await db.select().from(oauthGrants).where(eq(oauthGrants.id, grantId));
+        return fn(db, grant);
+      });
+    const settled = run.catch(() => undefined);
+    inProcessLocks.set(grantId, settled);
+    void settled.then(() => {
+      if (inProcessLocks.get(grantId) === settled) inProcessLocks.delete(grantId);
+    });
+    return run;
   }
 
   /** The Redis half: kill outstanding access tokens and forget the cached hub token. */
@@ -156,16 +189,14 @@ export function createGrantService(options: GrantServiceOptions): GrantService {
     }
   }
 
-  type LockedOutcome = { kind: 'ok'; token: string; fresh: boolean } | { kind: 'ended' };
+  type LockedOutcome = { kind: 'ok'; token: string } | { kind: 'ended' };
 
   async function refreshUnderLock(grantId: string, failedToken?: string): Promise<LockedOutcome> {
-    const outcome = await db.transaction(async (tx): Promise<LockedOutcome> => {
-      await tx.execute(sql.raw(`set local lock_timeout = '${ROW_LOCK_TIMEOUT}'`));
-      const [grant] = await tx.select().from(oauthGrants).where(eq(oauthGrants.id, grantId)).for('update');
+    const outcome = await withGrantLock(grantId, async (tx, grant): Promise<LockedOutcome> => {
       if (!grant || grant.revokedAt) return { kind: 'ended' };
       // Another replica may have refreshed while this one waited for the lock.
       const cached = await cachedHubAccess(grantId);
-      if (cached !== null && cached !== failedToken) return { kind: 'ok', token: cached, fresh: false };
+      if (cached !== null && cached !== failedToken) return { kind: 'ok', token: cached };
       const refreshToken = openRefreshToken(grant);
       if (refreshToken === null) {
         await markRevoked(tx, grantId, 'hub_session_ended');
@@ -189,10 +220,11 @@ export function createGrantService(options: GrantServiceOptions): GrantService {
           updatedAt: at,
         })
         .where(eq(oauthGrants.id, grantId));
-      return { kind: 'ok', token: result.tokens.access_token, fresh: true };
+      // Cached before the lock is released, so whoever waited for it finds the token instead of refreshing.
+      await cacheHubAccess(grantId, result.tokens.access_token);
+      return { kind: 'ok', token: result.tokens.access_token };
     });
     if (outcome.kind === 'ended') await afterRevoked(grantId, 'hub_session_ended');
-    else if (outcome.fresh) await cacheHubAccess(grantId, outcome.token);
     return outcome;
   }
 
