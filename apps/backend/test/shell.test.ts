@@ -60,3 +60,36 @@ describe('service shell', () => {
     expect(res.headers.get('allow')).toContain('GET');
   });
 });
+
+describe('hostile input', () => {
+  it('refuses NUL characters in any body, query or path string with a 422 naming the field', async () => {
+    const user = await backend.registerUser();
+    const body = await backend.api<{ detail: Array<{ type: string; loc: unknown[] }> }>(
+      'PUT',
+      '/api/v1/users/me',
+      {
+        token: user.access_token,
+        json: { full_name: 'a\u0000b' },
+      },
+    );
+    expect(body.status).toBe(422);
+    expect(body.body.detail[0]).toMatchObject({ type: 'string_nul', loc: ['body', 'full_name'] });
+    const query = await backend.api('GET', '/api/v1/endpoints/public?search=a%00b');
+    expect(query.status).toBe(422);
+    const nested = await backend.api('POST', '/api/v1/endpoints', {
+      token: user.access_token,
+      json: { name: 'ok name', type: 'model', tags: ['fine', 'x\u0000'] },
+    });
+    expect(nested.status).toBe(422);
+  });
+
+  it('answers a malformed multipart login with 400, not 500', async () => {
+    const res = await backend.app.request('/api/v1/auth/login', {
+      method: 'POST',
+      headers: { 'Content-Type': 'multipart/form-data; boundary=xyz' },
+      body: '--xyz\r\nContent-Disposition: form-data; name="username"\r\n\r\nalice\r\n--xy',
+    });
+    expect(res.status).toBe(400);
+    expect(await res.json()).toEqual({ detail: 'There was an error parsing the body' });
+  });
+});

@@ -48,7 +48,13 @@ export async function readJsonBody<T extends ZodType>(c: Context, schema: T): Pr
 
 /** Reads and validates an `application/x-www-form-urlencoded` or `multipart/form-data` body (loc `body`). */
 export async function readFormBody<T extends ZodType>(c: Context, schema: T): Promise<core.output<T>> {
-  const form = await c.req.parseBody();
+  let form: Awaited<ReturnType<typeof c.req.parseBody>>;
+  try {
+    form = await c.req.parseBody();
+  } catch {
+    // Hono throws on a malformed multipart body; FastAPI answers that as a client error, and so do we.
+    throw new ApiError(400, 'There was an error parsing the body');
+  }
   return parseOrThrow(schema, { ...form }, 'body');
 }
 

@@ -1,6 +1,15 @@
 import type { AuthMiddleware, Principal, Scope } from '@syfthub/auth';
 import type { User } from '@syfthub/db';
-import { bodyLimit, readFormBody, readJsonBody, readParams, readQuery } from '@syfthub/service';
+import {
+  ApiError,
+  bodyLimit,
+  readFormBody,
+  readJsonBody,
+  readParams,
+  readQuery,
+  type ValidationLocation,
+  validationItem,
+} from '@syfthub/service';
 import type { Context, Hono, MiddlewareHandler } from 'hono';
 import type { core, ZodType } from 'zod';
 import type { BackendEnv } from './context';
@@ -71,6 +80,36 @@ export interface RouteRegistry {
   ): void;
 }
 
+// PostgreSQL text cannot hold U+0000, so a NUL anywhere in the input would end as a database error; every route
+// refuses it up front as a 422 instead.
+function nulPath(value: unknown, path: (string | number)[] = []): (string | number)[] | null {
+  if (typeof value === 'string') return value.includes('\u0000') ? path : null;
+  if (Array.isArray(value)) {
+    for (const [i, item] of value.entries()) {
+      const found = nulPath(item, [...path, i]);
+      if (found) return found;
+    }
+    return null;
+  }
+  if (value !== null && typeof value === 'object') {
+    for (const [key, item] of Object.entries(value)) {
+      if (key.includes('\u0000')) return [...path, key];
+      const found = nulPath(item, [...path, key]);
+      if (found) return found;
+    }
+  }
+  return null;
+}
+
+function refuseNul(value: unknown, location: ValidationLocation): void {
+  const path = nulPath(value);
+  if (path) {
+    throw new ApiError(422, [
+      validationItem(location, path, 'string_nul', 'Text must not contain NUL characters'),
+    ]);
+  }
+}
+
 // The auth middlewares only read and set `principal`, which BackendEnv declares with the same type.
 function asBackend(handler: unknown): MiddlewareHandler<BackendEnv> {
   return handler as MiddlewareHandler<BackendEnv>;
@@ -107,6 +146,9 @@ export function createRouteRegistry(app: Hono<BackendEnv>, auth: AuthMiddleware<
         let body: unknown;
         if (def.body)
           body = def.bodyType === 'form' ? await readFormBody(c, def.body) : await readJsonBody(c, def.body);
+        refuseNul(params, 'path');
+        refuseNul(query, 'query');
+        refuseNul(body, 'body');
         const principal = (c.get('principal') as Principal<User> | null | undefined) ?? null;
         return handler(c, { body: body as Out<typeof def.body>, query, params, principal } as never);
       };

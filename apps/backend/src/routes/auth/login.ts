@@ -18,17 +18,6 @@ function emailNotVerified(): ApiError {
   });
 }
 
-// Hono throws on a malformed multipart body, which would surface as a 500. Parsing here first answers it as
-// upstream (FastAPI) does; the route kit's form reader then reuses Hono's cached parse.
-const parseableForm: MiddlewareHandler<BackendEnv> = async (c, next) => {
-  try {
-    await c.req.parseBody();
-  } catch {
-    throw new ApiError(400, 'There was an error parsing the body');
-  }
-  await next();
-};
-
 // OAuth2 password form (§5.3). An empty optional field counts as absent, as in FastAPI's form handling;
 // `scope`, `client_id` and `client_secret` are accepted and ignored.
 const loginForm = z.object({
@@ -51,7 +40,7 @@ export function registerLoginRoute(ctx: BackendContext, services: AuthServices):
       auth: 'none',
       body: loginForm,
       bodyType: 'form',
-      before: [limits.authLogin, parseableForm],
+      before: [limits.authLogin],
       responses: {
         200: { description: 'AuthResponse: the user and a new session' },
         400: { description: 'The form body could not be parsed' },
