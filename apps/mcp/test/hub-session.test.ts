@@ -1,8 +1,8 @@
 import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
-import { eq, oauthGrants } from '@syfthub/db';
+import { eq, inArray, oauthClients, oauthGrants } from '@syfthub/db';
 import * as oauth from 'oauth4webapi';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { revokeUnredeemedGrants } from '../src/jobs';
+import { deleteStaleClients, revokeUnredeemedGrants } from '../src/jobs';
 import { discover, insecure, obtainCallback, pkce, REDIRECT_URI, register } from './helpers/oauth';
 import { type Stack, startStack } from './helpers/stack';
 
@@ -138,5 +138,21 @@ describe('the delegated hub session (mcp.md §7)', () => {
     const grants = await stack.database.db.select().from(oauthGrants).where(eq(oauthGrants.userId, user.id));
     expect(grants).toHaveLength(1);
     expect(grants[0]?.revokedReason).toBe('code_not_redeemed');
+  });
+
+  it('deletes clients that never authorized within a week, and keeps the others', async () => {
+    const stale = await register(as);
+    const fresh = await register(as);
+    const eightDaysAgo = new Date(Date.now() - 8 * 86_400_000);
+    await stack.database.db
+      .update(oauthClients)
+      .set({ createdAt: eightDaysAgo })
+      .where(eq(oauthClients.clientId, stale.client_id));
+    expect(await deleteStaleClients(stack.mcp)).toBeGreaterThanOrEqual(1);
+    const remaining = await stack.database.db
+      .select({ clientId: oauthClients.clientId })
+      .from(oauthClients)
+      .where(inArray(oauthClients.clientId, [stale.client_id, fresh.client_id]));
+    expect(remaining.map((r) => r.clientId)).toEqual([fresh.client_id]);
   });
 });

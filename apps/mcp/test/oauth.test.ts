@@ -5,6 +5,7 @@ import { createSsrfGuard } from '@syfthub/service';
 import { SignJWT } from 'jose';
 import * as oauth from 'oauth4webapi';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createApp } from '../src/app';
 import { PAGE_CONTENT_SECURITY_POLICY } from '../src/oauth/page';
 import { openConsentPage, submitConsent } from './helpers/browser';
 import {
@@ -721,6 +722,43 @@ describe('client ID metadata documents', () => {
     expect(response.status).toBe(400);
     expect(response.headers.get('location')).toBeNull();
     expect(await response.text()).toContain(message);
+  });
+});
+
+describe('rate limits', () => {
+  it('answers registrations and token requests over the limit in OAuth format', async () => {
+    const app = createApp({
+      ...stack.mcp,
+      config: {
+        ...stack.mcp.config,
+        MCP_REGISTER_RATE_LIMIT_PER_HOUR: 1,
+        MCP_TOKEN_RATE_LIMIT_PER_MINUTE: 1,
+      },
+    });
+    const headers = { 'X-Real-IP': '203.0.113.7', 'Content-Type': 'application/json' };
+    const body = JSON.stringify({ redirect_uris: [REDIRECT_URI], token_endpoint_auth_method: 'none' });
+    expect((await app.request('/register', { method: 'POST', headers, body })).status).toBe(201);
+    const limited = await app.request('/register', { method: 'POST', headers, body });
+    expect(limited.status).toBe(429);
+    expect(limited.headers.get('retry-after')).toMatch(/^\d+$/);
+    expect(await limited.json()).toEqual({
+      error: 'temporarily_unavailable',
+      error_description: 'Too many requests',
+    });
+
+    const form = { 'X-Real-IP': '203.0.113.7', 'Content-Type': 'application/x-www-form-urlencoded' };
+    await app.request('/mcp/oauth/token', {
+      method: 'POST',
+      headers: form,
+      body: 'grant_type=refresh_token',
+    });
+    const token = await app.request('/mcp/oauth/token', {
+      method: 'POST',
+      headers: form,
+      body: 'grant_type=x',
+    });
+    expect(token.status).toBe(429);
+    expect(token.headers.get('x-ratelimit-limit')).toBe('1');
   });
 });
 
