@@ -8,6 +8,10 @@ export default defineConfig({
   outDir: 'dist',
   clean: true,
   sourcemap: true,
-  // Workspace packages are TypeScript source: bundle them; npm dependencies stay external.
+  // Workspace packages are TypeScript source: bundle them; npm dependencies (listed in package.json) stay external.
   noExternal: [/^@syfthub\//],
+  // @syfthub/auth also exports password hashing, which this service never calls: its native argon2 import stays
+  // external and is removed by tree-shaking.
+  external: ['@node-rs/argon2'],
+  treeshake: { moduleSideEffects: (_id: string, external: boolean) => !external },
 });
