@@ -217,3 +217,51 @@ describe('deploy.sh', () => {
     expect(noDomain.output).toContain('DOMAIN is not set');
   });
 });
+
+describe('smoke-image.sh', () => {
+  function smoke(service: string, env: Record<string, string> = {}) {
+    const state = mkdtempSync(join(tmpdir(), 'syfthub-smoke-'));
+    const result = spawnSync(
+      'bash',
+      [repoPath('deploy', 'scripts', 'smoke-image.sh'), `ghcr.io/o/r-${service}:ci`, service],
+      {
+        env: {
+          PATH: `${repoPath('deploy', 'test', 'fixtures', 'bin')}:${process.env.PATH}`,
+          FAKE_DOCKER_STATE: state,
+          SMOKE_TIMEOUT_SECONDS: '10',
+          ...env,
+        },
+        encoding: 'utf8',
+      },
+    );
+    const calls = readFileSync(join(state, 'calls.log'), 'utf8').trim().split('\n');
+    return { status: result.status, output: result.stdout + result.stderr, calls };
+  }
+
+  it('runs the image hardened and waits until it answers its health path', () => {
+    const run = smoke('backend', { FAKE_EXEC_FAILURES: '1' });
+    expect(run.status, run.output).toBe(0);
+    expect(run.output).toContain('backend answers /health on :8000');
+    const start = run.calls.find((c) => c.startsWith('docker run'))!;
+    for (const flag of [
+      '--read-only',
+      '--tmpfs /tmp',
+      '--cap-drop ALL',
+      '--security-opt no-new-privileges:true',
+    ]) {
+      expect(start).toContain(flag);
+    }
+    expect(run.calls.filter((c) => c.startsWith('docker exec'))).toHaveLength(2);
+    expect(run.calls.at(-1)).toContain('docker rm -f cid-smoke');
+    expect(smoke('web').output).toContain('web answers /nginx-health on :8080');
+  });
+
+  it('fails with the container’s logs when it exits or never answers', () => {
+    const exited = smoke('mcp', { FAKE_EXITED: '1' });
+    expect(exited.status).toBe(1);
+    expect(exited.output).toContain('mcp exited');
+    const silent = smoke('aggregator', { FAKE_EXEC_FAILURES: '1000', SMOKE_TIMEOUT_SECONDS: '1' });
+    expect(silent.status).toBe(1);
+    expect(silent.output).toContain('did not answer /health within 1s');
+  });
+});

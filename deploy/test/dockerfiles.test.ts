@@ -58,8 +58,8 @@ describe.each(IMAGES)('apps/%s/Dockerfile', (app) => {
   it('prunes the workspace to this package and builds it with its real build script', () => {
     const prune = instructions.find((i) => i.keyword === 'RUN' && i.args.includes('turbo prune'));
     expect(prune?.args).toBe(`turbo prune ${pkg.name} --docker`);
-    const build = instructions.find((i) => i.args.includes('turbo run build'));
-    expect(build?.args).toContain(`--filter=${pkg.name}`);
+    const build = instructions.find((i) => i.keyword === 'RUN' && i.args.endsWith(' run build'));
+    expect(build?.args).toBe(`pnpm --filter=${pkg.name} run build`);
     expect(pkg.scripts?.build, 'package.json build script').toBeDefined();
     const install = instructions.find((i) => i.args.includes('pnpm install'));
     expect(install?.args).toContain('--frozen-lockfile');

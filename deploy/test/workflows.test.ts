@@ -151,13 +151,22 @@ describe('ci.yml', () => {
       .map((s) => /-([a-z]+):\$\{IMAGE_TAG/.exec(String(s.image))?.[1])
       .filter((s): s is string => Boolean(s));
     expect([...new Set(deployed)].sort()).toEqual(images.sort());
-    const push = steps(build).find((s) => String(s.uses).startsWith('docker/build-push-action'))!;
-    const w = push.with as JsonObject;
-    expect(w.file).toBe(`apps/${expr('matrix.service')}/Dockerfile`);
-    expect(w.target).toBe('runtime');
-    expect(w.push).toBe(expr("github.event_name == 'push'"));
-    expect(String(w['cache-from'])).toContain('type=gha');
-    expect(w.sbom).toBe(true);
+    const builds = steps(build).filter((s) => String(s.uses).startsWith('docker/build-push-action'));
+    for (const b of builds) {
+      const w = b.with as JsonObject;
+      expect(w.file).toBe(`apps/${expr('matrix.service')}/Dockerfile`);
+      expect(w.target).toBe('runtime');
+      expect(String(w['cache-from'])).toContain('type=gha');
+    }
+    // Built and started on every run; pushed, with SBOM and provenance, only from pushes.
+    const [local, push] = builds;
+    expect((local!.with as JsonObject).load).toBe(true);
+    const smoke = steps(build).find((s) => String(s.run).includes('deploy/scripts/smoke-image.sh'));
+    expect(steps(build).indexOf(smoke!)).toBeGreaterThan(steps(build).indexOf(local!));
+    expect(repoFileExists('deploy', 'scripts', 'smoke-image.sh')).toBe(true);
+    expect(push!.if).toBe("github.event_name == 'push'");
+    expect((push!.with as JsonObject).push).toBe(true);
+    expect((push!.with as JsonObject).sbom).toBe(true);
     const vars = steps(build).find((s) => s.id === 'vars')!;
     expect(String(vars.run)).toContain(variable('GITHUB_REPOSITORY,,'));
     const meta = steps(build).find((s) => s.id === 'meta')!;
