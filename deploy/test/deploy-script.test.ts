@@ -5,7 +5,7 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFil
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { repoPath } from './support/repo';
+import { envExampleVariables, repoPath } from './support/repo';
 
 const SERVICES = ['backend', 'aggregator', 'mcp', 'proxy', 'frontend-init', 'db', 'redis'];
 
@@ -263,5 +263,15 @@ describe('smoke-image.sh', () => {
     const silent = smoke('aggregator', { FAKE_EXEC_FAILURES: '1000', SMOKE_TIMEOUT_SECONDS: '1' });
     expect(silent.status).toBe(1);
     expect(silent.output).toContain('did not answer /health within 1s');
+  });
+});
+
+describe('deploy.sh settings', () => {
+  it('are all documented in .env.example', () => {
+    const script = readFileSync(repoPath('deploy', 'scripts', 'deploy.sh'), 'utf8');
+    const read = [...script.matchAll(/\$\(setting ([A-Z_]+)/g)].map((m) => m[1]!);
+    expect(read.length).toBeGreaterThan(5);
+    const documented = envExampleVariables();
+    expect(read.filter((name) => !documented.has(name))).toEqual([]);
   });
 });
