@@ -117,7 +117,8 @@ function SourcesSection({ sources }: { sources: CitedSource[] }) {
         {shown.map((source, index) => (
           <li key={source.title}>
             <SourceHoverCard source={source} className="pill" label={`Source ${index + 1}: ${source.title}`}>
-              <span className="pill-number">{index + 1}</span> {source.title}
+              <span className="pill-number">{index + 1}</span>{' '}
+              <span className="pill-title">{source.title}</span>
             </SourceHoverCard>
           </li>
         ))}
