@@ -1,4 +1,4 @@
-import { createServiceApp, type Env, type ServiceLifecycle } from '@syfthub/service';
+import { createServiceApp, type Env, QUIET_PATHS, type ServiceLifecycle } from '@syfthub/service';
 import type { Hono } from 'hono';
 import type { McpDeps } from './deps';
 import { registerMcpRoutes } from './mcp/transport';
@@ -50,6 +50,7 @@ export function createApp(deps: McpDeps, options: CreateAppOptions = {}): Hono<E
       maxAge: 86_400,
     },
     trustedProxies: deps.trustedProxies,
+    quietPaths: [...QUIET_PATHS, '/mcp/health'],
     health,
     readiness: {
       database: { run: () => deps.dbHandle.ping() },

@@ -40,7 +40,7 @@ export class HubUnavailableError extends Error {
   }
 }
 
-export const revokedGrantKey = (grantId: string) => `mcp:oauth:revoked-grant:${grantId}`;
+const revokedGrantKey = (grantId: string) => `mcp:oauth:revoked-grant:${grantId}`;
 const hubAccessKey = (grantId: string) => `mcp:hub-access:${grantId}`;
 const aadOf = (grantId: string) => `grant:${grantId}`;
 

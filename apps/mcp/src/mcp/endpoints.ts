@@ -21,14 +21,14 @@ export const DATA_SOURCE_TYPES: ReadonlySet<EndpointType> = new Set(['data_sourc
 const OWNER_SLUG = /^([^/\s]+)\/([^/\s]+)$/;
 const COLLECTIVE = /^collective\/([^/\s]+)(?:\/([^/\s]+))?$/;
 
-export function unresolvable(path: string): ToolFailure {
+function unresolvable(path: string): ToolFailure {
   return new ToolFailure(
     `Could not resolve endpoint: ${path}. Please check that the model/data source paths are correct.`,
   );
 }
 
 /** `owner/slug` split in two, or null when the text is not such a path. */
-export function splitPath(path: string): { owner: string; slug: string } | null {
+function splitPath(path: string): { owner: string; slug: string } | null {
   const match = OWNER_SLUG.exec(path.trim());
   return match?.[1] && match[2] ? { owner: match[1], slug: match[2] } : null;
 }
@@ -75,7 +75,7 @@ export function toEndpointRef(endpoint: EndpointView): EndpointRef {
  * Data-source paths with `collective/<slug>[/<shared>]` entries expanded through the hub's collective path
  * routes (backend-api.md §11); duplicates removed, order kept.
  */
-export async function expandDataSourcePaths(hub: HubClient, paths: readonly string[]): Promise<string[]> {
+async function expandDataSourcePaths(hub: HubClient, paths: readonly string[]): Promise<string[]> {
   const expanded: string[] = [];
   for (const path of paths) {
     const collective = COLLECTIVE.exec(path.trim());

@@ -2,7 +2,7 @@ import type { McpServer } from '@modelcontextprotocol/server';
 import { z } from 'zod';
 
 /** The instructions the `ask` prompt gives the assistant (mcp.md §6.6), in our own words. */
-export function askPromptText(query: string): string {
+function askPromptText(query: string): string {
   return [
     `Answer this request using SyftHub: ${query}`,
     '',

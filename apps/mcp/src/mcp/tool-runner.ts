@@ -29,7 +29,7 @@ export const AUTH_FAILED = 'Authentication failed. Please re-authenticate with S
 export const nowIso = () => new Date().toISOString();
 
 /** The result both as structured content and as one text item with the same JSON; failures flagged `isError`. */
-export function toCallToolResult(output: ToolOutput): CallToolResult {
+function toCallToolResult(output: ToolOutput): CallToolResult {
   return {
     content: [{ type: 'text', text: JSON.stringify(output) }],
     structuredContent: output,

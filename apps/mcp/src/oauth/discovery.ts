@@ -21,7 +21,7 @@ const AS_PATHS = [
 const JWKS_PATH = '/mcp/.well-known/jwks.json';
 
 /** RFC 9728 protected resource metadata (mcp.md §3.1). */
-export function protectedResourceMetadata(deps: McpDeps) {
+function protectedResourceMetadata(deps: McpDeps) {
   const { urls } = deps;
   return {
     resource: urls.resource,
@@ -34,7 +34,7 @@ export function protectedResourceMetadata(deps: McpDeps) {
 }
 
 /** RFC 8414 / OpenID Connect discovery metadata (mcp.md §3.2); `resource` is never folded into a URL. */
-export function authorizationServerMetadata(deps: McpDeps) {
+function authorizationServerMetadata(deps: McpDeps) {
   const { urls, config } = deps;
   return {
     issuer: urls.issuer,
