@@ -141,3 +141,14 @@ test('admin dashboard and settings render', async ({ page }) => {
   await page.goto('/nope/not/here');
   await expect(page.getByText('404')).toBeVisible();
 });
+
+test('dark theme follows the toggle and persists', async ({ page }) => {
+  await page.goto('/alice/docs');
+  await page.getByRole('button', { name: /^Theme: system/ }).click();
+  await page.getByRole('button', { name: /^Theme: light/ }).click();
+  await expect(page.locator('html')).toHaveAttribute('data-theme', 'dark');
+  await page.reload();
+  await expect(page.locator('html')).toHaveAttribute('data-theme', 'dark');
+  await expect(page.getByRole('region', { name: 'README' })).toBeVisible();
+  await shot(page, 'dark-endpoint');
+});

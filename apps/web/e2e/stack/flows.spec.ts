@@ -116,8 +116,8 @@ test('browse, search, open an endpoint and star it', async ({ page, request }) =
   const before = Number(
     await star
       .locator('.count')
-      .innerText()
-      .then((t) => t.replace(/\D/g, '')),
+      .textContent()
+      .then((t) => (t ?? '').replace(/\D/g, '')),
   );
   if ((await star.getAttribute('aria-pressed')) !== 'true') {
     await star.click();
@@ -202,7 +202,7 @@ test('create an API token, see it once, revoke it', async ({ page }) => {
   await dialog.getByRole('radio', { name: /read/ }).check();
   await dialog.getByRole('button', { name: 'Create token' }).click();
   const reveal = page.getByRole('dialog', { name: 'Your new API token' });
-  const secret = await reveal.getByTestId('new-token').innerText();
+  const secret = (await reveal.getByTestId('new-token').textContent()) ?? '';
   expect(secret).toMatch(/^syft_pat_[A-Za-z0-9_-]{43}$/);
   await shot(page, 'token-created');
   await reveal.getByRole('button', { name: 'I have copied it' }).click();
