@@ -124,19 +124,21 @@ describe('ci.yml', () => {
     expect((workflow.concurrency as JsonObject)['cancel-in-progress']).toBe(true);
   });
 
-  it('tests against PostgreSQL 16 and Redis 7 service containers', () => {
-    for (const id of ['integration', 'e2e']) {
-      const svcs = jobs(workflow)[id]!.services as JsonObject;
-      expect((svcs.postgres as JsonObject).image, id).toBe('postgres:16-alpine');
-      expect((svcs.redis as JsonObject).image, id).toBe('redis:7-alpine');
-      const env = jobs(workflow)[id]!.env as JsonObject;
-      expect(String(env.DATABASE_URL)).toMatch(/^postgres:\/\/.*@127\.0\.0\.1:5432\//);
-      expect(String(env.REDIS_URL)).toMatch(/^redis:\/\/127\.0\.0\.1:6379/);
-    }
-    expect(runScripts(workflow)).toContain('pnpm test:e2e');
-    expect(runScripts(workflow).some((r) => r.includes('playwright install --with-deps chromium'))).toBe(
-      true,
-    );
+  it('tests against PostgreSQL 16 and Redis 7 service containers, and the SPA in Chromium', () => {
+    const integration = jobs(workflow).integration!;
+    const svcs = integration.services as JsonObject;
+    expect((svcs.postgres as JsonObject).image).toBe('postgres:16-alpine');
+    expect((svcs.redis as JsonObject).image).toBe('redis:7-alpine');
+    const env = integration.env as JsonObject;
+    expect(String(env.DATABASE_URL)).toMatch(/^postgres:\/\/.*@127\.0\.0\.1:5432\//);
+    expect(String(env.REDIS_URL)).toMatch(/^redis:\/\/127\.0\.0\.1:6379/);
+    const e2e = jobs(workflow).e2e!;
+    const e2eRuns = steps(e2e).map((s) => String(s.run ?? ''));
+    expect(e2eRuns).toContain('pnpm --filter @syfthub/web test:e2e');
+    expect(e2eRuns).toContain('pnpm --filter @syfthub/web test:smoke');
+    // The suites launch the browser named here (apps/web/e2e/chromium.ts).
+    expect((e2e.env as JsonObject).CHROMIUM_PATH).toBeDefined();
+    expect(readRepoFile('apps', 'web', 'e2e', 'chromium.ts')).toContain('process.env.CHROMIUM_PATH');
   });
 
   it('builds one image per service from the Dockerfiles compose runs, and pushes only from pushes', () => {
