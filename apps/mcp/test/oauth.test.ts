@@ -685,6 +685,19 @@ describe('access tokens at the MCP endpoint', () => {
     expect((await request('localhost:1234')).status).toBe(401);
     expect((await request('mcp:8002')).status).toBe(401);
   });
+
+  it('refuses an Origin outside MCP_ALLOWED_ORIGINS when that list is set', async () => {
+    const app = createApp({
+      ...stack.mcp,
+      config: { ...stack.mcp.config, MCP_ALLOWED_ORIGINS: ['https://app.example'] },
+    });
+    const post = (origin: string) =>
+      app.request('http://localhost/mcp', { method: 'POST', headers: { Origin: origin }, body: '{}' });
+    const refused = await post('https://evil.example');
+    expect(refused.status).toBe(403);
+    expect(await refused.json()).toEqual({ error: 'forbidden', error_description: 'Origin not allowed' });
+    expect((await post('https://app.example')).status).toBe(401);
+  });
 });
 
 describe('client ID metadata documents', () => {
