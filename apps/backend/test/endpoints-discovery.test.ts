@@ -74,7 +74,12 @@ describe('GET /api/v1/endpoints/public', () => {
     expect(await names('search=50%25')).toEqual(['Discount 50% off']);
     expect(await names('search=snake_case')).toEqual(['Plain']);
     expect(await names('search=ZEBRA')).toEqual(['Plain too']);
-    expect(await names(`search=${bob.user.username}`)).toEqual(['Plain too', 'Plain']);
+    await createEndpoint(backend, bob.access_token, { name: 'Two tags', tags: ['alpha-one', 'beta-two'] });
+    expect(await names('search=a-on')).toEqual(['Two tags']);
+    // A term cannot match across the boundary between two tags.
+    expect(await names(`search=${encodeURIComponent('one", "beta')}`)).toEqual([]);
+    expect(await names(`search=${encodeURIComponent('one beta')}`)).toEqual([]);
+    expect(await names(`search=${bob.user.username}`)).toEqual(['Two tags', 'Plain too', 'Plain']);
     expect(await names('search=discount&endpoint_type=data_source')).toEqual(['Discount 50 off']);
     expect((await get('/api/v1/endpoints/public?endpoint_type=robot')).status).toBe(422);
     expect((await get(`/api/v1/endpoints/public?search=${'x'.repeat(201)}`)).status).toBe(422);

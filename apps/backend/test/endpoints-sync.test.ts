@@ -205,6 +205,21 @@ describe('POST /api/v1/endpoints/sync', () => {
     }
   });
 
+  it('serialises concurrent syncs of one account (no deadlock, one whole set wins)', async () => {
+    const owner = await backend.registerUser();
+    const set = (prefix: string) =>
+      Array.from({ length: 20 }, (_, i) => ({ name: `${prefix} ${i}`, slug: `shared-${i}`, type: 'model' }));
+    const results = await Promise.all([
+      sync(owner, set('first')),
+      sync(owner, set('second')),
+      sync(owner, set('third')),
+    ]);
+    expect(results.map((r) => r.status)).toEqual([200, 200, 200]);
+    const names = (await own(owner)).map((e) => e.name.split(' ')[0]);
+    expect(names).toHaveLength(20);
+    expect(new Set(names).size).toBe(1);
+  });
+
   it('needs the write scope and accepts bodies beyond 1 MiB up to its own limit', async () => {
     const owner = await backend.registerUser();
     const readme = 'r'.repeat(40_000);

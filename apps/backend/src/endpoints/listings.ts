@@ -33,11 +33,31 @@ function containing(text: string): string {
   return `%${escapeLike(text)}%`;
 }
 
-function anyTagLike(pattern: string): SQL {
-  return sql`exists (select 1 from jsonb_array_elements_text(${endpoints.tags}) as tag(value) where tag.value ilike ${pattern})`;
+/** What a piece of a tag can look like: tags are lowercase `[a-z0-9-]` (§3.11). */
+const TAG_FRAGMENT = /^[a-z0-9-]+$/;
+
+/**
+ * Ids of endpoints whose name, description, owner username or one of whose tags contains `text` (§9.2), one
+ * branch per trigram index so rare terms cost index lookups rather than a walk over every listed endpoint. Tags
+ * are matched in their JSON text: a fragment of `[a-z0-9-]` cannot span the quotes and commas between two tags,
+ * and text with any other character cannot be inside a tag at all.
+ */
+function substringMatchIds(text: string): SQL {
+  const pattern = containing(text);
+  const branches = [
+    sql`select id from endpoints where lower(name) like lower(${pattern})`,
+    sql`select id from endpoints where description ilike ${pattern}`,
+    sql`select owned.id from endpoints as owned join users as owner on owner.id = owned.user_id
+        where owner.username ilike ${pattern}`,
+  ];
+  const fragment = text.toLowerCase();
+  if (TAG_FRAGMENT.test(fragment)) {
+    branches.push(sql`select id from endpoints where tags::text like ${containing(fragment)}`);
+  }
+  return sql.join(branches, sql` union all `);
 }
 
-async function run(db: Db, where: SQL | undefined, page: Page, order: SQL[] = newestFirst) {
+async function selectPage(db: Db, where: SQL | undefined, page: Page, order: SQL[] = newestFirst) {
   return selectViews(db, where)
     .orderBy(...order)
     .limit(page.limit)
@@ -51,7 +71,7 @@ export function listOwnEndpoints(
   filter: Page & { visibility?: EndpointVisibility | undefined; search?: string | undefined },
 ): Promise<EndpointView[]> {
   const pattern = filter.search ? containing(filter.search) : null;
-  return run(
+  return selectPage(
     db,
     and(
       eq(endpoints.userId, userId),
@@ -67,20 +87,12 @@ export function listPublicEndpoints(
   db: Db,
   filter: Page & { endpointType?: EndpointType | undefined; search?: string | undefined },
 ): Promise<EndpointView[]> {
-  const pattern = filter.search ? containing(filter.search) : null;
-  return run(
+  return selectPage(
     db,
     and(
       listedCondition,
       filter.endpointType ? eq(endpoints.type, filter.endpointType) : undefined,
-      pattern
-        ? or(
-            ilike(endpoints.name, pattern),
-            ilike(endpoints.description, pattern),
-            ilike(users.username, pattern),
-            anyTagLike(pattern),
-          )
-        : undefined,
+      filter.search ? sql`${endpoints.id} in (${substringMatchIds(filter.search)})` : undefined,
     ),
     filter,
   );
@@ -91,7 +103,7 @@ export function listTrendingEndpoints(
   db: Db,
   filter: Page & { endpointType?: EndpointType | undefined; minStars?: number | undefined },
 ): Promise<EndpointView[]> {
-  return run(
+  return selectPage(
     db,
     and(
       listedCondition,
@@ -108,7 +120,7 @@ export function listGuestAccessibleEndpoints(
   db: Db,
   filter: Page & { endpointType?: EndpointType | undefined },
 ): Promise<EndpointView[]> {
-  return run(
+  return selectPage(
     db,
     and(
       listedCondition,
@@ -121,7 +133,7 @@ export function listGuestAccessibleEndpoints(
 
 /** `GET /endpoints/public/by-owner/{owner}`: one owner's listed endpoints (owner already lowercased). */
 export function listOwnerListedEndpoints(db: Db, owner: string, page: Page): Promise<EndpointView[]> {
-  return run(db, and(listedCondition, eq(users.username, owner)), page);
+  return selectPage(db, and(listedCondition, eq(users.username, owner)), page);
 }
 
 /** `GET /{owner}`: what the viewer class may see of one owner's endpoints, paged in SQL (§4.2). */
@@ -131,7 +143,7 @@ export function listOwnerPage(
   viewerClass: 'anonymous' | 'user' | 'manager',
   page: Page,
 ): Promise<EndpointView[]> {
-  return run(db, and(eq(endpoints.userId, ownerId), ownerPageCondition(viewerClass)), page);
+  return selectPage(db, and(eq(endpoints.userId, ownerId), ownerPageCondition(viewerClass)), page);
 }
 
 export interface EndpointGroup {

@@ -51,6 +51,9 @@ export interface SyncResult {
 
 type Owner = Pick<User, 'id' | 'username' | 'domain' | 'isActive'>;
 
+/** First key of the per-account sync lock (the two-key form, a lock space apart from the jobs' single keys). */
+const SYNC_LOCK_CLASS = 839210;
+
 /** Columns a sync overwrites on an existing endpoint; id, stars, health and `is_active` are kept (§9.4 step 2). */
 const overwritten = {
   name: sql`excluded.name`,
@@ -92,6 +95,8 @@ export async function syncEndpoints(
 
   try {
     return await db.transaction(async (tx) => {
+      // Two syncs of one account would otherwise lock the same rows in different orders and deadlock.
+      await tx.execute(sql`select pg_advisory_xact_lock(${SYNC_LOCK_CLASS}::int, ${owner.id}::int)`);
       const ownedBy = eq(endpoints.userId, owner.id);
       const deleted = await tx
         .delete(endpoints)

@@ -50,16 +50,20 @@ export async function runHealthMonitorCycle(
             from endpoints e join users u on u.id = e.user_id
             where jsonb_array_length(e.connect) > 0 and not e.disabled_by_admin
           ),
-          updated as (
-            update endpoints e
-            set consecutive_failure_count =
-                  case when j.reason = 'healthy_report' then 0 else j.previous_failures + 1 end,
-                is_active =
-                  case when j.reason = 'healthy_report' then true
-                       when j.previous_failures + 1 >= ${threshold} then false
-                       else e.is_active end
+          next_state as (
+            select j.id,
+                   case when j.reason = 'healthy_report' then 0 else j.previous_failures + 1 end as failures,
+                   case when j.reason = 'healthy_report' then true
+                        when j.previous_failures + 1 >= ${threshold} then false
+                        else j.previous_is_active end as active
             from judged j
-            where e.id = j.id
+          ),
+          updated as (
+            -- Rows already in their next state are skipped: a healthy fleet costs no writes.
+            update endpoints e
+            set consecutive_failure_count = n.failures, is_active = n.active
+            from next_state n
+            where e.id = n.id and (e.consecutive_failure_count, e.is_active) is distinct from (n.failures, n.active)
             returning e.id, e.slug, e.user_id, e.is_active, e.health_status, e.consecutive_failure_count
           ),
           sampled as (

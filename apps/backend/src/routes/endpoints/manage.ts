@@ -24,7 +24,7 @@ const slugParams = z.object({ slug: z.string().transform((v) => v.toLowerCase())
 
 /** Create, read, update and delete of single endpoints (§9.2), by id and by the caller's own slugs. */
 export function registerManageRoutes(ctx: BackendContext): void {
-  const { db } = ctx.deps;
+  const { db, logger } = ctx.deps;
 
   ctx.routes.add(
     {
@@ -183,7 +183,20 @@ export function registerManageRoutes(ctx: BackendContext): void {
     async (c, input) => {
       const row = await findEndpointById(db, input.params.endpoint_id);
       if (!row) throw endpointNotFound();
-      return c.json(endpointJson(await adminUpdateEndpoint(db, row, input.body), callerOf(input).user));
+      const updated = await adminUpdateEndpoint(db, row, input.body);
+      if (updated.isActive !== row.isActive) {
+        logger.info({
+          event: 'endpoint.health.changed',
+          endpoint_id: row.id,
+          owner_username: row.ownerUsername,
+          slug: row.slug,
+          previous_is_active: row.isActive,
+          is_active: updated.isActive,
+          health_status: updated.healthStatus,
+          reason: 'admin',
+        });
+      }
+      return c.json(endpointJson(updated, callerOf(input).user));
     },
   );
 }
