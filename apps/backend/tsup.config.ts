@@ -13,7 +13,8 @@ export default defineConfig({
   outDir: 'dist',
   clean: true,
   sourcemap: true,
-  // Workspace packages are TypeScript source: bundle them; npm dependencies stay external.
+  // Workspace packages are TypeScript source: bundle them. Their npm dependencies are listed in this app's
+  // package.json so they stay external and `pnpm deploy --prod` installs them.
   noExternal: [/^@syfthub\//],
   async onSuccess() {
     const assets = join('dist', 'docs-assets');

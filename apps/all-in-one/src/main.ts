@@ -7,13 +7,13 @@ import { startLocalHub } from './local-hub';
 // --no-web skips the built SPA (dev mode serves it from Vite), --port N.
 const args = process.argv.slice(2);
 const flag = (name: string) => args.includes(name);
-const valueOf = (name: string) => {
+const optionValue = (name: string) => {
   const i = args.indexOf(name);
   return i >= 0 ? args[i + 1] : undefined;
 };
 
 const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
-const port = Number(valueOf('--port') ?? process.env.PORT ?? 8080);
+const port = Number(optionValue('--port') ?? process.env.PORT ?? 8080);
 const webRoot = join(repoRoot, 'apps', 'web', 'dist');
 const started = Date.now();
 

@@ -20,13 +20,12 @@ async function main(): Promise<void> {
   await ensureBootstrapAdmin(deps);
   const app = createApp(deps);
   const jobs = startJobs(deps);
-  const server = await startServer(app, {
+  await startServer(app, {
     port: config.PORT,
     host: config.HOST,
     logger: deps.logger,
     onShutdown: [() => jobs.stop(), () => deps.kv.close(), () => deps.dbHandle.close()],
   });
-  deps.logger.info({ event: 'service.started', port: server.port }, `backend listening on :${server.port}`);
 }
 
 main().catch((err: unknown) => {

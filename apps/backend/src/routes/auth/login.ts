@@ -1,8 +1,7 @@
 import { eq, users } from '@syfthub/db';
 import { ApiError, clientIpOf } from '@syfthub/service';
-import type { MiddlewareHandler } from 'hono';
 import { z } from 'zod';
-import type { BackendContext, BackendEnv } from '../../http/context';
+import type { BackendContext } from '../../http/context';
 import { textField } from './fields';
 import type { AuthServices } from './services';
 import { accountDeactivated, signIn } from './sign-in';
