@@ -119,7 +119,14 @@ async function main() {
   });
 
   const internalToken = secret('internal-service-token');
-  const satelliteHosts = `localhost:${PORTS.satellite},127.0.0.1:${PORTS.satellite}`;
+  // STACK_EXTRA_SSRF_HOSTS lets test satellites on other loopback ports through (e2e's slow model).
+  const satelliteHosts = [
+    `localhost:${PORTS.satellite}`,
+    `127.0.0.1:${PORTS.satellite}`,
+    env.STACK_EXTRA_SSRF_HOSTS,
+  ]
+    .filter(Boolean)
+    .join(',');
   const state = { pids: {}, nginxPrefix: join(STACK_DIR, 'nginx'), url: PUBLIC_URL };
   const shared = { DATABASE_URL, REDIS_URL, INTERNAL_SERVICE_TOKEN: internalToken };
   state.pids.backend = start('backend', 'apps/backend/dist/main.js', {

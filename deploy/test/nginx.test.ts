@@ -119,7 +119,19 @@ describe.skipIf(!process.env.CI && !nginxInstalled())('nginx configs', () => {
     writeFileSync(join(webRoot, 'index.html'), '<!doctype html><title>SPA</title>');
     // nginx workers run as an unprivileged user: the web root must be world-readable, as a deployed one is.
     chmodSync(webRoot, 0o755);
-    const backend = await stub('backend');
+    const backend = await stub('backend', (req, res) => {
+      if (req.url !== '/api/v1/with-headers') return false;
+      // Services send their own security headers and correlation id; the edge must not duplicate them.
+      res.writeHead(200, {
+        'Content-Type': 'application/json',
+        'X-Content-Type-Options': 'nosniff',
+        'X-Frame-Options': 'DENY',
+        'Referrer-Policy': 'no-referrer',
+        'X-Correlation-ID': 'from-service',
+      });
+      res.end('{}');
+      return true;
+    });
     const aggregator = await stub('aggregator', (req, res) => {
       if (req.url !== '/api/v1/chat/stream') return false;
       // First event immediately, the rest after a delay: proves nginx does not buffer the stream.
@@ -207,6 +219,14 @@ describe.skipIf(!process.env.CI && !nginxInstalled())('nginx configs', () => {
     expect(res.headers['cache-control']).toBe('no-cache');
     expect(res.headers['x-correlation-id']).toMatch(/^[0-9a-f]{32}$/);
     expect(res.headers.server).toBe('nginx');
+  });
+
+  it('sends each security header once and keeps the service correlation id on proxied answers', async () => {
+    const res = await get(httpsPort, '/api/v1/with-headers');
+    expect(res.headers['x-content-type-options']).toBe('nosniff');
+    expect(res.headers['x-frame-options']).toBe('DENY');
+    expect(res.headers['referrer-policy']).toBe('strict-origin-when-cross-origin');
+    expect(res.headers['x-correlation-id']).toBe('from-service');
   });
 
   it('routes by prefix and forwards client ip, proto and correlation id', async () => {

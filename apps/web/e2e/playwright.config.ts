@@ -16,6 +16,8 @@ export default defineConfig({
   reporter: [['list'], ['html', { outputFolder: '../playwright-report', open: 'never' }]],
   use: {
     baseURL: process.env.E2E_BASE_URL ?? 'http://localhost:8080',
+    // The local stack terminates TLS with a self-signed certificate.
+    ignoreHTTPSErrors: true,
     launchOptions: chromiumLaunch,
     screenshot: 'on',
     trace: 'retain-on-failure',

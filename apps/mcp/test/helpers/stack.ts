@@ -55,7 +55,8 @@ export async function listen(): Promise<Listener> {
 
 const here = dirname(fileURLToPath(import.meta.url));
 const SATELLITE_CATALOGUE = join(here, '../../../satellite/endpoints.example.json');
-export const SATELLITE_OWNER = 'satowner';
+// Against an already running hub (the nginx stack), its satellite's owner; in-process, our own.
+export const SATELLITE_OWNER = process.env.MCP_E2E_SATELLITE_OWNER ?? 'satowner';
 export const PASSWORD = 'correct-horse-1';
 
 export interface StackOptions {
@@ -79,6 +80,56 @@ export interface Stack {
   close(): Promise<void>;
 }
 
+/** Registers a hub user through the public API of `hubUrl`. */
+async function registerHubUser(hubUrl: string, username: string) {
+  const response = await fetch(`${hubUrl}/api/v1/auth/register`, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json' },
+    body: JSON.stringify({
+      username,
+      email: `${username}@example.com`,
+      full_name: `Test ${username}`,
+      password: PASSWORD,
+    }),
+  });
+  if (response.status !== 201)
+    throw new Error(`register failed: ${response.status} ${await response.text()}`);
+  const body = (await response.json()) as { user: { id: number; username: string; email: string } };
+  return { ...body.user, password: PASSWORD };
+}
+
+/**
+ * A hub that is already running behind nginx (`pnpm stack:up`): the same end-to-end test then exercises the real
+ * edge, TLS and the separately deployed processes. Only `resource` and `registerUser` are available.
+ */
+function externalStack(resource: string): Stack {
+  const hubUrl = new URL(resource).origin;
+  let counter = 0;
+  const unavailable = () => {
+    throw new Error('not available against an external stack');
+  };
+  return {
+    hubUrl,
+    aggregatorUrl: `${hubUrl}/aggregator`,
+    mcpUrl: resource,
+    resource,
+    get database(): TestDatabase {
+      return unavailable();
+    },
+    get mcp(): McpDeps {
+      return unavailable();
+    },
+    get kv(): Kv {
+      return unavailable();
+    },
+    registerUser(namePrefix = 'user') {
+      counter += 1;
+      return registerHubUser(hubUrl, `${namePrefix}${counter}${randomUUID().slice(0, 6)}`);
+    },
+    close: async () => {},
+  };
+}
+
 async function waitFor(what: string, check: () => Promise<boolean>, timeoutMs = 20_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!(await check())) {
@@ -92,6 +143,7 @@ async function waitFor(what: string, check: () => Promise<boolean>, timeoutMs = 
  * isolated database (PostgreSQL when DATABASE_URL is set, PGlite otherwise) and Redis (or memory).
  */
 export async function startStack(options: StackOptions = {}): Promise<Stack> {
+  if (process.env.MCP_E2E_RESOURCE) return externalStack(process.env.MCP_E2E_RESOURCE);
   const logger = createSilentLogger();
   const database = await createTestDatabase({ poolSize: 6 });
   const kvUrl = process.env.REDIS_URL ?? 'memory://';
@@ -204,23 +256,9 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     database,
     mcp,
     kv: mcpKv,
-    async registerUser(namePrefix = 'user') {
+    registerUser(namePrefix = 'user') {
       counter += 1;
-      const username = `${namePrefix}${counter}${randomUUID().slice(0, 6)}`;
-      const response = await fetch(`${hub.url}/api/v1/auth/register`, {
-        method: 'POST',
-        headers: { 'Content-Type': 'application/json' },
-        body: JSON.stringify({
-          username,
-          email: `${username}@example.com`,
-          full_name: `Test ${username}`,
-          password: PASSWORD,
-        }),
-      });
-      if (response.status !== 201)
-        throw new Error(`register failed: ${response.status} ${await response.text()}`);
-      const body = (await response.json()) as { user: { id: number; username: string; email: string } };
-      return { ...body.user, password: PASSWORD };
+      return registerHubUser(hub.url, `${namePrefix}${counter}${randomUUID().slice(0, 6)}`);
     },
     async close() {
       await satellite?.stop();

@@ -1,0 +1,160 @@
+import { createServer, request as httpRequest, type Server } from 'node:http';
+import { request as httpsRequest } from 'node:https';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+// Runs against the production-like stack (`pnpm stack:up`, driven by `pnpm test:e2e`): real nginx with TLS in
+// front of the separately started backend, aggregator, mcp and reference satellite.
+const HTTPS_PORT = Number(process.env.STACK_HTTPS_PORT ?? 8443);
+const HTTP_PORT = Number(process.env.STACK_HTTP_PORT ?? 8080);
+// A model endpoint on this port is allowed by the stack's SSRF allow-list (STACK_EXTRA_SSRF_HOSTS).
+const SLOW_MODEL_PORT = Number(process.env.STACK_SLOW_MODEL_PORT ?? 18093);
+const TOKEN_GAP_MS = 400;
+
+interface Answer {
+  status: number;
+  headers: Record<string, string | string[] | undefined>;
+  body: string;
+}
+
+function call(
+  path: string,
+  options: { method?: string; headers?: Record<string, string>; body?: string; tls?: boolean } = {},
+): Promise<Answer> {
+  const tls = options.tls ?? true;
+  const send = tls ? httpsRequest : httpRequest;
+  return new Promise((resolve, reject) => {
+    const req = send(
+      {
+        host: '127.0.0.1',
+        port: tls ? HTTPS_PORT : HTTP_PORT,
+        path,
+        method: options.method ?? 'GET',
+        headers: { Host: 'localhost', ...options.headers },
+        rejectUnauthorized: false,
+      },
+      (res) => {
+        let body = '';
+        res.on('data', (chunk) => {
+          body += chunk;
+        });
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body }));
+      },
+    );
+    req.on('error', reject);
+    req.end(options.body);
+  });
+}
+
+// A satellite model that streams its answer one word every TOKEN_GAP_MS, as an OpenAI-compatible stream.
+function slowModel(): Promise<Server> {
+  const server = createServer((req, res) => {
+    req.resume();
+    req.on('end', () => {
+      res.writeHead(200, { 'Content-Type': 'text/event-stream' });
+      const words = ['streamed ', 'through ', 'nginx'];
+      let i = 0;
+      const timer = setInterval(() => {
+        const word = words[i++];
+        if (word === undefined) {
+          clearInterval(timer);
+          res.end('data: [DONE]\n\n');
+          return;
+        }
+        res.write(`data: ${JSON.stringify({ choices: [{ index: 0, delta: { content: word } }] })}\n\n`);
+      }, TOKEN_GAP_MS);
+    });
+  });
+  return new Promise((resolve) => server.listen(SLOW_MODEL_PORT, '127.0.0.1', () => resolve(server)));
+}
+
+describe.skipIf(!process.env.STACK_E2E)('the nginx stack', () => {
+  let model: Server;
+  beforeAll(async () => {
+    model = await slowModel();
+  });
+  afterAll(async () => {
+    await new Promise((r) => model.close(r));
+  });
+
+  it('redirects HTTP to HTTPS, except the health probes', async () => {
+    const redirect = await call('/browse', { tls: false });
+    expect(redirect.status).toBe(301);
+    expect(redirect.headers.location).toBe(`https://localhost:${HTTPS_PORT}/browse`);
+    const health = await call('/health', { tls: false });
+    expect(health.status).toBe(200);
+    expect(JSON.parse(health.body)).toMatchObject({ status: 'healthy' });
+  });
+
+  it('sends the security headers on the SPA and on API answers', async () => {
+    for (const path of ['/', '/api/v1/endpoints/public']) {
+      const res = await call(path);
+      expect(res.status).toBe(200);
+      expect(res.headers['strict-transport-security']).toBe('max-age=63072000; includeSubDomains');
+      expect(res.headers['x-content-type-options']).toBe('nosniff');
+      expect(res.headers['x-frame-options']).toBe('DENY');
+      expect(res.headers['x-correlation-id']).toBeTruthy();
+    }
+    const spa = await call('/', { headers: { Accept: 'text/html' } });
+    expect(spa.headers['content-security-policy']).toContain("script-src 'self'");
+    expect(spa.body).toContain('<div id="root">');
+  });
+
+  it('answers the MCP well-known documents from apps/mcp, not the SPA', async () => {
+    const res = await call('/.well-known/oauth-authorization-server/mcp', {
+      headers: { Accept: 'text/html' },
+    });
+    expect(res.status).toBe(200);
+    expect(res.headers['content-type']).toContain('application/json');
+    expect(JSON.parse(res.body)).toMatchObject({ issuer: `https://localhost:${HTTPS_PORT}/mcp` });
+    const prm = JSON.parse((await call('/.well-known/oauth-protected-resource/mcp')).body);
+    expect(prm.resource).toBe(`https://localhost:${HTTPS_PORT}/mcp`);
+  });
+
+  it('dispatches owner paths to the backend for API clients and to the SPA for browsers', async () => {
+    const api = await call('/syfthub/syfthub-guide', { headers: { Accept: 'application/json' } });
+    expect(JSON.parse(api.body)).toMatchObject({ slug: 'syfthub-guide', owner_username: 'syfthub' });
+    const page = await call('/syfthub/syfthub-guide', { headers: { Accept: 'text/html' } });
+    expect(page.body).toContain('<div id="root">');
+  });
+
+  it('streams SSE through nginx unbuffered: tokens arrive before the model has finished', async () => {
+    const body = JSON.stringify({
+      prompt: 'Say something',
+      model: { url: `http://127.0.0.1:${SLOW_MODEL_PORT}`, slug: 'slow', name: 'Slow model' },
+      data_sources: [],
+    });
+    const arrivals: Array<{ event: string; at: number }> = [];
+    const started = Date.now();
+    await new Promise<void>((resolve, reject) => {
+      const req = httpsRequest(
+        {
+          host: '127.0.0.1',
+          port: HTTPS_PORT,
+          path: '/aggregator/api/v1/chat/stream',
+          method: 'POST',
+          headers: { Host: 'localhost', 'Content-Type': 'application/json', Accept: 'text/event-stream' },
+          rejectUnauthorized: false,
+        },
+        (res) => {
+          expect(res.headers['content-type']).toContain('text/event-stream');
+          res.setEncoding('utf8');
+          res.on('data', (chunk: string) => {
+            for (const match of chunk.matchAll(/^event: (\S+)$/gm))
+              arrivals.push({ event: match[1] as string, at: Date.now() });
+          });
+          res.on('end', () => resolve());
+        },
+      );
+      req.on('error', reject);
+      req.end(body);
+    });
+    const tokens = arrivals.filter((a) => a.event === 'token');
+    const done = arrivals.find((a) => a.event === 'done');
+    expect(tokens.length).toBeGreaterThanOrEqual(3);
+    expect(done).toBeDefined();
+    // Buffered, every event would arrive together at the end; unbuffered, the first token is a full model
+    // gap ahead of the last.
+    expect((done?.at ?? 0) - (tokens[0]?.at ?? 0)).toBeGreaterThan(TOKEN_GAP_MS);
+    expect((tokens[0]?.at ?? 0) - started).toBeLessThan(3 * TOKEN_GAP_MS);
+  });
+});

@@ -1,0 +1,90 @@
+#!/usr/bin/env node
+// `pnpm test:e2e`: brings up the production-like stack on a fresh database (real nginx + TLS, every app its own
+// process, real PostgreSQL and Redis), runs the edge checks, the MCP end-to-end test with the official SDK client
+// and the Playwright suite in Chromium through it, and always takes the stack down again.
+import { execFileSync, spawnSync } from 'node:child_process';
+import { join } from 'node:path';
+import { REPO_ROOT } from './nginx.mjs';
+import { STACK_DIR } from './state.mjs';
+
+const log = (message) => process.stdout.write(`\ne2e: ${message}\n`);
+const PG = { host: '127.0.0.1', port: '5432', user: 'postgres' };
+const DATABASE = 'syfthub_e2e';
+const HTTPS_PORT = process.env.STACK_HTTPS_PORT ?? '8443';
+const SLOW_MODEL_PORT = process.env.STACK_SLOW_MODEL_PORT ?? '18093';
+
+function psql(sql) {
+  execFileSync('psql', ['-h', PG.host, '-p', PG.port, '-U', PG.user, '-d', 'postgres', '-qc', sql], {
+    stdio: 'ignore',
+  });
+}
+
+const env = {
+  ...process.env,
+  DATABASE_URL: `postgres://${PG.user}@${PG.host}:${PG.port}/${DATABASE}`,
+  REDIS_URL: process.env.E2E_REDIS_URL ?? 'redis://127.0.0.1:6379/4',
+  // Suites register many users from one IP within a minute; the limits themselves are covered by unit tests.
+  STACK_RATE_LIMITS: 'false',
+  // The MCP suite checks refresh-token reuse immediately after rotation.
+  MCP_REFRESH_REUSE_GRACE_SECONDS: '0',
+  STACK_EXTRA_SSRF_HOSTS: `127.0.0.1:${SLOW_MODEL_PORT}`,
+  STACK_SLOW_MODEL_PORT: SLOW_MODEL_PORT,
+};
+
+function run(name, command, args, extraEnv = {}) {
+  log(name);
+  const result = spawnSync(command, args, { cwd: REPO_ROOT, env: { ...env, ...extraEnv }, stdio: 'inherit' });
+  return result.status === 0;
+}
+
+log(`fresh database ${DATABASE} and Redis db ${env.REDIS_URL}`);
+psql(`DROP DATABASE IF EXISTS ${DATABASE} WITH (FORCE)`);
+psql(`CREATE DATABASE ${DATABASE}`);
+execFileSync('redis-cli', ['-u', env.REDIS_URL, 'FLUSHDB'], { stdio: 'ignore' });
+
+const results = {};
+try {
+  if (!run('stack up', process.execPath, [join(REPO_ROOT, 'deploy/local-stack/up.mjs')]))
+    throw new Error('stack:up failed');
+  const base = `https://localhost:${HTTPS_PORT}`;
+  results.edge = run(
+    'edge checks (deploy/e2e)',
+    'pnpm',
+    ['--filter', '@syfthub/deploy', 'exec', 'vitest', 'run', '-c', 'vitest.e2e.config.ts'],
+    {
+      STACK_E2E: '1',
+    },
+  );
+  // The MCP suite counts the satellite's endpoints, so it runs before the browser suite publishes more.
+  results.mcp = run(
+    'MCP end to end (official SDK client)',
+    'pnpm',
+    ['--filter', '@syfthub/mcp', 'exec', 'vitest', 'run', 'test/sdk-e2e.test.ts'],
+    {
+      MCP_E2E_RESOURCE: `${base}/mcp`,
+      MCP_E2E_SATELLITE_OWNER: 'syfthub',
+      NODE_EXTRA_CA_CERTS: join(STACK_DIR, 'ssl', 'cert.pem'),
+    },
+  );
+  results.web = run(
+    'browser end to end (Playwright, Chromium)',
+    'pnpm',
+    ['--filter', '@syfthub/web', 'test:e2e'],
+    {
+      E2E_BASE_URL: base,
+    },
+  );
+} catch (err) {
+  results.stack = false;
+  process.stderr.write(`e2e: ${err instanceof Error ? err.message : String(err)}\n`);
+} finally {
+  run('stack down', process.execPath, [join(REPO_ROOT, 'deploy/local-stack/down.mjs')]);
+}
+
+const failed = Object.entries(results).filter(([, ok]) => !ok);
+log(
+  Object.entries(results)
+    .map(([name, ok]) => `${name}: ${ok ? 'passed' : 'FAILED'}`)
+    .join(', '),
+);
+process.exit(failed.length === 0 ? 0 : 1);
