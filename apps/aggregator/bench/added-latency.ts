@@ -1,10 +1,13 @@
 /**
  * Aggregator overhead benchmark. Runs the aggregator as its own process (dist/main.js when built, else the
  * TypeScript source through tsx) against instant local satellites (one model, three data sources) and reports:
- *   1. added latency of POST /api/v1/chat (p50/p99 of aggregator time minus the same satellite calls made directly);
+ *   1. added latency of POST /api/v1/chat: p50/p99 through the aggregator minus the same satellite calls made
+ *      directly, plus the aggregator's CPU time per request (from /proc, so other load on the machine does not
+ *      distort it);
  *   2. time to first token of POST /api/v1/chat/stream with a model that streams at once;
- *   3. resident memory per open stream with N streams held against a slow model.
- * Usage: pnpm --filter @syfthub/aggregator bench [-- --requests 2000 --streams 2000 --hold 15]
+ *   3. resident memory per open stream, with streams held against a model that sends a token every second.
+ * Usage: pnpm --filter @syfthub/aggregator bench -- [--requests 3000] [--streams 2000] [--hold 10]
+ * Set BENCH_NODE_ARGS to pass flags to the aggregator process (e.g. --cpu-prof).
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
@@ -16,18 +19,19 @@ import { parseArgs } from 'node:util';
 
 const { values: args } = parseArgs({
   options: {
-    requests: { type: 'string', default: '2000' },
+    requests: { type: 'string', default: '3000' },
     streams: { type: 'string', default: '2000' },
-    hold: { type: 'string', default: '15' },
+    hold: { type: 'string', default: '10' },
     'log-level': { type: 'string', default: 'info' },
   },
 });
 const REQUESTS = Number(args.requests);
 const STREAMS = Number(args.streams);
 const HOLD_SECONDS = Number(args.hold);
+const WARMUP = 300;
+const QUESTION = 'What notice does termination need?';
 
-const here = dirname(fileURLToPath(import.meta.url));
-const appDir = join(here, '..');
+const appDir = join(dirname(fileURLToPath(import.meta.url)), '..');
 const agent = new http.Agent({ keepAlive: true, maxSockets: Number.POSITIVE_INFINITY });
 
 const DOCS = JSON.stringify({
@@ -47,13 +51,12 @@ const ANSWER = JSON.stringify({
   },
   references: null,
 });
-const WORDS = 'Termination needs thirty days notice in writing. [cite:1] '.split(' ');
+const WORDS = 'Termination needs thirty days notice in writing. [cite:1]'.split(' ');
 
-function chunk(content: string): string {
-  return `data: ${JSON.stringify({ choices: [{ index: 0, delta: { content }, finish_reason: null }] })}\n\n`;
-}
+const chunk = (content: string) =>
+  `data: ${JSON.stringify({ choices: [{ index: 0, delta: { content }, finish_reason: null }] })}\n\n`;
 
-/** The instant satellite: data sources answer at once, the model answers JSON, streams at once, or streams slowly. */
+/** Data sources answer at once; `model` answers JSON or streams at once; `slow-model` streams a token a second. */
 function startSatellite(): Promise<number> {
   const server = http.createServer((req, res) => {
     const parts: Buffer[] = [];
@@ -63,7 +66,7 @@ function startSatellite(): Promise<number> {
       if (slug.startsWith('docs')) {
         res.writeHead(200, { 'content-type': 'application/json' }).end(DOCS);
       } else if (slug === 'model') {
-        const stream = (JSON.parse(Buffer.concat(parts).toString()) as { stream: boolean }).stream;
+        const { stream } = JSON.parse(Buffer.concat(parts).toString()) as { stream: boolean };
         if (!stream) {
           res.writeHead(200, { 'content-type': 'application/json' }).end(ANSWER);
           return;
@@ -73,9 +76,7 @@ function startSatellite(): Promise<number> {
       } else if (slug === 'slow-model') {
         res.writeHead(200, { 'content-type': 'text/event-stream' });
         let i = 0;
-        const timer = setInterval(() => {
-          res.write(chunk(`w${i++} `));
-        }, 1000);
+        const timer = setInterval(() => res.write(chunk(`w${i++} `)), 1000);
         res.on('close', () => clearInterval(timer));
       } else {
         res.writeHead(404).end();
@@ -98,7 +99,7 @@ function freePort(): Promise<number> {
   );
 }
 
-function request(port: number, path: string, body: string): Promise<{ status: number; text: string }> {
+function post(port: number, path: string, body: string): Promise<{ status: number; text: string }> {
   return new Promise((resolve, reject) => {
     const req = http.request(
       {
@@ -124,11 +125,8 @@ async function startAggregator(satellitePort: number): Promise<{ child: ChildPro
   const port = await freePort();
   const dist = join(appDir, 'dist/main.js');
   const nodeArgs = process.env.BENCH_NODE_ARGS?.split(' ').filter(Boolean) ?? [];
-  const argv = [
-    ...nodeArgs,
-    ...(existsSync(dist) ? [dist] : ['--import', 'tsx', join(appDir, 'src/main.ts')]),
-  ];
-  const child = spawn(process.execPath, argv, {
+  const entry = existsSync(dist) ? [dist] : ['--import', 'tsx', join(appDir, 'src/main.ts')];
+  const child = spawn(process.execPath, [...nodeArgs, ...entry], {
     cwd: appDir,
     stdio: ['ignore', 'ignore', 'inherit'],
     env: {
@@ -141,10 +139,11 @@ async function startAggregator(satellitePort: number): Promise<{ child: ChildPro
       AGGREGATOR_SYFTHUB_URL: 'http://127.0.0.1:9',
     },
   });
+  // Whatever happens to this process, the aggregator must not outlive it.
+  process.on('exit', () => child.kill('SIGKILL'));
   for (let i = 0; i < 200; i += 1) {
     try {
-      const res = await fetch(`http://127.0.0.1:${port}/health`);
-      if (res.ok) return { child, port };
+      if ((await fetch(`http://127.0.0.1:${port}/health`)).ok) return { child, port };
     } catch {
       // Not listening yet.
     }
@@ -153,87 +152,74 @@ async function startAggregator(satellitePort: number): Promise<{ child: ChildPro
   throw new Error(`aggregator did not start (${existsSync(dist) ? 'dist' : 'tsx'})`);
 }
 
-function rssKb(pid: number): number {
-  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
-  return Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0);
-}
+const rssKb = (pid: number) =>
+  Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0);
 
-/** User + system CPU time of a process in milliseconds (from /proc, so it is immune to other load). */
+/** User and system CPU time of a process in ms (clock ticks of 10 ms). */
 function cpuMs(pid: number): { user: number; system: number } {
   const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
   return { user: Number(fields[11]) * 10, system: Number(fields[12]) * 10 };
 }
 
-function percentile(sorted: number[], p: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
+const percentile = (sorted: number[], p: number) =>
+  sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
+const fmt = (ms: number) => `${ms.toFixed(2)} ms`;
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+async function timeEach(fn: () => Promise<unknown>, n: number): Promise<number[]> {
+  const samples: number[] = [];
+  for (let i = 0; i < n; i += 1) {
+    const t = performance.now();
+    await fn();
+    samples.push(performance.now() - t);
+  }
+  return samples.sort((a, b) => a - b);
 }
 
-const fmt = (ms: number) => `${ms.toFixed(2)} ms`;
+interface Setup {
+  child: ChildProcess;
+  port: number;
+  satPort: number;
+  chatBody(model: string): string;
+}
 
-async function main() {
-  const satPort = await startSatellite();
-  const { child, port } = await startAggregator(satPort);
-  const base = `http://127.0.0.1:${satPort}`;
-  const body = (model: string) =>
-    JSON.stringify({
-      prompt: 'What notice does termination need?',
-      model: { url: base, slug: model, owner_username: 'bob' },
-      data_sources: ['docs-a', 'docs-b', 'docs-c'].map((slug) => ({
-        url: base,
-        slug,
-        owner_username: 'alice',
-      })),
-      endpoint_tokens: { alice: 'token-a', bob: 'token-b' },
-    });
-  const chatBody = body('model');
+async function measureLatency({ child, port, satPort, chatBody }: Setup) {
+  const body = chatBody('model');
   const dsBody = JSON.stringify({
-    messages: 'What notice does termination need?',
+    messages: QUESTION,
     limit: 5,
     similarity_threshold: 0.5,
+    include_metadata: true,
   });
-  const modelBody = JSON.stringify({ messages: [{ role: 'user', content: 'x' }], stream: false });
-
-  // 1. Added latency: the same satellite calls, through the aggregator and directly, one request at a time.
+  const modelBody = JSON.stringify({ messages: [{ role: 'user', content: QUESTION }], stream: false });
   const direct = async () => {
     await Promise.all(
-      ['docs-a', 'docs-b', 'docs-c'].map((s) => request(satPort, `/api/v1/endpoints/${s}/query`, dsBody)),
+      ['docs-a', 'docs-b', 'docs-c'].map((s) => post(satPort, `/api/v1/endpoints/${s}/query`, dsBody)),
     );
-    await request(satPort, '/api/v1/endpoints/model/query', modelBody);
+    await post(satPort, '/api/v1/endpoints/model/query', modelBody);
   };
-  const viaAggregator = async () => {
-    const res = await request(port, '/api/v1/chat', chatBody);
+  const through = async () => {
+    const res = await post(port, '/api/v1/chat', body);
     if (res.status !== 200) throw new Error(`chat failed: ${res.status} ${res.text.slice(0, 200)}`);
   };
-  const time = async (fn: () => Promise<void>, n: number) => {
-    const samples: number[] = [];
-    for (let i = 0; i < n; i += 1) {
-      const t = performance.now();
-      await fn();
-      samples.push(performance.now() - t);
-    }
-    return samples.sort((a, b) => a - b);
-  };
-  await time(viaAggregator, 300);
-  await time(direct, 300);
-  const cpuBefore = cpuMs(child.pid!);
-  const agg = await time(viaAggregator, REQUESTS);
-  const cpuAfter = cpuMs(child.pid!);
-  const userPerRequest = (cpuAfter.user - cpuBefore.user) / REQUESTS;
-  const systemPerRequest = (cpuAfter.system - cpuBefore.system) / REQUESTS;
-  const dir = await time(direct, REQUESTS);
+  await timeEach(through, WARMUP);
+  await timeEach(direct, WARMUP);
+  const before = cpuMs(child.pid!);
+  const agg = await timeEach(through, REQUESTS);
+  const after = cpuMs(child.pid!);
+  const dir = await timeEach(direct, REQUESTS);
   console.log(`POST /chat, 3 data sources + model, ${REQUESTS} sequential requests`);
   console.log(`  through aggregator  p50 ${fmt(percentile(agg, 50))}  p99 ${fmt(percentile(agg, 99))}`);
-  console.log(
-    `  aggregator CPU per request: user ${fmt(userPerRequest)}, system ${fmt(systemPerRequest)} (logging included)`,
-  );
   console.log(`  satellites directly p50 ${fmt(percentile(dir, 50))}  p99 ${fmt(percentile(dir, 99))}`);
   console.log(
     `  added latency       p50 ${fmt(percentile(agg, 50) - percentile(dir, 50))}  p99 ${fmt(percentile(agg, 99) - percentile(dir, 99))}`,
   );
+  console.log(
+    `  aggregator CPU per request: user ${fmt((after.user - before.user) / REQUESTS)}, system ${fmt((after.system - before.system) / REQUESTS)} (logging included)`,
+  );
 
-  // 2. Time to first token on the stream route.
-  const streamBody = body('model');
-  const ttft = async () =>
+  const streamBody = chatBody('model');
+  const firstToken = () =>
     new Promise<number>((resolve, reject) => {
       const t = performance.now();
       let first = -1;
@@ -257,27 +243,18 @@ async function main() {
       req.on('error', reject);
       req.end(streamBody);
     });
+  for (let i = 0; i < WARMUP; i += 1) await firstToken();
   const firsts: number[] = [];
-  for (let i = 0; i < 200; i += 1) await ttft();
-  for (let i = 0; i < Math.min(REQUESTS, 1000); i += 1) firsts.push(await ttft());
+  for (let i = 0; i < Math.min(REQUESTS, 1000); i += 1) firsts.push(await firstToken());
   firsts.sort((a, b) => a - b);
   console.log(
     `POST /chat/stream time to first token: p50 ${fmt(percentile(firsts, 50))}  p99 ${fmt(percentile(firsts, 99))}`,
   );
+}
 
-  // 3. Memory per concurrent stream against a slow model.
-  if (STREAMS === 0) {
-    child.kill('SIGTERM');
-    agent.destroy();
-    setTimeout(() => process.exit(0), 1000).unref();
-    return;
-  }
-  if (typeof global.gc === 'function') global.gc();
-  await new Promise((r) => setTimeout(r, 1000));
-  const idle = rssKb(child.pid!);
-  const slowBody = body('slow-model');
+async function measureStreams({ child, port, chatBody }: Setup) {
+  const body = chatBody('slow-model');
   const open: http.ClientRequest[] = [];
-  let streaming = 0;
   const openStream = () =>
     new Promise<void>((resolve, reject) => {
       const req = http.request(
@@ -291,11 +268,10 @@ async function main() {
         },
         (res) => {
           res.setEncoding('utf8');
-          let counted = false;
+          let seen = false;
           res.on('data', (text: string) => {
-            if (!counted && text.includes('event: token')) {
-              counted = true;
-              streaming += 1;
+            if (!seen && text.includes('event: token')) {
+              seen = true;
               resolve();
             }
           });
@@ -303,30 +279,65 @@ async function main() {
         },
       );
       req.on('error', reject);
-      req.end(slowBody);
+      req.end(body);
       open.push(req);
     });
+  const openMany = async (n: number) => {
+    for (let i = 0; i < n; i += 100)
+      await Promise.all(Array.from({ length: Math.min(100, n - i) }, openStream));
+  };
+  /** Median RSS over the hold period, so one GC cycle does not decide the figure. */
+  const holdRss = async () => {
+    const samples: number[] = [];
+    for (let s = 0; s < HOLD_SECONDS; s += 1) {
+      await sleep(1000);
+      samples.push(rssKb(child.pid!));
+    }
+    return samples.sort((a, b) => a - b)[Math.floor(samples.length / 2)]!;
+  };
+  await sleep(1000);
+  const idle = rssKb(child.pid!);
+  const half = Math.floor(STREAMS / 2);
   const started = performance.now();
-  for (let i = 0; i < STREAMS; i += 100) {
-    await Promise.all(Array.from({ length: Math.min(100, STREAMS - i) }, openStream));
-  }
+  await openMany(half);
+  const rssHalf = await holdRss();
+  await openMany(STREAMS - half);
+  const opened = (performance.now() - started) / 1000 - HOLD_SECONDS;
+  const rssFull = await holdRss();
+  const mib = (kb: number) => `${(kb / 1024).toFixed(1)} MiB`;
   console.log(
-    `${streaming} streams open and receiving tokens after ${((performance.now() - started) / 1000).toFixed(1)} s`,
+    `${open.length} concurrent streams, each receiving a token per second (opened in ${opened.toFixed(1)} s)`,
   );
-  let peak = 0;
-  for (let s = 0; s < HOLD_SECONDS; s += 1) {
-    await new Promise((r) => setTimeout(r, 1000));
-    peak = Math.max(peak, rssKb(child.pid!));
-  }
-  const held = rssKb(child.pid!);
   console.log(
-    `RSS idle ${(idle / 1024).toFixed(1)} MiB, with ${STREAMS} streams ${(held / 1024).toFixed(1)} MiB (peak ${(peak / 1024).toFixed(1)} MiB): ` +
-      `${((held - idle) / STREAMS).toFixed(1)} KiB per stream (peak ${((peak - idle) / STREAMS).toFixed(1)} KiB)`,
+    `  RSS idle ${mib(idle)}, with ${half} streams ${mib(rssHalf)}, with ${STREAMS} streams ${mib(rssFull)}`,
+  );
+  console.log(
+    `  per stream: ${((rssFull - idle) / STREAMS).toFixed(1)} KiB on average since idle, ` +
+      `${((rssFull - rssHalf) / (STREAMS - half)).toFixed(1)} KiB marginal (${half} -> ${STREAMS})`,
   );
   for (const req of open) req.destroy();
-  child.kill('SIGTERM');
-  agent.destroy();
-  setTimeout(() => process.exit(0), 500).unref();
 }
 
-await main();
+const satPort = await startSatellite();
+const { child, port } = await startAggregator(satPort);
+const base = `http://127.0.0.1:${satPort}`;
+const setup: Setup = {
+  child,
+  port,
+  satPort,
+  chatBody: (model) =>
+    JSON.stringify({
+      prompt: QUESTION,
+      model: { url: base, slug: model, owner_username: 'bob' },
+      data_sources: ['docs-a', 'docs-b', 'docs-c'].map((slug) => ({
+        url: base,
+        slug,
+        owner_username: 'alice',
+      })),
+      endpoint_tokens: { alice: 'token-a', bob: 'token-b' },
+    }),
+};
+if (REQUESTS > 0) await measureLatency(setup);
+if (STREAMS > 0) await measureStreams(setup);
+agent.destroy();
+process.exit(0);

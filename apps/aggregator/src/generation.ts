@@ -30,10 +30,19 @@ export interface GenerationSettings {
 
 export interface GenerationRequest {
   model: EndpointRef;
-  messages: readonly ChatMessage[];
-  maxTokens: number;
-  temperature: number;
   stream: boolean;
+  /** The serialised request of satellite-protocol.md §2.3; cleared once streaming starts, as no retry follows. */
+  body: string;
+}
+
+/** The model request body (satellite-protocol.md §2.3). */
+export function modelRequestBody(
+  messages: readonly ChatMessage[],
+  maxTokens: number,
+  temperature: number,
+  stream: boolean,
+): string {
+  return JSON.stringify({ messages, max_tokens: maxTokens, temperature, stream, stop_sequences: [] });
 }
 
 export interface GenerationResult {
@@ -214,13 +223,7 @@ export async function generate(
   if (kind === 'tunneling') throw new GenerationError(TUNNEL_MESSAGE);
   if (kind === 'invalid')
     throw new GenerationError(`Cannot reach model endpoint at ${model.url}: Invalid endpoint URL`);
-  const body = JSON.stringify({
-    messages: request.messages,
-    max_tokens: request.maxTokens,
-    temperature: request.temperature,
-    stream: request.stream,
-    stop_sequences: [],
-  });
+
   const accept = request.stream ? 'text/event-stream, application/json' : 'application/json';
   let attempts = 0;
   let sentAnything = false;
@@ -235,7 +238,7 @@ export async function generate(
         response = await out.request(queryUrl(model), {
           method: 'POST',
           headers: satelliteHeaders(out, model, accept),
-          body,
+          body: request.body,
           signal,
         });
       } catch (err) {
@@ -250,6 +253,8 @@ export async function generate(
       const contentType = response.headers['content-type'];
       const status = response.statusCode ?? 0;
       if (status === 200 && isEventStream(contentType)) {
+        // No retry once streaming has begun, so the prompt need not stay in memory while the model talks.
+        request.body = '';
         // From here on, silence between chunks is what is bounded, not the whole answer.
         attemptAbort.retime(settings.idleTimeoutMs, 'model stream');
         const idle = { arm: () => attemptAbort.refresh() };

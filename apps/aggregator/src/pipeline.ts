@@ -3,14 +3,22 @@ import { buildBilling, type PolicySource } from './billing';
 import { annotateCitations } from './citations';
 import { dedupeSources, endpointPath } from './endpoints';
 import type { AggregatorConfig } from './env';
-import { GenerationError, generate } from './generation';
+import { GenerationError, generate, modelRequestBody } from './generation';
 import type { AggregatorMetrics } from './metrics';
 import type { Outbound } from './outbound';
 import { buildMessages, titleOf } from './prompt';
 import type { Reranker } from './rerank';
 import { aggregateDocuments, fanOut, type SatelliteFailure } from './retrieval';
 import type { ChatRequest } from './schema';
-import type { Billing, RetrievalInfo, RetrievedDocument, SourceEntry, SourceResult, Usage } from './types';
+import type {
+  Billing,
+  EndpointRef,
+  RetrievalInfo,
+  RetrievedDocument,
+  SourceEntry,
+  SourceResult,
+  Usage,
+} from './types';
 
 export interface ChatDeps {
   config: AggregatorConfig;
@@ -121,18 +129,25 @@ export function accessDeniedMessage(denied: readonly SourceResult[]): string {
 
 const elapsed = (since: number) => Math.round(performance.now() - since);
 
-/** One chat request through retrieval, reranking, prompt building and generation (aggregator.md §10). */
-export async function runChat(
+interface RetrievalSummary {
+  timeMs: number;
+  info: RetrievalInfo[];
+  policySources: PolicySource[];
+  denied: SourceResult[];
+  /** Every successful document, aggregated; emptied once the prompt's documents are chosen. */
+  documents: RetrievedDocument[];
+}
+
+/** Fan-out plus the summaries later steps need; the raw results do not outlive this function. */
+async function retrieve(
   deps: ChatDeps,
   ctx: ChatContext,
   req: ChatRequest,
-  hooks: PipelineHooks = {},
-): Promise<ChatOutcome> {
-  const { config, reranker, metrics } = deps;
+  sources: EndpointRef[],
+  hooks: PipelineHooks,
+): Promise<RetrievalSummary> {
+  const { config, metrics } = deps;
   const { out, log } = ctx;
-  const sources = dedupeSources(req.data_sources);
-  hooks.retrievalStart?.(sources.length);
-
   const fan = await fanOut({
     out,
     settings: {
@@ -162,58 +177,86 @@ export async function runChat(
     },
     onFailure: deps.reportFailure ? (failure) => deps.reportFailure?.(failure, out.correlationId) : undefined,
   });
-  const retrievalInfo = retrievalInfoOf(fan.results);
-  const policySources: PolicySource[] = fan.results.map((r) => ({
-    path: r.path,
-    policyMetadata: r.policyMetadata,
-  }));
+  return {
+    timeMs: fan.timeMs,
+    info: retrievalInfoOf(fan.results),
+    policySources: fan.results.map((r) => ({ path: r.path, policyMetadata: r.policyMetadata })),
+    denied: fan.results.filter((r) => r.status === 'access_denied'),
+    documents: aggregateDocuments(fan.results),
+  };
+}
 
-  const denied = fan.results.filter((r) => r.status === 'access_denied');
-  if (denied.length > 0 && !req.retrieval_only) {
+/** §6: the prompt's documents, numbered when a reranker ordered them. */
+async function rank(
+  deps: ChatDeps,
+  ctx: ChatContext,
+  req: ChatRequest,
+  aggregated: RetrievedDocument[],
+  hooks: PipelineHooks,
+): Promise<{ documents: RetrievedDocument[]; numbered: boolean }> {
+  const { reranker, metrics } = deps;
+  const { out, log } = ctx;
+  if (req.data_sources.length === 0 || aggregated.length === 0 || reranker.kind === 'none') {
+    return { documents: aggregated, numbered: false };
+  }
+  hooks.rerankingStart?.(aggregated.length);
+  const started = performance.now();
+  let result = { documents: aggregated, numbered: false };
+  try {
+    const ranked = await reranker.rerank({
+      query: req.prompt,
+      documents: aggregated,
+      keep: req.retrieval_only ? null : req.top_k,
+      signal: out.signal,
+      correlationId: out.correlationId,
+      log,
+    });
+    result = { documents: ranked.documents, numbered: true };
+    const timeMs = elapsed(started);
+    metrics?.rerankDuration.observe({ reranker: ranked.used }, timeMs / 1000);
+    log.info(
+      {
+        event: 'chat.reranked',
+        reranker: ranked.used,
+        in: aggregated.length,
+        out: ranked.documents.length,
+        time_ms: timeMs,
+      },
+      'documents reranked',
+    );
+  } catch (err) {
+    out.signal.throwIfAborted();
+    log.error({ event: 'reranker.fallback', from: reranker.kind, to: 'none', err }, 'reranker failed');
+  }
+  hooks.rerankingComplete?.(result.documents.length, elapsed(started));
+  return result;
+}
+
+/** One chat request through retrieval, reranking, prompt building and generation (aggregator.md §10). */
+export async function runChat(
+  deps: ChatDeps,
+  ctx: ChatContext,
+  req: ChatRequest,
+  hooks: PipelineHooks = {},
+): Promise<ChatOutcome> {
+  const { config, metrics } = deps;
+  const { out } = ctx;
+  const sources = dedupeSources(req.data_sources);
+  hooks.retrievalStart?.(sources.length);
+  const retrieval = await retrieve(deps, ctx, req, sources, hooks);
+  const { info: retrievalInfo, policySources, timeMs: retrievalTimeMs } = retrieval;
+  if (retrieval.denied.length > 0 && !req.retrieval_only) {
     return {
       kind: 'access_denied',
-      message: accessDeniedMessage(denied),
+      message: accessDeniedMessage(retrieval.denied),
       billing: buildBilling(policySources),
     };
   }
-
-  const aggregated = aggregateDocuments(fan.results);
-  let promptDocs: RetrievedDocument[] = aggregated;
-  let numbered = false;
-  if (sources.length > 0 && aggregated.length > 0 && reranker.kind !== 'none') {
-    hooks.rerankingStart?.(aggregated.length);
-    const started = performance.now();
-    try {
-      const ranked = await reranker.rerank({
-        query: req.prompt,
-        documents: aggregated,
-        keep: req.retrieval_only ? null : req.top_k,
-        signal: out.signal,
-        correlationId: out.correlationId,
-        log,
-      });
-      promptDocs = ranked.documents;
-      numbered = true;
-      const timeMs = elapsed(started);
-      metrics?.rerankDuration.observe({ reranker: ranked.used }, timeMs / 1000);
-      log.info(
-        {
-          event: 'chat.reranked',
-          reranker: ranked.used,
-          in: aggregated.length,
-          out: promptDocs.length,
-          time_ms: timeMs,
-        },
-        'documents reranked',
-      );
-    } catch (err) {
-      out.signal.throwIfAborted();
-      log.error({ event: 'reranker.fallback', from: reranker.kind, to: 'none', err }, 'reranker failed');
-    }
-    hooks.rerankingComplete?.(promptDocs.length, elapsed(started));
-  }
+  const { documents: promptDocs, numbered } = await rank(deps, ctx, req, retrieval.documents, hooks);
+  // A stream holds this frame for as long as the model talks; documents that did not make the prompt go now.
+  retrieval.documents = [];
   out.signal.throwIfAborted();
-  hooks.retrievalComplete?.(promptDocs.length, fan.timeMs);
+  hooks.retrievalComplete?.(promptDocs.length, retrievalTimeMs);
   const sourceMapByTitle = buildSourceMap(promptDocs);
 
   if (req.retrieval_only) {
@@ -227,7 +270,7 @@ export async function runChat(
       sources: sourceMapByTitle,
       retrievalInfo,
       metadata: {
-        retrieval_time_ms: fan.timeMs,
+        retrieval_time_ms: retrievalTimeMs,
         generation_time_ms: 0,
         total_time_ms: elapsed(ctx.startedAt),
       },
@@ -240,14 +283,6 @@ export async function runChat(
 
   const modelPath = endpointPath(req.model);
   hooks.generationStart?.(modelPath);
-  const messages = buildMessages({
-    prompt: req.prompt,
-    customSystemPrompt: req.custom_system_prompt,
-    history: req.messages,
-    dataSourcesRequested: sources.length > 0,
-    documents: promptDocs,
-    numbered,
-  });
   const genStarted = performance.now();
   let answer: Awaited<ReturnType<typeof generate>>;
   try {
@@ -263,10 +298,20 @@ export async function runChat(
       },
       {
         model: req.model,
-        messages,
-        maxTokens: req.max_tokens,
-        temperature: req.temperature,
         stream: ctx.streamModel,
+        body: modelRequestBody(
+          buildMessages({
+            prompt: req.prompt,
+            customSystemPrompt: req.custom_system_prompt,
+            history: req.messages,
+            dataSourcesRequested: sources.length > 0,
+            documents: promptDocs,
+            numbered,
+          }),
+          req.max_tokens,
+          req.temperature,
+          ctx.streamModel,
+        ),
       },
       (text) => hooks.delta?.(text),
     );
@@ -314,7 +359,7 @@ export async function runChat(
     sources: sourceMapByTitle,
     retrievalInfo,
     metadata: {
-      retrieval_time_ms: fan.timeMs,
+      retrieval_time_ms: retrievalTimeMs,
       generation_time_ms: generationMs,
       total_time_ms: elapsed(ctx.startedAt),
     },

@@ -1,3 +1,4 @@
+import type { ServerResponse } from 'node:http';
 import type { Billing, RetrievalInfo, SourceEntry, Usage } from './types';
 
 /** The only event names the SDKs accept (aggregator.md §4.2); anything else breaks them. */
@@ -41,36 +42,67 @@ export function splitText(text: string, max = MAX_TOKEN_CHARS): string[] {
   return pieces;
 }
 
+/** Where event text goes: a Node response (the lean path) or a web ReadableStream (any other runtime). */
+interface SseSink {
+  write(text: string): void;
+  end(): void;
+}
+
 /**
  * The event stream of one chat request. Writes are dropped once the stream is closed or the client went away,
  * so producers never need to check.
  */
 export class SseWriter {
-  readonly stream: ReadableStream<Uint8Array>;
-  private controller!: ReadableStreamDefaultController<Uint8Array>;
   private open = true;
 
-  constructor(onCancel: () => void) {
-    this.stream = new ReadableStream<Uint8Array>({
-      start: (controller) => {
-        this.controller = controller;
+  private constructor(private readonly sink: SseSink) {}
+
+  /**
+   * Writes straight to a Node response: no web stream per client, which is most of what an idle stream costs.
+   * The caller has sent the head already.
+   */
+  static toNode(res: ServerResponse, onCancel: () => void): SseWriter {
+    const writer = new SseWriter({
+      write: (text) => {
+        res.write(text);
+      },
+      end: () => {
+        res.end();
+      },
+    });
+    res.once('close', () => {
+      if (res.writableFinished) return;
+      writer.open = false;
+      onCancel();
+    });
+    return writer;
+  }
+
+  /** A web ReadableStream to return as a Response body. */
+  static toWebStream(onCancel: () => void): { writer: SseWriter; stream: ReadableStream<Uint8Array> } {
+    let controller!: ReadableStreamDefaultController<Uint8Array>;
+    let writer!: SseWriter;
+    const stream = new ReadableStream<Uint8Array>({
+      start: (c) => {
+        controller = c;
       },
       cancel: () => {
-        this.open = false;
+        writer.open = false;
         onCancel();
       },
     });
-  }
-
-  get isOpen(): boolean {
-    return this.open;
+    writer = new SseWriter({
+      write: (text) => controller.enqueue(encoder.encode(text)),
+      end: () => controller.close(),
+    });
+    return { writer, stream };
   }
 
   /** Sends one event whose data is already serialised JSON. */
   sendJson(name: SseEventName, json: string): void {
     if (!this.open) return;
     try {
-      this.controller.enqueue(encoder.encode(`event: ${name}\ndata: ${json}\n\n`));
+      this.sink.write(`event: ${name}\ndata: ${json}\n\n`);
     } catch {
       this.open = false;
     }
@@ -89,7 +121,7 @@ export class SseWriter {
     if (!this.open) return;
     this.open = false;
     try {
-      this.controller.close();
+      this.sink.end();
     } catch {
       // Already errored or cancelled by the client: nothing left to close.
     }

@@ -1,5 +1,14 @@
-import { ApiError, type Env, getCorrelationId, readJsonBody } from '@syfthub/service';
-import type { Hono, MiddlewareHandler } from 'hono';
+import { ServerResponse } from 'node:http';
+import { RESPONSE_ALREADY_SENT } from '@hono/node-server/utils/response';
+import {
+  API_CONTENT_SECURITY_POLICY,
+  ApiError,
+  CORRELATION_HEADER,
+  type Env,
+  getCorrelationId,
+  readJsonBody,
+} from '@syfthub/service';
+import type { Context, Hono, MiddlewareHandler } from 'hono';
 import type { Logger } from 'pino';
 import { tokenLookup } from '../endpoints';
 import { type Heartbeat, startHeartbeat } from '../heartbeat';
@@ -31,12 +40,38 @@ class ClientGone extends Error {
 
 type Mode = 'json' | 'stream' | 'retrieval_only';
 
-const SSE_HEADERS = {
+const SSE_HEADERS: Record<string, string> = {
   'content-type': 'text/event-stream; charset=utf-8',
   'cache-control': 'no-cache',
   connection: 'keep-alive',
   'x-accel-buffering': 'no',
+  'x-content-type-options': 'nosniff',
+  'x-frame-options': 'DENY',
+  'referrer-policy': 'no-referrer',
+  'content-security-policy': API_CONTENT_SECURITY_POLICY,
 };
+
+/**
+ * The stream's head: what middleware prepared so far (CORS) plus the SSE headers. Written before the handler
+ * returns, so the correlation id is added here rather than by the middleware on the way out.
+ */
+function streamHeaders(c: Context<Env>, correlationId: string): Record<string, string> {
+  const headers: Record<string, string> = {};
+  c.res.headers.forEach((value, name) => {
+    headers[name] = value;
+  });
+  Object.assign(headers, SSE_HEADERS);
+  headers[CORRELATION_HEADER.toLowerCase()] = correlationId;
+  return headers;
+}
+
+/** The Node response behind the request, when served by @hono/node-server (not with `app.request`). */
+function nodeResponse(c: Context<Env>): ServerResponse | null {
+  const env: unknown = c.env;
+  if (typeof env !== 'object' || env === null || !('outgoing' in env)) return null;
+  const { outgoing } = env;
+  return outgoing instanceof ServerResponse && !outgoing.headersSent ? outgoing : null;
+}
 
 function formatSeconds(ms: number): string {
   return String(Math.round(ms) / 1000);
@@ -167,7 +202,21 @@ export function registerChatRoutes(app: Hono<Env>, deps: ChatRouteDeps): void {
     const log = c.get('log');
     const mode: Mode = req.retrieval_only ? 'retrieval_only' : 'stream';
     const scope = requestScope(deps, req, correlationId, c.req.raw.signal);
-    const sse = new SseWriter(() => scope.controller.abort(new ClientGone()));
+    const onCancel = () => scope.controller.abort(new ClientGone());
+    const headers = streamHeaders(c, correlationId);
+    const outgoing = nodeResponse(c);
+    let sse: SseWriter;
+    let response: Response;
+    if (outgoing) {
+      outgoing.writeHead(200, headers);
+      outgoing.flushHeaders();
+      sse = SseWriter.toNode(outgoing, onCancel);
+      response = RESPONSE_ALREADY_SENT;
+    } else {
+      const web = SseWriter.toWebStream(onCancel);
+      sse = web.writer;
+      response = new Response(web.stream, { status: 200, headers });
+    }
     metrics?.activeStreams.inc();
 
     const run = async () => {
@@ -260,6 +309,6 @@ export function registerChatRoutes(app: Hono<Env>, deps: ChatRouteDeps): void {
       }
     };
     void run();
-    return new Response(sse.stream, { status: 200, headers: SSE_HEADERS });
+    return response;
   });
 }

@@ -117,6 +117,19 @@ function toResponseHeaders(raw: http.IncomingHttpHeaders): Headers {
   return headers;
 }
 
+/**
+ * The response of a sent request. Its listeners live as long as the request, so they are made here, away from the
+ * request body, which would otherwise stay reachable through their scope.
+ */
+function responseOf(req: http.ClientRequest, signal: AbortSignal | undefined): Promise<http.IncomingMessage> {
+  return new Promise((resolve, reject) => {
+    req.once('error', (err) => {
+      reject(signal?.aborted ? signal.reason : new TypeError('fetch failed', { cause: err }));
+    });
+    req.once('response', resolve);
+  });
+}
+
 export function createSsrfGuard(options: SsrfGuardOptions = {}): SsrfGuard {
   const allowPrivate = options.allowPrivateNetworks === true;
   const resolver = options.resolver ?? defaultResolver;
@@ -190,26 +203,22 @@ export function createSsrfGuard(options: SsrfGuardOptions = {}): SsrfGuard {
     if (body !== null) headers['content-length'] = String(Buffer.byteLength(body));
     headers.host ??= target.url.host;
     const isHttps = target.url.protocol === 'https:';
-    return new Promise<http.IncomingMessage>((resolve, reject) => {
-      const req = (isHttps ? https : http).request({
-        // Connecting to the checked address itself pins it: no second lookup can happen, and the keep-alive pool
-        // is keyed by that address. Host and SNI still carry the original name.
-        protocol: target.url.protocol,
-        host: target.address,
-        port: target.port,
-        servername: isHttps && isIP(target.hostname) === 0 ? target.hostname : undefined,
-        path: `${target.url.pathname}${target.url.search}`,
-        method: (init.method ?? 'GET').toUpperCase(),
-        headers,
-        agent: isHttps ? httpsAgent : httpAgent,
-        signal,
-      });
-      req.once('error', (err) => {
-        reject(signal?.aborted ? signal.reason : new TypeError('fetch failed', { cause: err }));
-      });
-      req.once('response', resolve);
-      req.end(body ?? undefined);
+    const req = (isHttps ? https : http).request({
+      // Connecting to the checked address itself pins it: no second lookup can happen, and the keep-alive pool
+      // is keyed by that address. Host and SNI still carry the original name.
+      protocol: target.url.protocol,
+      host: target.address,
+      port: target.port,
+      servername: isHttps && isIP(target.hostname) === 0 ? target.hostname : undefined,
+      path: `${target.url.pathname}${target.url.search}`,
+      method: (init.method ?? 'GET').toUpperCase(),
+      headers,
+      agent: isHttps ? httpsAgent : httpAgent,
+      signal,
     });
+    const response = responseOf(req, signal);
+    req.end(body ?? undefined);
+    return response;
   };
 
   const guardedFetch = async (input: string | URL, init: RequestInit = {}): Promise<Response> => {
