@@ -52,10 +52,13 @@ const BRANDS = Array.from({ length: 5_000 }, (_, i) => {
 });
 const TYPES = ['model', 'data_source', 'model_data_source', 'agent'] as const;
 
+// mulberry32: a small seeded generator, so every run seeds the same catalogue.
 let seed = 42;
 function random(): number {
-  seed = (seed * 1_103_515_245 + 12_345) % 2_147_483_648;
-  return seed / 2_147_483_648;
+  seed = (seed + 0x6d2b79f5) | 0;
+  let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
+  t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+  return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
 }
 const pick = <T>(list: readonly T[]): T => list[Math.floor(random() * list.length)]!;
 const words = (n: number) => Array.from({ length: n }, () => pick(WORDS)).join(' ');

@@ -1,5 +1,6 @@
 import {
   and,
+  asc,
   type Db,
   desc,
   type EndpointType,
@@ -154,53 +155,48 @@ export interface EndpointGroup {
 
 /**
  * `GET /endpoints/public/grouped` (§9.3): groups by owner ordered by listed-endpoint count then name, paged over
- * groups, each holding its newest `maxPerOwner` endpoints.
+ * groups, each holding its newest `maxPerOwner` endpoints. Only the page of groups is expanded, each through the
+ * owner's (user_id, updated_at) index, so wide rows are never sorted.
  */
 export async function listGroupedEndpoints(
   db: Db,
   options: Page & { maxPerOwner: number },
 ): Promise<EndpointGroup[]> {
-  const ranked = db
+  const groups = db
     .select({
-      ...endpointViewFields,
-      rank: sql<number>`(row_number() over (partition by ${endpoints.userId} order by ${endpoints.updatedAt} desc, ${endpoints.id} desc))::int`.as(
-        'rank_in_group',
-      ),
-      total: sql<number>`(count(*) over (partition by ${endpoints.userId}))::int`.as('group_total'),
+      ownerId: sql<number>`${endpoints.userId}`.as('group_owner_id'),
+      ownerName: sql<string>`${users.username}`.as('group_owner_name'),
+      total: sql<number>`count(*)::int`.as('group_total'),
     })
     .from(endpoints)
     .innerJoin(users, eq(users.id, endpoints.userId))
     .where(listedCondition)
-    .as('ranked');
-  const numbered = db
-    .select({
-      ...ranked._.selectedFields,
-      group:
-        sql<number>`(dense_rank() over (order by ${ranked.total} desc, ${ranked.ownerUsername} asc))::int`.as(
-          'group_number',
-        ),
-    })
-    .from(ranked)
-    .where(sql`${ranked.rank} <= ${options.maxPerOwner}`)
-    .as('numbered');
+    .groupBy(endpoints.userId, users.username)
+    .orderBy(desc(sql`count(*)`), asc(users.username))
+    .limit(options.limit)
+    .offset(options.skip)
+    .as('groups');
+  const newest = db
+    .select(endpointViewFields)
+    .from(endpoints)
+    .innerJoin(users, eq(users.id, endpoints.userId))
+    .where(and(listedCondition, eq(endpoints.userId, groups.ownerId)))
+    .orderBy(...newestFirst)
+    .limit(options.maxPerOwner)
+    .as('newest');
   const rows = await db
-    .select()
-    .from(numbered)
-    .where(
-      and(
-        sql`${numbered.group} > ${options.skip}`,
-        sql`${numbered.group} <= ${options.skip + options.limit}`,
-      ),
-    )
-    .orderBy(numbered.group, numbered.rank);
+    .select({ view: newest._.selectedFields, total: groups.total })
+    .from(groups)
+    .crossJoinLateral(newest)
+    .orderBy(desc(groups.total), asc(groups.ownerName), desc(newest.updatedAt), desc(newest.id));
 
-  const groups: EndpointGroup[] = [];
-  for (const { rank: _rank, total, group: _group, ...view } of rows) {
-    const last = groups.at(-1);
+  const result: EndpointGroup[] = [];
+  for (const { view, total } of rows) {
+    const last = result.at(-1);
     if (last && last.ownerUsername === view.ownerUsername) last.endpoints.push(view);
-    else groups.push({ ownerUsername: view.ownerUsername, endpoints: [view], totalCount: total });
+    else result.push({ ownerUsername: view.ownerUsername, endpoints: [view], totalCount: total });
   }
-  return groups;
+  return result;
 }
 
 export type OwnerSummary = {
