@@ -8,8 +8,10 @@ import { REPO_ROOT } from './nginx.mjs';
 import { STACK_DIR } from './state.mjs';
 
 const log = (message) => process.stdout.write(`\ne2e: ${message}\n`);
-const PG = { host: '127.0.0.1', port: '5432', user: 'postgres' };
+// The PostgreSQL server to create the e2e database on (credentials included where the server needs them).
+const SERVER_URL = new URL(process.env.E2E_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres');
 const DATABASE = 'syfthub_e2e';
+const databaseUrl = (name) => Object.assign(new URL(SERVER_URL), { pathname: `/${name}` }).toString();
 const HTTPS_PORT = process.env.STACK_HTTPS_PORT ?? '8443';
 const SLOW_MODEL_PORT = process.env.STACK_SLOW_MODEL_PORT ?? '18093';
 
@@ -21,7 +23,7 @@ function psql(sql) {
 
 const env = {
   ...process.env,
-  DATABASE_URL: `postgres://${PG.user}@${PG.host}:${PG.port}/${DATABASE}`,
+  DATABASE_URL: databaseUrl(DATABASE),
   REDIS_URL: process.env.E2E_REDIS_URL ?? 'redis://127.0.0.1:6379/4',
   // Suites register many users from one IP within a minute; the limits themselves are covered by unit tests.
   STACK_RATE_LIMITS: 'false',

@@ -250,6 +250,9 @@ test('chat with the demo model over two data sources', async ({ page, request })
       .first()
       .focus();
     await expect(page.getByRole('tooltip')).toBeVisible();
+    // Escape dismisses the card (it would otherwise cover the controls above it).
+    await page.keyboard.press('Escape');
+    await expect(page.getByRole('tooltip')).toHaveCount(0);
   }
   await answer.getByRole('button', { name: /Searched 2 sources/ }).click();
   for (const source of sources) await expect(answer.getByText(source.name).first()).toBeVisible();
