@@ -293,7 +293,9 @@ export async function generate(
         if (signal.aborted) throw new GenerationError('Model request timed out');
         throw new GenerationError(`Cannot reach model endpoint at ${model.url}: ${connectionReason(err)}`);
       }
-      if (status === 200) return parseJsonAnswer(text);
+      if (status === 200 && !(isHtml(contentType, text) && tryParseJson(text) === undefined)) {
+        return parseJsonAnswer(text);
+      }
       const delay = settings.retryBaseDelayMs * 2 ** (attempts - 1);
       if (
         RETRYABLE_STATUSES.has(status) &&

@@ -190,6 +190,9 @@ async function attempt(
   const status = response.statusCode ?? 0;
   if (status !== 200) return mapErrorResponse(status, text, contentType, path);
   const parsed = tryParseJson(text);
+  // A tunnel or proxy error page can come with 200 too; it means the satellite is not there.
+  if (parsed === undefined && isHtml(contentType, text))
+    return mapErrorResponse(status, text, contentType, path);
   const documents = parsed === undefined ? null : parseDocuments(parsed, path, sourceIndex);
   if (!documents) {
     return {

@@ -42,6 +42,9 @@ beforeAll(async () => {
       case 'html':
         res.writeHead(404, { 'content-type': 'text/html' });
         return res.end('<!DOCTYPE html><html><body>Tunnel offline</body></html>');
+      case 'html-200':
+        res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' });
+        return res.end('<!doctype html><title>ngrok</title>Endpoint offline');
       case 'invalid-json':
         res.writeHead(200, { 'content-type': 'application/json' });
         return res.end('{not json');

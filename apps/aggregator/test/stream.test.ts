@@ -103,6 +103,13 @@ const behaviours = new Map<string, Behaviour>([
     },
   ],
   [
+    'model-html-200',
+    (_req, res) => {
+      res.writeHead(200, { 'content-type': 'text/html' });
+      res.end('<!DOCTYPE html><p>offline</p>');
+    },
+  ],
+  [
     'model-invalid',
     (_req, res) => {
       res.writeHead(200, { 'content-type': 'application/json' });
@@ -424,6 +431,10 @@ describe('errors and termination (§4.5)', () => {
       'model-html',
       "Model generation failed: The model endpoint 'bob/model-html' is currently unreachable. Please contact the endpoint owner.",
     ],
+    [
+      'model-html-200',
+      "Model generation failed: The model endpoint 'bob/model-html-200' is currently unreachable. Please contact the endpoint owner.",
+    ],
     ['model-invalid', 'Model generation failed: Model returned invalid JSON'],
     ['hang', 'Model generation failed: Model request timed out'],
   ])('maps %s to an error event', async (slug, message) => {
@@ -573,5 +584,52 @@ describe('64 KiB line limit (§4.7)', () => {
     expect(contents).toHaveLength(20);
     expect(contents.every((c) => c.length <= 4001 && c.endsWith('…'))).toBe(true);
     expect(done.data.response).toBe('Short answer. [cite:1-0:13]');
+  });
+});
+
+describe('transport details', () => {
+  it('answers CORS for an allowed origin on the stream', async () => {
+    const res = await fetch(`${agg.url}/api/v1/chat/stream`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', origin: 'http://localhost:3000' },
+      body: JSON.stringify({ prompt: 'q', model: model('json-model') }),
+    });
+    expect(res.headers.get('access-control-allow-origin')).toBe('http://localhost:3000');
+    expect(res.headers.get('access-control-expose-headers')).toContain('X-Correlation-ID');
+    await res.text();
+  });
+
+  it('asks for a JSON answer when model streaming is disabled', async () => {
+    const plain = await startAggregator({ AGGREGATOR_MODEL_STREAMING_ENABLED: 'false' });
+    const { events } = await postStream(plain.url, { prompt: 'q', model: model('json-model') });
+    expect(names(events).slice(-2)).toEqual(['token', 'done']);
+    const call = requestsTo('json-model').at(-1)!;
+    expect((call.body as { stream: boolean }).stream).toBe(false);
+    expect(call.headers.accept).toBe('application/json');
+    await plain.stop();
+  });
+
+  it('streams through a web ReadableStream when no Node response is available', async () => {
+    const { createApp } = await import('../src/app');
+    const { createSilentLogger } = await import('@syfthub/service');
+    const { testConfig, parseSse } = await import('./helpers/aggregator');
+    const app = createApp({ config: testConfig(), logger: createSilentLogger(), reportFailure: null });
+    const res = await app.request('/api/v1/chat/stream', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-correlation-id': 'web-1' },
+      body: JSON.stringify({ prompt: 'q', model: model('json-model'), data_sources: [source('wiki')] }),
+    });
+    expect(res.headers.get('content-type')).toBe('text/event-stream; charset=utf-8');
+    expect(res.headers.get('x-correlation-id')).toBe('web-1');
+    expect(names(parseSse(await res.text()))).toEqual([
+      'retrieval_start',
+      'source_complete',
+      'reranking_start',
+      'reranking_complete',
+      'retrieval_complete',
+      'generation_start',
+      'token',
+      'done',
+    ]);
   });
 });

@@ -1,6 +1,7 @@
 import { createSilentLogger } from '@syfthub/service';
 import { describe, expect, it } from 'vitest';
 import { createApp } from '../src/app';
+import { createChatRequestSchema } from '../src/schema';
 import { testConfig } from './helpers/aggregator';
 
 const app = createApp({
@@ -123,5 +124,29 @@ describe('request size', () => {
     const r = await post('/api/v1/chat', { prompt: 'x'.repeat(2 * 1024 * 1024 + 10), model });
     expect(r.status).toBe(413);
     expect(r.body).toEqual({ detail: 'Request body too large' });
+  });
+});
+
+describe('conversation history caps', () => {
+  const schema = createChatRequestSchema(testConfig());
+  const turn = (i: number, size = 1) => ({
+    role: i % 2 ? 'assistant' : 'user',
+    content: `${i}`.padEnd(size, '.'),
+  });
+
+  it('keeps the newest 100 turns', () => {
+    const parsed = schema.parse({
+      prompt: 'q',
+      model,
+      messages: Array.from({ length: 130 }, (_, i) => turn(i)),
+    });
+    expect(parsed.messages).toHaveLength(100);
+    expect(parsed.messages[0]!.content).toBe('30');
+  });
+
+  it('drops the oldest turns beyond 200,000 characters in total', () => {
+    const messages = Array.from({ length: 5 }, (_, i) => turn(i, 60_000));
+    const parsed = schema.parse({ prompt: 'q', model, messages });
+    expect(parsed.messages.map((m) => m.content[0])).toEqual(['2', '3', '4']);
   });
 });
