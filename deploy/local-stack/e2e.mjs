@@ -16,9 +16,7 @@ const HTTPS_PORT = process.env.STACK_HTTPS_PORT ?? '8443';
 const SLOW_MODEL_PORT = process.env.STACK_SLOW_MODEL_PORT ?? '18093';
 
 function psql(sql) {
-  execFileSync('psql', ['-h', PG.host, '-p', PG.port, '-U', PG.user, '-d', 'postgres', '-qc', sql], {
-    stdio: 'ignore',
-  });
+  execFileSync('psql', [databaseUrl('postgres'), '-qc', sql], { stdio: 'ignore' });
 }
 
 const env = {
