@@ -340,4 +340,8 @@ const setup: Setup = {
 if (REQUESTS > 0) await measureLatency(setup);
 if (STREAMS > 0) await measureStreams(setup);
 agent.destroy();
+// A graceful stop lets --cpu-prof and similar flags write their output.
+const exited = new Promise((resolve) => child.once('exit', resolve));
+child.kill('SIGTERM');
+await Promise.race([exited, sleep(5000)]);
 process.exit(0);
