@@ -3,11 +3,12 @@ import { type FormEvent, useEffect, useRef, useState } from 'react';
 import { useNavigate } from 'react-router';
 import { Dialog } from '../components/Dialog';
 import { useToast } from '../components/Toasts';
-import { ErrorSummary, Field } from '../components/ui';
+import { ErrorSummary, Field, InputField } from '../components/ui';
 import { useHub } from '../lib/ApiContext';
-import { describeError, type FieldErrors, mapApiError } from '../lib/formErrors';
+import { describeError, type FieldErrors } from '../lib/formErrors';
 import { useCountdown } from '../lib/hooks';
 import { useAuthConfig } from '../lib/queries';
+import { useFormSubmit } from '../lib/useFormSubmit';
 import {
   LIMITS,
   usernameFromEmail,
@@ -18,7 +19,7 @@ import {
 } from '../lib/validation';
 import { useSession } from '../session/SessionProvider';
 import { useAuthModal } from './AuthModalContext';
-import { PasswordStrength, UsernameAvailability } from './parts';
+import { NewPasswordFields, UsernameAvailability } from './parts';
 
 type SignInResult = { user: User; access_token: string; refresh_token: string };
 
@@ -49,74 +50,62 @@ export function LoginForm({
   const finish = useFinishSignIn();
   const [identifier, setIdentifier] = useState(initial);
   const [password, setPassword] = useState('');
-  const [errors, setErrors] = useState<FieldErrors>({});
-  const [summary, setSummary] = useState<string | null>(null);
-  const [busy, setBusy] = useState(false);
+  const { errors, summary, setSummary, busy, validated, submitting } = useFormSubmit();
 
   async function submit(event: FormEvent) {
     event.preventDefault();
     const fieldErrors: FieldErrors = {};
     if (!identifier.trim()) fieldErrors.identifier = 'Enter your e-mail or username.';
     if (!password) fieldErrors.password = 'Enter your password.';
-    setErrors(fieldErrors);
-    setSummary(null);
-    if (Object.keys(fieldErrors).length > 0) return;
-    setBusy(true);
-    try {
-      finish(await hub.auth.login(identifier.trim(), password));
-    } catch (error) {
-      if (isApiError(error) && error.status === 401) {
-        setSummary(
-          error.message === 'Account is deactivated'
-            ? 'This account is deactivated.'
-            : 'Incorrect e-mail/username or password.',
-        );
-      } else if (isApiError(error) && error.status === 403 && error.code === 'EMAIL_NOT_VERIFIED') {
-        const email = identifier.includes('@') ? identifier.trim() : '';
-        if (email) await hub.auth.resendOtp(email).catch(() => undefined);
-        show({
-          kind: 'verify',
-          email,
-          notice: email
-            ? 'Your e-mail address is not verified yet. We sent you a new code.'
-            : 'Your e-mail address is not verified yet. Enter it to receive a new code.',
-        });
-      } else {
-        setSummary(isApiError(error) ? describeError(error) : 'Could not sign in.');
-      }
-    } finally {
-      setBusy(false);
-    }
+    if (!validated(fieldErrors)) return;
+    await submitting(
+      async () => finish(await hub.auth.login(identifier.trim(), password)),
+      async (error) => {
+        if (isApiError(error) && error.status === 401) {
+          setSummary(
+            error.message === 'Account is deactivated'
+              ? 'This account is deactivated.'
+              : 'Incorrect e-mail/username or password.',
+          );
+        } else if (isApiError(error) && error.status === 403 && error.code === 'EMAIL_NOT_VERIFIED') {
+          const email = identifier.includes('@') ? identifier.trim() : '';
+          if (email) await hub.auth.resendOtp(email).catch(() => undefined);
+          show({
+            kind: 'verify',
+            email,
+            notice: email
+              ? 'Your e-mail address is not verified yet. We sent you a new code.'
+              : 'Your e-mail address is not verified yet. Enter it to receive a new code.',
+          });
+        } else {
+          setSummary(isApiError(error) ? describeError(error) : 'Could not sign in.');
+        }
+      },
+    );
   }
 
   return (
     <form onSubmit={submit} noValidate>
       {notice && <p className="alert alert-info">{notice}</p>}
       <ErrorSummary errors={{}} summary={summary} />
-      <Field label="E-mail or username" error={errors.identifier}>
-        {(props) => (
-          <input
-            {...props}
-            name="username"
-            autoComplete="username"
-            value={identifier}
-            onChange={(e) => setIdentifier(e.target.value)}
-            data-autofocus
-          />
-        )}
-      </Field>
-      <Field label="Password" error={errors.password}>
-        {(props) => (
-          <input
-            {...props}
-            type="password"
-            name="password"
-            autoComplete="current-password"
-            value={password}
-            onChange={(e) => setPassword(e.target.value)}
-          />
-        )}
-      </Field>
+      <InputField
+        label="E-mail or username"
+        error={errors.identifier}
+        name="username"
+        autoComplete="username"
+        value={identifier}
+        onValue={setIdentifier}
+        data-autofocus
+      />
+      <InputField
+        label="Password"
+        error={errors.password}
+        type="password"
+        name="password"
+        autoComplete="current-password"
+        value={password}
+        onValue={setPassword}
+      />
       {config.data?.password_reset_enabled && (
         <p className="form-aside">
           <button
@@ -154,10 +143,8 @@ function RegisterForm() {
   const [password, setPassword] = useState('');
   const [confirm, setConfirm] = useState('');
   const [terms, setTerms] = useState(false);
-  const [errors, setErrors] = useState<FieldErrors>({});
-  const [summary, setSummary] = useState<string | null>(null);
+  const { errors, setErrors, summary, busy, validated, showApiError, submitting } = useFormSubmit();
   const [suggestion, setSuggestion] = useState<string | null>(null);
-  const [busy, setBusy] = useState(false);
 
   function onEmail(value: string) {
     setEmail(value);
@@ -180,68 +167,61 @@ function RegisterForm() {
 
   async function submit(event: FormEvent) {
     event.preventDefault();
-    const fieldErrors = validate();
-    setErrors(fieldErrors);
-    setSummary(null);
     setSuggestion(null);
-    if (Object.keys(fieldErrors).length > 0) return;
-    setBusy(true);
-    try {
-      const result = await hub.auth.register({
-        full_name: fullName.trim(),
-        email: email.trim(),
-        username: username.trim().toLowerCase(),
-        password,
-      });
-      if (result.access_token && result.refresh_token) {
-        finish({ user: result.user, access_token: result.access_token, refresh_token: result.refresh_token });
-      } else if (result.requires_email_verification) {
-        show({
-          kind: 'verify',
-          email: result.user.email,
-          notice: 'We sent a 6-digit code to your e-mail address.',
+    if (!validated(validate())) return;
+    await submitting(
+      async () => {
+        const result = await hub.auth.register({
+          full_name: fullName.trim(),
+          email: email.trim(),
+          username: username.trim().toLowerCase(),
+          password,
         });
-      }
-    } catch (error) {
-      const mapped = mapApiError(error);
-      setErrors(mapped.fields);
-      setSummary(mapped.summary);
-      if (isApiError(error) && error.status === 409 && error.field === 'username') {
-        setSuggestion(
-          `${username.trim().toLowerCase().slice(0, 46)}${Math.floor(100 + Math.random() * 900)}`,
-        );
-      }
-    } finally {
-      setBusy(false);
-    }
+        if (result.access_token && result.refresh_token) {
+          finish({
+            user: result.user,
+            access_token: result.access_token,
+            refresh_token: result.refresh_token,
+          });
+        } else if (result.requires_email_verification) {
+          show({
+            kind: 'verify',
+            email: result.user.email,
+            notice: 'We sent a 6-digit code to your e-mail address.',
+          });
+        }
+      },
+      (error) => {
+        showApiError(error);
+        if (isApiError(error) && error.status === 409 && error.field === 'username') {
+          setSuggestion(
+            `${username.trim().toLowerCase().slice(0, 46)}${Math.floor(100 + Math.random() * 900)}`,
+          );
+        }
+      },
+    );
   }
 
   return (
     <form onSubmit={submit} noValidate>
       <ErrorSummary errors={errors} summary={summary} />
-      <Field label="Full name" error={errors.full_name}>
-        {(props) => (
-          <input
-            {...props}
-            autoComplete="name"
-            value={fullName}
-            onChange={(e) => setFullName(e.target.value)}
-            data-autofocus
-          />
-        )}
-      </Field>
-      <Field label="E-mail" error={errors.email}>
-        {(props) => (
-          <input
-            {...props}
-            type="email"
-            autoComplete="email"
-            value={email}
-            onChange={(e) => onEmail(e.target.value)}
-          />
-        )}
-      </Field>
-      <Field
+      <InputField
+        label="Full name"
+        error={errors.full_name}
+        autoComplete="name"
+        value={fullName}
+        onValue={setFullName}
+        data-autofocus
+      />
+      <InputField
+        label="E-mail"
+        error={errors.email}
+        type="email"
+        autoComplete="email"
+        value={email}
+        onValue={onEmail}
+      />
+      <InputField
         label="Username"
         error={errors.username}
         hint={
@@ -266,41 +246,23 @@ function RegisterForm() {
             )}
           </>
         }
-      >
-        {(props) => (
-          <input
-            {...props}
-            autoComplete="username"
-            value={username}
-            onChange={(e) => {
-              setUsername(e.target.value);
-              setUsernameEdited(true);
-            }}
-          />
-        )}
-      </Field>
-      <Field label="Password" error={errors.password} hint={<PasswordStrength password={password} />}>
-        {(props) => (
-          <input
-            {...props}
-            type="password"
-            autoComplete="new-password"
-            value={password}
-            onChange={(e) => setPassword(e.target.value)}
-          />
-        )}
-      </Field>
-      <Field label="Confirm password" error={errors.confirm}>
-        {(props) => (
-          <input
-            {...props}
-            type="password"
-            autoComplete="new-password"
-            value={confirm}
-            onChange={(e) => setConfirm(e.target.value)}
-          />
-        )}
-      </Field>
+        autoComplete="username"
+        value={username}
+        onValue={(value) => {
+          setUsername(value);
+          setUsernameEdited(true);
+        }}
+      />
+      <NewPasswordFields
+        label="Password"
+        confirmLabel="Confirm password"
+        password={password}
+        confirm={confirm}
+        onPassword={setPassword}
+        onConfirm={setConfirm}
+        error={errors.password}
+        confirmError={errors.confirm}
+      />
       <div className={`field checkbox-field${errors.terms ? ' field-invalid' : ''}`}>
         <label>
           <input
@@ -393,18 +355,14 @@ function VerifyForm({ email: initialEmail, notice }: { email: string; notice?: s
           {error}
         </p>
       )}
-      <Field label="E-mail">
-        {(props) => (
-          <input
-            {...props}
-            type="email"
-            autoComplete="email"
-            value={email}
-            readOnly={!!initialEmail}
-            onChange={(e) => setEmail(e.target.value)}
-          />
-        )}
-      </Field>
+      <InputField
+        label="E-mail"
+        type="email"
+        autoComplete="email"
+        value={email}
+        readOnly={!!initialEmail}
+        onValue={setEmail}
+      />
       <Field label="Verification code" hint="6 digits, valid for 10 minutes.">
         {(props) => (
           <input
@@ -440,27 +398,24 @@ function ResetForm({ email: initialEmail = '' }: { email?: string | undefined })
   const [code, setCode] = useState('');
   const [password, setPassword] = useState('');
   const [confirm, setConfirm] = useState('');
-  const [errors, setErrors] = useState<FieldErrors>({});
-  const [summary, setSummary] = useState<string | null>(null);
+  const { errors, setErrors, summary, setSummary, busy, validated, showApiError, submitting } =
+    useFormSubmit();
   const [info, setInfo] = useState<string | null>(null);
-  const [busy, setBusy] = useState(false);
 
   async function request(event: FormEvent) {
     event.preventDefault();
     const emailError = validateEmail(email);
     setErrors(emailError ? { email: emailError } : {});
     if (emailError) return;
-    setBusy(true);
     setSummary(null);
-    try {
-      const result = await hub.auth.requestPasswordReset(email.trim());
-      setInfo(result.message);
-      setStep('confirm');
-    } catch (error) {
-      setSummary(isApiError(error) ? describeError(error) : 'Could not request a reset code.');
-    } finally {
-      setBusy(false);
-    }
+    await submitting(
+      async () => {
+        const result = await hub.auth.requestPasswordReset(email.trim());
+        setInfo(result.message);
+        setStep('confirm');
+      },
+      (error) => setSummary(isApiError(error) ? describeError(error) : 'Could not request a reset code.'),
+    );
   }
 
   async function confirmReset(event: FormEvent) {
@@ -470,28 +425,22 @@ function ResetForm({ email: initialEmail = '' }: { email?: string | undefined })
     const passwordError = validatePassword(password);
     if (passwordError) fieldErrors.new_password = passwordError;
     if (confirm !== password) fieldErrors.confirm = 'The passwords do not match.';
-    setErrors(fieldErrors);
-    setSummary(null);
-    if (Object.keys(fieldErrors).length > 0) return;
-    setBusy(true);
-    try {
-      await hub.auth.confirmPasswordReset(email.trim(), code, password);
-      show({
-        kind: 'login',
-        identifier: email.trim(),
-        notice: 'Your password has been reset. Sign in with the new one.',
-      });
-    } catch (error) {
-      if (isApiError(error) && error.code === 'OTP_MAX_ATTEMPTS') {
-        setSummary('Too many attempts with this code. Request a new code and try again.');
-      } else {
-        const mapped = mapApiError(error);
-        setErrors(mapped.fields);
-        setSummary(mapped.summary);
-      }
-    } finally {
-      setBusy(false);
-    }
+    if (!validated(fieldErrors)) return;
+    await submitting(
+      async () => {
+        await hub.auth.confirmPasswordReset(email.trim(), code, password);
+        show({
+          kind: 'login',
+          identifier: email.trim(),
+          notice: 'Your password has been reset. Sign in with the new one.',
+        });
+      },
+      (error) => {
+        if (isApiError(error) && error.code === 'OTP_MAX_ATTEMPTS') {
+          setSummary('Too many attempts with this code. Request a new code and try again.');
+        } else showApiError(error);
+      },
+    );
   }
 
   if (step === 'request') {
@@ -501,18 +450,15 @@ function ResetForm({ email: initialEmail = '' }: { email?: string | undefined })
           Enter your account's e-mail address and we will send you a code to choose a new password.
         </p>
         <ErrorSummary errors={{}} summary={summary} />
-        <Field label="E-mail" error={errors.email}>
-          {(props) => (
-            <input
-              {...props}
-              type="email"
-              autoComplete="email"
-              value={email}
-              onChange={(e) => setEmail(e.target.value)}
-              data-autofocus
-            />
-          )}
-        </Field>
+        <InputField
+          label="E-mail"
+          error={errors.email}
+          type="email"
+          autoComplete="email"
+          value={email}
+          onValue={setEmail}
+          data-autofocus
+        />
         <button type="submit" className="button button-primary button-block" disabled={busy}>
           {busy ? 'Sending…' : 'Send reset code'}
         </button>
@@ -546,28 +492,16 @@ function ResetForm({ email: initialEmail = '' }: { email?: string | undefined })
           />
         )}
       </Field>
-      <Field label="New password" error={errors.new_password} hint={<PasswordStrength password={password} />}>
-        {(props) => (
-          <input
-            {...props}
-            type="password"
-            autoComplete="new-password"
-            value={password}
-            onChange={(e) => setPassword(e.target.value)}
-          />
-        )}
-      </Field>
-      <Field label="Confirm new password" error={errors.confirm}>
-        {(props) => (
-          <input
-            {...props}
-            type="password"
-            autoComplete="new-password"
-            value={confirm}
-            onChange={(e) => setConfirm(e.target.value)}
-          />
-        )}
-      </Field>
+      <NewPasswordFields
+        label="New password"
+        confirmLabel="Confirm new password"
+        password={password}
+        confirm={confirm}
+        onPassword={setPassword}
+        onConfirm={setConfirm}
+        error={errors.new_password}
+        confirmError={errors.confirm}
+      />
       <button type="submit" className="button button-primary button-block" disabled={busy}>
         {busy ? 'Saving…' : 'Set new password'}
       </button>

@@ -1,4 +1,5 @@
 import { useQuery } from '@tanstack/react-query';
+import { InputField } from '../components/ui';
 import { useHub } from '../lib/ApiContext';
 import { useDebounced } from '../lib/hooks';
 import { PASSWORD_RULES, passwordStrength, validatePassword, validateUsername } from '../lib/validation';
@@ -43,5 +44,48 @@ export function UsernameAvailability({ username, current }: { username: string; 
     <span className="small text-danger" role="status">
       ✗ @{query.data.username} is taken
     </span>
+  );
+}
+
+/** A new password with its strength, then the same again to confirm it. */
+export function NewPasswordFields({
+  label,
+  confirmLabel,
+  password,
+  confirm,
+  onPassword,
+  onConfirm,
+  error,
+  confirmError,
+}: {
+  label: string;
+  confirmLabel: string;
+  password: string;
+  confirm: string;
+  onPassword: (value: string) => void;
+  onConfirm: (value: string) => void;
+  error: string | undefined;
+  confirmError: string | undefined;
+}) {
+  return (
+    <>
+      <InputField
+        label={label}
+        error={error}
+        hint={<PasswordStrength password={password} />}
+        type="password"
+        autoComplete="new-password"
+        value={password}
+        onValue={onPassword}
+      />
+      <InputField
+        label={confirmLabel}
+        error={confirmError}
+        type="password"
+        autoComplete="new-password"
+        value={confirm}
+        onValue={onConfirm}
+      />
+    </>
   );
 }

@@ -1,5 +1,5 @@
 import { isApiError } from '@syfthub/client';
-import { type ReactNode, useEffect, useId, useRef, useState } from 'react';
+import { type InputHTMLAttributes, type ReactNode, useEffect, useId, useRef, useState } from 'react';
 import { Link } from 'react-router';
 import { absoluteTime, relativeTime } from '../lib/format';
 
@@ -274,6 +274,28 @@ export function Field({
         </p>
       )}
     </div>
+  );
+}
+
+/** A `Field` around a single text input; `onValue` receives the typed text. */
+export function InputField({
+  label,
+  error,
+  hint,
+  onValue,
+  ...input
+}: Omit<InputHTMLAttributes<HTMLInputElement>, 'id' | 'value' | 'onChange'> & {
+  label: ReactNode;
+  error?: string | null | undefined;
+  hint?: ReactNode;
+  value: string;
+  onValue: (value: string) => void;
+  'data-autofocus'?: boolean;
+}) {
+  return (
+    <Field label={label} error={error} hint={hint}>
+      {(props) => <input {...props} {...input} onChange={(e) => onValue(e.target.value)} />}
+    </Field>
   );
 }
 

@@ -1,9 +1,10 @@
 import { isApiError } from '@syfthub/client';
 import { type FormEvent, useState } from 'react';
-import { PasswordStrength } from '../auth/parts';
-import { ErrorSummary, Field } from '../components/ui';
+import { NewPasswordFields } from '../auth/parts';
+import { ErrorSummary, InputField } from '../components/ui';
 import { useHub } from '../lib/ApiContext';
-import { type FieldErrors, mapApiError } from '../lib/formErrors';
+import type { FieldErrors } from '../lib/formErrors';
+import { useFormSubmit } from '../lib/useFormSubmit';
 import { PASSWORD_RULES, validatePassword } from '../lib/validation';
 
 export function SecurityTab() {
@@ -11,10 +12,8 @@ export function SecurityTab() {
   const [current, setCurrent] = useState('');
   const [next, setNext] = useState('');
   const [confirm, setConfirm] = useState('');
-  const [errors, setErrors] = useState<FieldErrors>({});
-  const [summary, setSummary] = useState<string | null>(null);
+  const { errors, setErrors, summary, busy, validated, showApiError, submitting } = useFormSubmit();
   const [done, setDone] = useState(false);
-  const [busy, setBusy] = useState(false);
 
   async function submit(event: FormEvent) {
     event.preventDefault();
@@ -23,27 +22,21 @@ export function SecurityTab() {
     const weak = validatePassword(next);
     if (weak) found.new_password = weak;
     if (confirm !== next) found.confirm = 'The passwords do not match.';
-    setErrors(found);
-    setSummary(null);
     setDone(false);
-    if (Object.keys(found).length > 0) return;
-    setBusy(true);
-    try {
-      await hub.auth.changePassword(current, next);
-      setDone(true);
-      setCurrent('');
-      setNext('');
-      setConfirm('');
-    } catch (error) {
-      if (isApiError(error) && error.status === 400) setErrors({ current_password: error.message });
-      else {
-        const mapped = mapApiError(error);
-        setErrors(mapped.fields);
-        setSummary(mapped.summary);
-      }
-    } finally {
-      setBusy(false);
-    }
+    if (!validated(found)) return;
+    await submitting(
+      async () => {
+        await hub.auth.changePassword(current, next);
+        setDone(true);
+        setCurrent('');
+        setNext('');
+        setConfirm('');
+      },
+      (error) => {
+        if (isApiError(error) && error.status === 400) setErrors({ current_password: error.message });
+        else showApiError(error);
+      },
+    );
   }
 
   return (
@@ -55,39 +48,24 @@ export function SecurityTab() {
         </p>
       )}
       <ErrorSummary errors={errors} summary={summary} />
-      <Field label="Current password" error={errors.current_password}>
-        {(props) => (
-          <input
-            {...props}
-            type="password"
-            autoComplete="current-password"
-            value={current}
-            onChange={(e) => setCurrent(e.target.value)}
-          />
-        )}
-      </Field>
-      <Field label="New password" error={errors.new_password} hint={<PasswordStrength password={next} />}>
-        {(props) => (
-          <input
-            {...props}
-            type="password"
-            autoComplete="new-password"
-            value={next}
-            onChange={(e) => setNext(e.target.value)}
-          />
-        )}
-      </Field>
-      <Field label="Confirm new password" error={errors.confirm}>
-        {(props) => (
-          <input
-            {...props}
-            type="password"
-            autoComplete="new-password"
-            value={confirm}
-            onChange={(e) => setConfirm(e.target.value)}
-          />
-        )}
-      </Field>
+      <InputField
+        label="Current password"
+        error={errors.current_password}
+        type="password"
+        autoComplete="current-password"
+        value={current}
+        onValue={setCurrent}
+      />
+      <NewPasswordFields
+        label="New password"
+        confirmLabel="Confirm new password"
+        password={next}
+        confirm={confirm}
+        onPassword={setNext}
+        onConfirm={setConfirm}
+        error={errors.new_password}
+        confirmError={errors.confirm}
+      />
       <ul className="small muted rules">
         {PASSWORD_RULES.map((rule) => (
           <li key={rule}>{rule}</li>
