@@ -73,7 +73,7 @@ function endpointRow(index: number, userId: number): NewEndpoint {
   const name = capitalised(`${pick(BRANDS)} ${pick(WORDS)}${random() < 0.5 ? ` ${pick(BRANDS)}` : ''}`);
   const tags = [...new Set(Array.from({ length: 1 + Math.floor(random() * 4) }, () => pick(TAGS)))];
   // Star counts follow a long tail, as real catalogues do.
-  const stars = Math.floor(1 / (random() + 0.001)) - 1;
+  const stars = Math.max(0, Math.floor(1 / (random() + 0.001)) - 1);
   return {
     userId,
     name,

@@ -10,6 +10,7 @@ import {
   sql,
   users,
 } from '@syfthub/db';
+import { idAmong } from './listings';
 import { type EndpointView, endpointViewFields } from './views';
 import { listedCondition } from './visibility';
 
@@ -69,13 +70,10 @@ export async function searchEndpoints(db: Db, options: SearchOptions): Promise<S
       .from(endpoints)
       .innerJoin(users, eq(users.id, endpoints.userId))
       .innerJoin(terms, sql`true`)
-      .where(
-        and(
-          listedCondition,
-          typeFilter(options.type),
-          sql`${endpoints.id} in (${candidateIds(options.query)})`,
-        ),
-      )
+      .where(and(listedCondition, typeFilter(options.type), idAmong(candidateIds(options.query))))
+      // OFFSET 0 keeps the subquery from being flattened, which would compute each score again in the filter and
+      // the sort key.
+      .offset(0)
       .as('scored');
     const rows = await tx
       .select()
