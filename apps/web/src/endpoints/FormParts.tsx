@@ -1,7 +1,7 @@
-import { type KeyboardEvent, useId, useState } from 'react';
+import { type KeyboardEvent, type ReactNode, useId, useState } from 'react';
 import { Icon } from '../components/Icon';
 import { Tabs, tabPanelProps } from '../components/Tabs';
-import { Field } from '../components/ui';
+import { Field, InputField } from '../components/ui';
 import { LIMITS, normalizeTag, validateTag } from '../lib/validation';
 import { LazyMarkdown } from '../markdown/LazyMarkdown';
 import {
@@ -152,6 +152,116 @@ export function ReadmeEditor({
   );
 }
 
+/** A list of repeated items (connections, policies) with its count, hint, list error and an add button. */
+function RepeatGroup({
+  title,
+  count,
+  limit,
+  hint,
+  error,
+  addLabel,
+  onAdd,
+  children,
+}: {
+  title: string;
+  count: number;
+  limit: number;
+  hint: ReactNode;
+  error: string | undefined;
+  addLabel: string;
+  onAdd: () => void;
+  children: ReactNode;
+}) {
+  return (
+    <fieldset className="group">
+      <legend>
+        {title}{' '}
+        <span className="muted small">
+          ({count} / {limit})
+        </span>
+      </legend>
+      <p className="field-hint">{hint}</p>
+      {error && <p className="field-error">{error}</p>}
+      {children}
+      {count < limit && (
+        <button type="button" className="button button-small" onClick={onAdd}>
+          <Icon name="plus" size={14} /> {addLabel}
+        </button>
+      )}
+    </fieldset>
+  );
+}
+
+/** One item of a `RepeatGroup`: "Connection 2" with its Remove button. */
+function RepeatItem({
+  noun,
+  index,
+  onRemove,
+  children,
+}: {
+  noun: string;
+  index: number;
+  onRemove: () => void;
+  children: ReactNode;
+}) {
+  return (
+    <div className="repeat-item card">
+      <div className="repeat-item-header">
+        <strong>
+          {noun} {index + 1}
+        </strong>
+        <button type="button" className="button button-small button-danger-ghost" onClick={onRemove}>
+          Remove
+          <span className="visually-hidden">
+            {' '}
+            {noun.toLowerCase()} {index + 1}
+          </span>
+        </button>
+      </div>
+      {children}
+    </div>
+  );
+}
+
+function EnabledCheckbox({ checked, onChange }: { checked: boolean; onChange: (checked: boolean) => void }) {
+  return (
+    <label className="checkbox-inline">
+      <input type="checkbox" checked={checked} onChange={(e) => onChange(e.target.checked)} /> Enabled
+    </label>
+  );
+}
+
+function JsonField({
+  label,
+  error,
+  value,
+  onValue,
+}: {
+  label: string;
+  error: string | undefined;
+  value: string;
+  onValue: (value: string) => void;
+}) {
+  return (
+    <Field label={label} error={error} hint="A JSON object of at most 16 KiB.">
+      {(props) => (
+        <textarea
+          {...props}
+          className="mono"
+          rows={4}
+          value={value}
+          onChange={(e) => onValue(e.target.value)}
+        />
+      )}
+    </Field>
+  );
+}
+
+/** Replaces the item at `index` with `patch` applied. */
+function patchAt<T>(items: T[], index: number, patch: Partial<T>): T[] {
+  return items.map((item, i) => (i === index ? { ...item, ...patch } : item));
+}
+
 const CONNECTION_TYPES = ['http', 'https', 'websocket'];
 
 export function ConnectionsEditor({
@@ -166,34 +276,27 @@ export function ConnectionsEditor({
   domain: string | null;
 }) {
   const update = (index: number, patch: Partial<ConnectionDraft>) =>
-    onChange(connections.map((item, i) => (i === index ? { ...item, ...patch } : item)));
+    onChange(patchAt(connections, index, patch));
   return (
-    <fieldset className="group">
-      <legend>
-        Connections{' '}
-        <span className="muted small">
-          ({connections.length} / {LIMITS.connections})
-        </span>
-      </legend>
-      <p className="field-hint">
-        How clients reach this endpoint. Leave empty for a listing without a satellite.
-      </p>
-      {errors.connect && <p className="field-error">{errors.connect}</p>}
+    <RepeatGroup
+      title="Connections"
+      count={connections.length}
+      limit={LIMITS.connections}
+      hint="How clients reach this endpoint. Leave empty for a listing without a satellite."
+      error={errors.connect}
+      addLabel="Add connection"
+      onAdd={() => onChange([...connections, emptyConnection()])}
+    >
       {connections.map((connection, index) => {
         const custom = !CONNECTION_TYPES.includes(connection.type);
         const preview = resolvedConnectionUrl(connection.url, connection.type, domain);
         return (
-          <div key={connection.key} className="repeat-item card">
-            <div className="repeat-item-header">
-              <strong>Connection {index + 1}</strong>
-              <button
-                type="button"
-                className="button button-small button-danger-ghost"
-                onClick={() => onChange(connections.filter((_, i) => i !== index))}
-              >
-                Remove<span className="visually-hidden"> connection {index + 1}</span>
-              </button>
-            </div>
+          <RepeatItem
+            key={connection.key}
+            noun="Connection"
+            index={index}
+            onRemove={() => onChange(connections.filter((_, i) => i !== index))}
+          >
             <div className="grid-2">
               <Field label="Type" error={errors[`connect.${index}.type`]}>
                 {(props) => (
@@ -212,26 +315,18 @@ export function ConnectionsEditor({
                 )}
               </Field>
               {custom && (
-                <Field label="Custom type">
-                  {(props) => (
-                    <input
-                      {...props}
-                      value={connection.type}
-                      onChange={(e) => update(index, { type: e.target.value })}
-                    />
-                  )}
-                </Field>
+                <InputField
+                  label="Custom type"
+                  value={connection.type}
+                  onValue={(type) => update(index, { type })}
+                />
               )}
-              <label className="checkbox-inline">
-                <input
-                  type="checkbox"
-                  checked={connection.enabled}
-                  onChange={(e) => update(index, { enabled: e.target.checked })}
-                />{' '}
-                Enabled
-              </label>
+              <EnabledCheckbox
+                checked={connection.enabled}
+                onChange={(enabled) => update(index, { enabled })}
+              />
             </div>
-            <Field
+            <InputField
               label="URL"
               error={errors[`connect.${index}.url`]}
               hint={
@@ -246,67 +341,37 @@ export function ConnectionsEditor({
                   )}
                 </>
               }
-            >
-              {(props) => (
-                <input
-                  {...props}
-                  value={connection.url}
-                  placeholder="https://satellite.example.com or /path"
-                  onChange={(e) => update(index, { url: e.target.value })}
-                />
-              )}
-            </Field>
+              value={connection.url}
+              placeholder="https://satellite.example.com or /path"
+              onValue={(url) => update(index, { url })}
+            />
             <div className="grid-2">
-              <Field label="Description" error={errors[`connect.${index}.description`]}>
-                {(props) => (
-                  <input
-                    {...props}
-                    value={connection.description}
-                    onChange={(e) => update(index, { description: e.target.value })}
-                  />
-                )}
-              </Field>
-              <Field label="Tenant name" error={errors[`connect.${index}.tenant`]}>
-                {(props) => (
-                  <input
-                    {...props}
-                    value={connection.tenant}
-                    onChange={(e) => update(index, { tenant: e.target.value })}
-                  />
-                )}
-              </Field>
+              <InputField
+                label="Description"
+                error={errors[`connect.${index}.description`]}
+                value={connection.description}
+                onValue={(description) => update(index, { description })}
+              />
+              <InputField
+                label="Tenant name"
+                error={errors[`connect.${index}.tenant`]}
+                value={connection.tenant}
+                onValue={(tenant) => update(index, { tenant })}
+              />
             </div>
             <details open={connection.extra.trim() !== '{}' || !!errors[`connect.${index}.extra`]}>
               <summary className="small">Advanced configuration (JSON)</summary>
-              <Field
+              <JsonField
                 label="Extra config keys"
                 error={errors[`connect.${index}.extra`]}
-                hint="A JSON object of at most 16 KiB."
-              >
-                {(props) => (
-                  <textarea
-                    {...props}
-                    className="mono"
-                    rows={4}
-                    value={connection.extra}
-                    onChange={(e) => update(index, { extra: e.target.value })}
-                  />
-                )}
-              </Field>
+                value={connection.extra}
+                onValue={(extra) => update(index, { extra })}
+              />
             </details>
-          </div>
+          </RepeatItem>
         );
       })}
-      {connections.length < LIMITS.connections && (
-        <button
-          type="button"
-          className="button button-small"
-          onClick={() => onChange([...connections, emptyConnection()])}
-        >
-          <Icon name="plus" size={14} /> Add connection
-        </button>
-      )}
-    </fieldset>
+    </RepeatGroup>
   );
 }
 
@@ -329,76 +394,56 @@ export function PoliciesEditor({
   errors: Errors;
 }) {
   const listId = useId();
-  const update = (index: number, patch: Partial<PolicyDraft>) =>
-    onChange(policies.map((item, i) => (i === index ? { ...item, ...patch } : item)));
+  const update = (index: number, patch: Partial<PolicyDraft>) => onChange(patchAt(policies, index, patch));
   return (
-    <fieldset className="group">
-      <legend>
-        Policies{' '}
-        <span className="muted small">
-          ({policies.length} / {LIMITS.policies})
-        </span>
-      </legend>
-      <p className="field-hint">
-        Declarations your satellite enforces (pricing, access rules). Endpoints without policies are open to
-        guests.
-      </p>
+    <RepeatGroup
+      title="Policies"
+      count={policies.length}
+      limit={LIMITS.policies}
+      hint={
+        <>
+          Declarations your satellite enforces (pricing, access rules). Endpoints without policies are open to
+          guests.
+        </>
+      }
+      error={errors.policies}
+      addLabel="Add policy"
+      onAdd={() => onChange([...policies, emptyPolicy()])}
+    >
       <datalist id={listId}>
         {POLICY_SUGGESTIONS.map((type) => (
           <option key={type} value={type} />
         ))}
       </datalist>
-      {errors.policies && <p className="field-error">{errors.policies}</p>}
       {policies.map((policy, index) => (
-        <div key={policy.key} className="repeat-item card">
-          <div className="repeat-item-header">
-            <strong>Policy {index + 1}</strong>
-            <button
-              type="button"
-              className="button button-small button-danger-ghost"
-              onClick={() => onChange(policies.filter((_, i) => i !== index))}
-            >
-              Remove<span className="visually-hidden"> policy {index + 1}</span>
-            </button>
-          </div>
+        <RepeatItem
+          key={policy.key}
+          noun="Policy"
+          index={index}
+          onRemove={() => onChange(policies.filter((_, i) => i !== index))}
+        >
           <div className="grid-3">
-            <Field label="Type" error={errors[`policies.${index}.type`]}>
-              {(props) => (
-                <input
-                  {...props}
-                  list={listId}
-                  value={policy.type}
-                  onChange={(e) => update(index, { type: e.target.value })}
-                />
-              )}
-            </Field>
-            <Field label="Version" error={errors[`policies.${index}.version`]}>
-              {(props) => (
-                <input
-                  {...props}
-                  value={policy.version}
-                  onChange={(e) => update(index, { version: e.target.value })}
-                />
-              )}
-            </Field>
-            <label className="checkbox-inline">
-              <input
-                type="checkbox"
-                checked={policy.enabled}
-                onChange={(e) => update(index, { enabled: e.target.checked })}
-              />{' '}
-              Enabled
-            </label>
+            <InputField
+              label="Type"
+              error={errors[`policies.${index}.type`]}
+              list={listId}
+              value={policy.type}
+              onValue={(type) => update(index, { type })}
+            />
+            <InputField
+              label="Version"
+              error={errors[`policies.${index}.version`]}
+              value={policy.version}
+              onValue={(version) => update(index, { version })}
+            />
+            <EnabledCheckbox checked={policy.enabled} onChange={(enabled) => update(index, { enabled })} />
           </div>
-          <Field label="Description" error={errors[`policies.${index}.description`]}>
-            {(props) => (
-              <input
-                {...props}
-                value={policy.description}
-                onChange={(e) => update(index, { description: e.target.value })}
-              />
-            )}
-          </Field>
+          <InputField
+            label="Description"
+            error={errors[`policies.${index}.description`]}
+            value={policy.description}
+            onValue={(description) => update(index, { description })}
+          />
           <fieldset className="radio-group">
             <legend className="small">Applies to</legend>
             <label>
@@ -436,32 +481,14 @@ export function PoliciesEditor({
               )}
             </Field>
           )}
-          <Field
+          <JsonField
             label="Configuration (JSON)"
             error={errors[`policies.${index}.config`]}
-            hint="A JSON object of at most 16 KiB."
-          >
-            {(props) => (
-              <textarea
-                {...props}
-                className="mono"
-                rows={4}
-                value={policy.config}
-                onChange={(e) => update(index, { config: e.target.value })}
-              />
-            )}
-          </Field>
-        </div>
+            value={policy.config}
+            onValue={(config) => update(index, { config })}
+          />
+        </RepeatItem>
       ))}
-      {policies.length < LIMITS.policies && (
-        <button
-          type="button"
-          className="button button-small"
-          onClick={() => onChange([...policies, emptyPolicy()])}
-        >
-          <Icon name="plus" size={14} /> Add policy
-        </button>
-      )}
-    </fieldset>
+    </RepeatGroup>
   );
 }

@@ -4,11 +4,12 @@ import { type FormEvent, useState } from 'react';
 import { ConfirmDialog, Dialog } from '../components/Dialog';
 import { Icon } from '../components/Icon';
 import { useToast } from '../components/Toasts';
-import { Badge, EmptyState, ErrorState, ErrorSummary, Field, Spinner } from '../components/ui';
+import { Badge, EmptyState, ErrorState, ErrorSummary, InputField, Spinner } from '../components/ui';
 import { config } from '../config';
 import { useHub } from '../lib/ApiContext';
-import { type FieldErrors, mapApiError } from '../lib/formErrors';
+import type { FieldErrors } from '../lib/formErrors';
 import { keys, useAggregators } from '../lib/queries';
+import { useFormSubmit } from '../lib/useFormSubmit';
 import { LIMITS, validateHttpUrl, validateRequired } from '../lib/validation';
 
 function AggregatorDialog({
@@ -26,9 +27,7 @@ function AggregatorDialog({
   const [name, setName] = useState(editing?.name ?? '');
   const [url, setUrl] = useState(editing?.url ?? '');
   const [makeDefault, setMakeDefault] = useState(false);
-  const [errors, setErrors] = useState<FieldErrors>({});
-  const [summary, setSummary] = useState<string | null>(null);
-  const [busy, setBusy] = useState(false);
+  const { errors, summary, busy, validated, submitting } = useFormSubmit();
 
   async function submit(event: FormEvent) {
     event.preventDefault();
@@ -37,11 +36,8 @@ function AggregatorDialog({
     if (nameError) found.name = nameError;
     const urlError = validateHttpUrl(url);
     if (urlError) found.url = urlError;
-    setErrors(found);
-    setSummary(null);
-    if (Object.keys(found).length > 0) return;
-    setBusy(true);
-    try {
+    if (!validated(found)) return;
+    await submitting(async () => {
       if (editing)
         await hub.aggregators.update(editing.id, {
           name: name.trim(),
@@ -52,13 +48,7 @@ function AggregatorDialog({
       await queryClient.invalidateQueries({ queryKey: keys.aggregators });
       toast.success(editing ? 'Aggregator updated.' : 'Aggregator added.');
       onClose();
-    } catch (error) {
-      const mapped = mapApiError(error);
-      setErrors(mapped.fields);
-      setSummary(mapped.summary);
-    } finally {
-      setBusy(false);
-    }
+    });
   }
 
   return (
@@ -70,26 +60,16 @@ function AggregatorDialog({
     >
       <form onSubmit={submit} noValidate>
         <ErrorSummary errors={errors} summary={summary} />
-        <Field label="Name" error={errors.name}>
-          {(props) => (
-            <input {...props} value={name} onChange={(e) => setName(e.target.value)} data-autofocus />
-          )}
-        </Field>
-        <Field
+        <InputField label="Name" error={errors.name} value={name} onValue={setName} data-autofocus />
+        <InputField
           label="URL"
           error={errors.url}
           hint="The aggregator's API base, e.g. https://agg.example.com/api/v1"
-        >
-          {(props) => (
-            <input
-              {...props}
-              type="url"
-              value={url}
-              onChange={(e) => setUrl(e.target.value)}
-              placeholder="https://"
-            />
-          )}
-        </Field>
+          type="url"
+          value={url}
+          onValue={setUrl}
+          placeholder="https://"
+        />
         {!editing?.is_default && (
           <label className="checkbox-field">
             <input type="checkbox" checked={makeDefault} onChange={(e) => setMakeDefault(e.target.checked)} />{' '}

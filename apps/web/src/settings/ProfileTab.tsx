@@ -4,10 +4,11 @@ import { type FormEvent, useState } from 'react';
 import { UsernameAvailability } from '../auth/parts';
 import { Tabs } from '../components/Tabs';
 import { useToast } from '../components/Toasts';
-import { Avatar, ErrorSummary, Field } from '../components/ui';
+import { Avatar, ErrorSummary, InputField } from '../components/ui';
 import { useHub } from '../lib/ApiContext';
-import { type FieldErrors, mapApiError } from '../lib/formErrors';
+import type { FieldErrors } from '../lib/formErrors';
 import { useDebounced } from '../lib/hooks';
+import { useFormSubmit } from '../lib/useFormSubmit';
 import {
   LIMITS,
   validateAvatarUrl,
@@ -54,9 +55,7 @@ export function ProfileTab() {
   const [bioTab, setBioTab] = useState<'write' | 'preview'>('write');
   const [emailPublic, setEmailPublic] = useState(user?.is_email_public ?? false);
   const [domain, setDomain] = useState(user?.domain ?? '');
-  const [errors, setErrors] = useState<FieldErrors>({});
-  const [summary, setSummary] = useState<string | null>(null);
-  const [busy, setBusy] = useState(false);
+  const { errors, summary, busy, validated, submitting } = useFormSubmit();
   if (!user) return null;
 
   async function submit(event: FormEvent) {
@@ -72,9 +71,7 @@ export function ProfileTab() {
     check('avatar_url', validateAvatarUrl(avatar));
     check('bio', validateMaxLength(bio, 'Bio', LIMITS.bio));
     check('domain', validateDomain(domain));
-    setErrors(found);
-    setSummary(null);
-    if (Object.keys(found).length > 0) return;
+    if (!validated(found)) return;
     const body: UserUpdate = {};
     if (fullName.trim() !== user.full_name) body.full_name = fullName.trim();
     if (username.trim().toLowerCase() !== user.username) body.username = username.trim().toLowerCase();
@@ -87,19 +84,12 @@ export function ProfileTab() {
       toast.info('Nothing to save.');
       return;
     }
-    setBusy(true);
-    try {
+    await submitting(async () => {
       const updated = await hub.users.updateMe(body);
       setUser(updated);
       setDomain(updated.domain ?? '');
       toast.success('Profile saved.');
-    } catch (error) {
-      const mapped = mapApiError(error);
-      setErrors(mapped.fields);
-      setSummary(mapped.summary);
-    } finally {
-      setBusy(false);
-    }
+    });
   }
 
   return (
@@ -108,23 +98,23 @@ export function ProfileTab() {
       <ErrorSummary errors={errors} summary={summary} />
       <div className="avatar-row">
         <Avatar url={validateAvatarUrl(avatar) ? null : avatar} name={fullName || username} size={64} />
-        <Field label="Avatar URL" error={errors.avatar_url} hint="An https:// image address.">
-          {(props) => (
-            <input {...props} type="url" value={avatar} onChange={(e) => setAvatar(e.target.value)} />
-          )}
-        </Field>
+        <InputField
+          label="Avatar URL"
+          error={errors.avatar_url}
+          hint="An https:// image address."
+          type="url"
+          value={avatar}
+          onValue={setAvatar}
+        />
       </div>
-      <Field label="Full name" error={errors.full_name}>
-        {(props) => (
-          <input
-            {...props}
-            autoComplete="name"
-            value={fullName}
-            onChange={(e) => setFullName(e.target.value)}
-          />
-        )}
-      </Field>
-      <Field
+      <InputField
+        label="Full name"
+        error={errors.full_name}
+        autoComplete="name"
+        value={fullName}
+        onValue={setFullName}
+      />
+      <InputField
         label="Username"
         error={errors.username}
         hint={
@@ -133,31 +123,19 @@ export function ProfileTab() {
             <UsernameAvailability username={username} current={user.username} />
           </>
         }
-      >
-        {(props) => (
-          <input
-            {...props}
-            autoComplete="username"
-            value={username}
-            onChange={(e) => setUsername(e.target.value)}
-          />
-        )}
-      </Field>
-      <Field
+        autoComplete="username"
+        value={username}
+        onValue={setUsername}
+      />
+      <InputField
         label="E-mail"
         error={errors.email}
         hint={<EmailAvailability email={email} current={user.email} />}
-      >
-        {(props) => (
-          <input
-            {...props}
-            type="email"
-            autoComplete="email"
-            value={email}
-            onChange={(e) => setEmail(e.target.value)}
-          />
-        )}
-      </Field>
+        type="email"
+        autoComplete="email"
+        value={email}
+        onValue={setEmail}
+      />
       <label className="checkbox-field">
         <input type="checkbox" checked={emailPublic} onChange={(e) => setEmailPublic(e.target.checked)} />{' '}
         Show e-mail on my public profile
@@ -203,20 +181,14 @@ export function ProfileTab() {
           </p>
         )}
       </div>
-      <Field
+      <InputField
         label="Domain"
         error={errors.domain}
         hint="Your satellite's base URL, e.g. https://satellite.example.com. Satellites set it automatically."
-      >
-        {(props) => (
-          <input
-            {...props}
-            value={domain}
-            onChange={(e) => setDomain(e.target.value)}
-            placeholder="https://…"
-          />
-        )}
-      </Field>
+        value={domain}
+        onValue={setDomain}
+        placeholder="https://…"
+      />
       <div className="form-actions">
         <button type="submit" className="button button-primary" disabled={busy}>
           {busy ? 'Saving…' : 'Save profile'}

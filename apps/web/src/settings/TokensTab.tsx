@@ -10,14 +10,15 @@ import {
   EmptyState,
   ErrorState,
   ErrorSummary,
-  Field,
+  InputField,
   RelativeTime,
   Spinner,
 } from '../components/ui';
 import { useHub } from '../lib/ApiContext';
 import { absoluteTime } from '../lib/format';
-import { type FieldErrors, mapApiError } from '../lib/formErrors';
+import type { FieldErrors } from '../lib/formErrors';
 import { useTokens } from '../lib/queries';
+import { useFormSubmit } from '../lib/useFormSubmit';
 import { LIMITS, validateRequired } from '../lib/validation';
 
 export const SCOPE_HELP: Record<TokenScope, string> = {
@@ -58,9 +59,7 @@ function CreateTokenDialog({
   const [scope, setScope] = useState<TokenScope>('full');
   const [expiry, setExpiry] = useState<ExpiryChoice>('90');
   const [customDate, setCustomDate] = useState('');
-  const [errors, setErrors] = useState<FieldErrors>({});
-  const [summary, setSummary] = useState<string | null>(null);
-  const [busy, setBusy] = useState(false);
+  const { errors, summary, busy, validated, submitting } = useFormSubmit();
 
   function expiresAt(): string | null | 'invalid' {
     if (expiry === 'never') return null;
@@ -79,36 +78,26 @@ function CreateTokenDialog({
     if (nameError) found.name = nameError;
     const expires = expiresAt();
     if (expires === 'invalid') found.expires_at = 'Choose a date in the future.';
-    setErrors(found);
-    setSummary(null);
-    if (Object.keys(found).length > 0 || expires === 'invalid') return;
-    setBusy(true);
-    try {
+    if (!validated(found) || expires === 'invalid') return;
+    await submitting(async () => {
       const created = await hub.tokens.create({ name: name.trim(), scopes: [scope], expires_at: expires });
       setName('');
       onCreated(created);
-    } catch (error) {
-      const mapped = mapApiError(error);
-      setErrors(mapped.fields);
-      setSummary(mapped.summary);
-    } finally {
-      setBusy(false);
-    }
+    });
   }
 
   return (
     <Dialog open={open} onClose={onClose} title="Create an API token" size="medium">
       <form onSubmit={submit} noValidate>
         <ErrorSummary errors={errors} summary={summary} />
-        <Field
+        <InputField
           label="Name"
           error={errors.name}
           hint="What the token is for, e.g. “laptop CLI” or “satellite”."
-        >
-          {(props) => (
-            <input {...props} value={name} onChange={(e) => setName(e.target.value)} data-autofocus />
-          )}
-        </Field>
+          value={name}
+          onValue={setName}
+          data-autofocus
+        />
         <fieldset className="radio-group">
           <legend>Scope</legend>
           {(['full', 'write', 'read'] as TokenScope[]).map((value) => (
@@ -144,17 +133,14 @@ function CreateTokenDialog({
             ))}
           </div>
           {expiry === 'custom' && (
-            <Field label="Expiry date" error={errors.expires_at}>
-              {(props) => (
-                <input
-                  {...props}
-                  type="date"
-                  min={new Date().toISOString().slice(0, 10)}
-                  value={customDate}
-                  onChange={(e) => setCustomDate(e.target.value)}
-                />
-              )}
-            </Field>
+            <InputField
+              label="Expiry date"
+              error={errors.expires_at}
+              type="date"
+              min={new Date().toISOString().slice(0, 10)}
+              value={customDate}
+              onValue={setCustomDate}
+            />
           )}
         </fieldset>
         <div className="form-actions">
