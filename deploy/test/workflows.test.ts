@@ -134,7 +134,9 @@ describe('ci.yml', () => {
     expect(String(env.REDIS_URL)).toMatch(/^redis:\/\/127\.0\.0\.1:6379/);
     const e2e = jobs(workflow).e2e!;
     const e2eRuns = steps(e2e).map((s) => String(s.run ?? ''));
-    expect(e2eRuns).toContain('pnpm --filter @syfthub/web test:e2e');
+    // The whole stack behind nginx: edge checks, MCP SDK e2e and Playwright (deploy/local-stack/e2e.mjs).
+    expect(e2eRuns).toContain('pnpm test:e2e');
+    expect(readRepoFile('package.json')).toContain('"test:e2e": "node deploy/local-stack/e2e.mjs"');
     expect(e2eRuns).toContain('pnpm --filter @syfthub/web test:smoke');
     // The suites launch the browser named here (apps/web/e2e/chromium.ts).
     expect((e2e.env as JsonObject).CHROMIUM_PATH).toBeDefined();
