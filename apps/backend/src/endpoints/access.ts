@@ -15,7 +15,7 @@ function signInRequired(): ApiError {
 }
 
 /** Applies the direct-read table of §3.6 to a looked-up row: the row, a 401, or a 404 with `notFound`. */
-export function assertReadable(
+function assertReadable(
   row: EndpointView | null,
   viewer: Viewer,
   notFound: string,

@@ -7,7 +7,7 @@ import { resolveConnectionUrl } from './connections';
 import type { EndpointView } from './views';
 
 /** Upstream bodies beyond this are cut off and treated as an error (§4.4 step 5). */
-export const MAX_UPSTREAM_BODY_BYTES = 10 * 1024 * 1024;
+const MAX_UPSTREAM_BODY_BYTES = 10 * 1024 * 1024;
 const MAX_DENIAL_DETAIL = 500;
 
 /** What the proxy hands back to the route: a status and JSON body, plus the upstream latency on success. */
@@ -21,7 +21,7 @@ export interface ProxyOutcome {
  * The satellite URL of an endpoint's query route (§4.4 step 2): the first enabled connection (or the first one if
  * all are disabled), its `config.url` or `config.path` resolved against the owner's domain.
  */
-export function proxyTargetOf(endpoint: EndpointView): string {
+function proxyTargetOf(endpoint: EndpointView): string {
   const path = `${endpoint.ownerUsername}/${endpoint.slug}`;
   const connection = endpoint.connect.find((c) => c.enabled !== false) ?? endpoint.connect[0];
   if (!connection) throw new ApiError(400, `Endpoint '${path}' has no connections configured`);
@@ -42,7 +42,7 @@ export function proxyTargetOf(endpoint: EndpointView): string {
 }
 
 /** The request body must be a JSON object (§4.4 step 4). */
-export function parseProxyBody(text: string): Record<string, unknown> {
+function parseProxyBody(text: string): Record<string, unknown> {
   try {
     const value: unknown = JSON.parse(text);
     if (typeof value === 'object' && value !== null && !Array.isArray(value))
@@ -131,7 +131,8 @@ function mapUpstream(status: number, text: string, latencyMs: number): ProxyOutc
 export interface ProxyRequest {
   endpoint: EndpointView;
   caller: User | null;
-  body: Record<string, unknown>;
+  /** The caller's raw request body; it must be a JSON object. */
+  bodyText: string;
   tenantName: string | undefined;
 }
 
@@ -146,6 +147,7 @@ export async function proxyInvocation(
 ): Promise<ProxyOutcome> {
   const { endpoint } = request;
   const target = proxyTargetOf(endpoint);
+  const body = parseProxyBody(request.bodyText);
   const headers: Record<string, string> = { 'Content-Type': 'application/json', Accept: 'application/json' };
   const correlationId = currentCorrelationId();
   if (correlationId) headers[CORRELATION_HEADER] = correlationId;
@@ -163,7 +165,7 @@ export async function proxyInvocation(
     const response = await guard.guardedFetch(target, {
       method: 'POST',
       headers,
-      body: JSON.stringify(request.body),
+      body: JSON.stringify(body),
       signal,
     });
     let text: string;

@@ -5,11 +5,11 @@ import { RESERVED_SLUGS, slugSchema, tagsSchema } from '../validation/rules';
 // Request bodies of backend-api.md §3.3 and §9.1. Every endpoint write (create, update, sync) goes through these.
 
 /** Serialised size limit of a policy's or connection's `config` (§3.3). */
-export const MAX_CONFIG_BYTES = 16 * 1024;
-export const MAX_POLICIES = 20;
-export const MAX_CONNECTIONS = 10;
-export const MAX_CONTRIBUTORS = 50;
-export const MAX_SYNC_ITEMS = 300;
+const MAX_CONFIG_BYTES = 16 * 1024;
+const MAX_POLICIES = 20;
+const MAX_CONNECTIONS = 10;
+const MAX_CONTRIBUTORS = 50;
+const MAX_SYNC_ITEMS = 300;
 /** Largest value of a Postgres `integer`: ids and counters beyond it cannot exist. */
 export const MAX_INT4 = 2_147_483_647;
 
@@ -24,7 +24,7 @@ export const endpointTypeSchema = z.enum(ENDPOINT_TYPES);
 export const visibilitySchema = z.enum(ENDPOINT_VISIBILITIES);
 
 /** A `Policy`; unknown keys are rejected (`extra_forbidden`), as upstream does. */
-export const policySchema = z.strictObject({
+const policySchema = z.strictObject({
   type: z.string().trim().min(1).max(100),
   version: z
     .string()
@@ -38,7 +38,7 @@ export const policySchema = z.strictObject({
 });
 
 /** A `Connection`; `config.url` is stored as given and rewritten only in responses (§3.4). */
-export const connectionSchema = z.strictObject({
+const connectionSchema = z.strictObject({
   type: z.string().trim().min(1).max(50),
   enabled: z.boolean().default(true),
   description: z.string().trim().max(500).default(''),
@@ -52,7 +52,7 @@ export const connectionSchema = z.strictObject({
 });
 
 /** An explicit slug: the shared slug rule plus the reserved list. */
-export const endpointSlugSchema = slugSchema.refine((slug) => !RESERVED_SLUGS.has(slug), 'Slug is reserved');
+const endpointSlugSchema = slugSchema.refine((slug) => !RESERVED_SLUGS.has(slug), 'Slug is reserved');
 
 const semverSchema = z
   .string()

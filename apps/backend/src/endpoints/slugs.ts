@@ -12,7 +12,7 @@ function cut(value: string, length: number): string {
  * `-` trimmed, `endpoint-` prefixed when shorter than 3, cut to 63. It depends only on the name, so a sync item
  * without a slug maps to the same endpoint every time.
  */
-export function baseSlugOf(name: string): string {
+function baseSlugOf(name: string): string {
   let slug = name
     .toLowerCase()
     .replace(/[^a-z0-9]+/g, '-')

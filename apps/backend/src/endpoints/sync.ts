@@ -16,7 +16,7 @@ export interface BatchError {
  * The slug of every batch item (§9.4 step 1): explicit slugs first, duplicates reported; missing slugs derived from
  * the name so they are unique within the batch only, since the batch replaces the whole set.
  */
-export function planSlugs(items: readonly EndpointCreate[]): { slugs: string[]; errors: BatchError[] } {
+function planSlugs(items: readonly EndpointCreate[]): { slugs: string[]; errors: BatchError[] } {
   const errors: BatchError[] = [];
   const taken = new Set<string>();
   items.forEach((item, index) => {
@@ -35,7 +35,7 @@ export function planSlugs(items: readonly EndpointCreate[]): { slugs: string[]; 
   return { slugs, errors };
 }
 
-export function batchValidationError(errors: BatchError[]): ApiError {
+function batchValidationError(errors: BatchError[]): ApiError {
   return new ApiError(400, {
     code: 'VALIDATION_ERROR',
     message: `Batch validation failed with ${errors.length} error(s)`,

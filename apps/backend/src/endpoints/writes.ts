@@ -17,7 +17,7 @@ import { withAutoTag } from './tags';
 import { type EndpointView, viewOf } from './views';
 
 /** Upstream's status and text for an explicit slug the owner already uses (§9.1). */
-export function slugTakenError(): ApiError {
+function slugTakenError(): ApiError {
   return new ApiError(400, 'slug already exists - already taken');
 }
 

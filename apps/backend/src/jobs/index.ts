@@ -13,7 +13,7 @@ const MINUTE_MS = 60_000;
 const DAY_MS = 24 * 60 * MINUTE_MS;
 
 /** The §15 jobs with this configuration; the health monitor only when `HEALTH_CHECK_ENABLED`. */
-export function jobDefinitions(deps: BackendDeps): JobDefinition[] {
+function jobDefinitions(deps: BackendDeps): JobDefinition[] {
   const { db, config } = deps;
   const jobs: JobDefinition[] = [
     {

@@ -2,7 +2,7 @@ import { and, eq, users } from '@syfthub/db';
 import { ApiError, createSsrfGuard } from '@syfthub/service';
 import { z } from 'zod';
 import { readableEndpointByPath } from '../endpoints/access';
-import { parseProxyBody, proxyInvocation } from '../endpoints/invocation-proxy';
+import { proxyInvocation } from '../endpoints/invocation-proxy';
 import { listOwnerPage } from '../endpoints/listings';
 import { ownerSlugParams } from '../endpoints/schemas';
 import { endpointJsonFor } from '../endpoints/serialize';
@@ -96,11 +96,10 @@ export function registerOwnerRoutes(ctx: BackendContext): void {
       if (RESERVED_USERNAMES.has(owner)) return c.notFound();
       const viewer = viewerOf(input.principal);
       const endpoint = await readableEndpointByPath(db, owner, slug, viewer);
-      const body = parseProxyBody(await c.req.text());
       const outcome = await proxyInvocation(ctx.deps, guard, {
         endpoint,
         caller: input.principal?.user ?? null,
-        body,
+        bodyText: await c.req.text(),
         tenantName: c.req.header('x-tenant-name'),
       });
       if (outcome.latencyMs !== undefined) c.header('X-Proxy-Latency-Ms', String(outcome.latencyMs));
