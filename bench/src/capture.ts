@@ -1,0 +1,102 @@
+/**
+ * The SQL the backend sends for the measured reads, captured from its own data-access functions (postgres-js reads
+ * its `debug` hook per query), so the floor replays exactly the same statements with the same parameters. Also
+ * prints the plan of each with real timings (EXPLAIN ANALYZE), for the report.
+ */
+import { createDb, eq, users } from '@syfthub/db';
+// The backend's data-access functions are not part of its package exports; the bench reads them from source.
+import { listPublicEndpoints } from '../../apps/backend/src/endpoints/listings';
+import { searchEndpoints } from '../../apps/backend/src/endpoints/search';
+
+export interface Statement {
+  text: string;
+  params: unknown[];
+}
+
+/** Statements run in one transaction: `setup` first (e.g. `set_config`), then `query`, whose rows are the answer. */
+export interface CapturedQuery {
+  setup: Statement[];
+  query: Statement;
+}
+
+export interface CapturedSql {
+  publicList: CapturedQuery;
+  publicSearch: CapturedQuery;
+  search: CapturedQuery;
+  /** The authenticator's user lookup; the first parameter is the user id. */
+  userById: Statement;
+  /** The token route's audience lookup; the first parameter is the username. */
+  audience: Statement;
+  /** The login route's lookup; the first parameter is the username. */
+  userByUsername: Statement;
+}
+
+export interface CaptureOptions {
+  searchTerm: string;
+  searchQuery: string;
+  minScore: number;
+}
+
+const statement = ({ sql, params }: { sql: string; params: unknown[] }): Statement => ({ text: sql, params });
+
+interface PostgresClient {
+  options: { debug: unknown };
+  unsafe(text: string, params: unknown[]): Promise<Array<Record<string, unknown>>>;
+  begin<T>(fn: (tx: Pick<PostgresClient, 'unsafe'>) => Promise<T>): Promise<T>;
+}
+
+export async function captureSql(
+  url: string,
+  options: CaptureOptions,
+): Promise<{ sql: CapturedSql; plans: Record<string, string[]> }> {
+  const handle = await createDb({ url, poolSize: 1 });
+  const client = (handle.db as unknown as { $client: PostgresClient }).$client;
+  const plans: Record<string, string[]> = {};
+
+  async function capture(label: string, run: () => Promise<unknown>): Promise<CapturedQuery> {
+    const seen: Statement[] = [];
+    client.options.debug = (_connection: number, text: string, params: unknown[]) =>
+      seen.push({ text, params });
+    await run();
+    client.options.debug = false;
+    const statements = seen.filter((q) => /^\s*(select|with)/i.test(q.text));
+    const query = statements.at(-1);
+    if (!query) throw new Error(`no statement captured for ${label}`);
+    const captured = { setup: statements.slice(0, -1), query };
+    const plan = await client.begin(async (tx) => {
+      for (const setup of captured.setup) await tx.unsafe(setup.text, setup.params);
+      return tx.unsafe(`explain (analyze, buffers, costs off) ${query.text}`, query.params);
+    });
+    plans[label] = plan.map((row) => String(row['QUERY PLAN']));
+    return captured;
+  }
+
+  try {
+    const sql: CapturedSql = {
+      publicList: await capture('GET /endpoints/public?limit=20', () =>
+        listPublicEndpoints(handle.db, { skip: 0, limit: 20 }),
+      ),
+      publicSearch: await capture(`GET /endpoints/public?limit=20&search=${options.searchTerm}`, () =>
+        listPublicEndpoints(handle.db, { skip: 0, limit: 20, search: options.searchTerm }),
+      ),
+      search: await capture(`POST /endpoints/search "${options.searchQuery}"`, () =>
+        searchEndpoints(handle.db, { query: options.searchQuery, topK: 10, minScore: options.minScore }),
+      ),
+      userById: statement(handle.db.select().from(users).where(eq(users.id, 1)).limit(1).toSQL()),
+      audience: statement(
+        handle.db
+          .select({ isActive: users.isActive })
+          .from(users)
+          .where(eq(users.username, 'x'))
+          .limit(1)
+          .toSQL(),
+      ),
+      userByUsername: statement(
+        handle.db.select().from(users).where(eq(users.username, 'x')).limit(1).toSQL(),
+      ),
+    };
+    return { sql, plans };
+  } finally {
+    await handle.close();
+  }
+}

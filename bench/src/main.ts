@@ -1,0 +1,494 @@
+/**
+ * `pnpm bench`: builds the services if needed, seeds a fresh PostgreSQL database, starts the built backend,
+ * aggregator and MCP service as separate processes (real Redis, rate limits off), and measures each scenario
+ * with autocannon in a separate process next to its floor (a bare Hono route doing the same work with the same
+ * drivers, measured in the same run). Writes the report to results/<date>.md.
+ *
+ *   pnpm bench [-- --duration 6 --connections 32 --streams 2000 --hold 5 --requests 2000 --no-build --keep]
+ *
+ * Needs PostgreSQL (DATABASE_URL, default postgres://postgres@127.0.0.1:5432/postgres: a database is created and
+ * dropped) and Redis (BENCH_REDIS_URL, default redis://127.0.0.1:6379/13: a database index of its own, because
+ * revocation and rate-limit keys would otherwise mix with whatever else uses the server).
+ */
+import { generateKeyPairSync, randomBytes } from 'node:crypto';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { hash } from '@node-rs/argon2';
+import { createDb } from '@syfthub/db';
+import postgres from 'postgres';
+import { build } from 'tsup';
+import { runAggregatorScenarios, startSatellites } from './aggregator';
+import { captureSql } from './capture';
+import { type LoadSpec, measure } from './lib/load';
+import { freePort, run, type Service, sleep, startService } from './lib/proc';
+import { machine, startLoadSampler } from './machine';
+import { obtainMcpToken } from './mcp-token';
+import { type BackendRow, type Report, writeReport } from './report';
+import { ENDPOINTS, seed, USERS } from './seed';
+
+const { values: args } = parseArgs({
+  options: {
+    duration: { type: 'string', default: '6' },
+    connections: { type: 'string', default: '32' },
+    streams: { type: 'string', default: '2000' },
+    hold: { type: 'string', default: '5' },
+    requests: { type: 'string', default: '2000' },
+    'no-build': { type: 'boolean', default: false },
+    keep: { type: 'boolean', default: false },
+  },
+});
+const DURATION = Number(args.duration);
+const CONNECTIONS = Number(args.connections);
+
+const BENCH_DIR = join(dirname(fileURLToPath(import.meta.url)), '..');
+const ROOT = join(BENCH_DIR, '..');
+const BIN = join(BENCH_DIR, 'node_modules', '.bin');
+const SERVER_URL = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+const REDIS_URL = process.env.BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379/13';
+const PASSWORD = 'bench-password-1';
+const SEARCH_TERM = 'contract';
+const SEARCH_QUERY = 'legal contract assistant';
+/** The backend's defaults (env.ts), passed explicitly so the seeded hashes match what it verifies with. */
+const ARGON2 = { memoryCost: 65_536, timeCost: 3, parallelism: 4, maxConcurrent: 4 };
+
+const log = (message: string) => console.log(`[bench ${new Date().toISOString().slice(11, 19)}] ${message}`);
+
+async function buildEverything(): Promise<void> {
+  if (!args['no-build']) {
+    log('building the services (turbo; cached when unchanged)');
+    await run(
+      join(BIN, 'turbo'),
+      [
+        'run',
+        'build',
+        '--filter=@syfthub/backend',
+        '--filter=@syfthub/aggregator',
+        '--filter=@syfthub/mcp',
+        '--output-logs=errors-only',
+      ],
+      ROOT,
+    );
+  }
+  // The floors run as plain JavaScript like the services' bundles, so neither side pays for a TypeScript loader.
+  await build({
+    entry: {
+      backend: 'src/floors/backend.ts',
+      aggregator: 'src/floors/aggregator.ts',
+      mcp: 'src/floors/mcp.ts',
+    },
+    outDir: join(BENCH_DIR, 'dist', 'floors'),
+    format: 'esm',
+    platform: 'node',
+    target: 'node20',
+    clean: true,
+    silent: true,
+  });
+}
+
+async function createDatabase(): Promise<{ url: string; drop(): Promise<void> }> {
+  const name = `syfthub_perf_${Date.now()}`;
+  const admin = postgres(SERVER_URL, { max: 1, onnotice: () => {} });
+  await admin.unsafe(`create database "${name}"`);
+  const url = new URL(SERVER_URL);
+  url.pathname = `/${name}`;
+  return {
+    url: url.toString(),
+    async drop() {
+      if (args.keep) log(`kept database ${name}`);
+      else await admin.unsafe(`drop database if exists "${name}" with (force)`);
+      await admin.end();
+    },
+  };
+}
+
+/** Sends `count` requests, `concurrency` at a time, so JIT, pools and caches are warm before a measurement. */
+async function warm(
+  url: string,
+  spec: Omit<LoadSpec, 'url' | 'connections' | 'durationSeconds'>,
+  count: number,
+) {
+  let sent = 0;
+  const worker = async () => {
+    while (sent < count) {
+      const body = spec.bodies?.[sent % spec.bodies.length];
+      sent += 1;
+      const res = await fetch(url, {
+        method: spec.method ?? 'GET',
+        headers: spec.headers ?? {},
+        ...(body === undefined ? {} : { body }),
+      });
+      await res.arrayBuffer();
+    }
+  };
+  await Promise.all(Array.from({ length: 8 }, worker));
+}
+
+interface Scenario {
+  label: string;
+  path: string;
+  method?: 'GET' | 'POST';
+  headers?: Record<string, string>;
+  bodies?: string[];
+  connections?: number;
+  warmup?: number;
+  /** Path on the floor when it differs (the raw signing route). */
+  floorPath?: string;
+  floorLabel?: string;
+  read?: boolean;
+}
+
+async function compare(ours: Service, floor: Service, scenario: Scenario): Promise<BackendRow> {
+  const connections = scenario.connections ?? CONNECTIONS;
+  const spec = (base: string, path: string): LoadSpec => ({
+    url: `${base}${path}`,
+    connections,
+    durationSeconds: DURATION,
+    ...(scenario.method ? { method: scenario.method } : {}),
+    ...(scenario.headers ? { headers: scenario.headers } : {}),
+    ...(scenario.bodies ? { bodies: scenario.bodies } : {}),
+  });
+  const ourSpec = spec(ours.url, scenario.path);
+  const floorSpec = spec(floor.url, scenario.floorPath ?? scenario.path);
+  await warm(ourSpec.url, ourSpec, scenario.warmup ?? 300);
+  await warm(floorSpec.url, floorSpec, scenario.warmup ?? 300);
+  log(`${scenario.label}: ours`);
+  const ourResult = await measure(ours, ourSpec);
+  await sleep(1000);
+  log(`${scenario.label}: floor`);
+  const floorResult = await measure(floor, floorSpec);
+  await sleep(1000);
+  return {
+    label: scenario.label,
+    floorLabel: scenario.floorLabel ?? 'same work',
+    connections,
+    read: scenario.read ?? false,
+    ours: ourResult,
+    floor: floorResult,
+  };
+}
+
+async function login(base: string, username: string): Promise<string> {
+  const res = await fetch(`${base}/api/v1/auth/login`, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams({ username, password: PASSWORD }),
+  });
+  if (!res.ok) throw new Error(`login failed: ${res.status} ${await res.text()}`);
+  return ((await res.json()) as { access_token: string }).access_token;
+}
+
+async function main(): Promise<void> {
+  const started = Date.now();
+  const loads = startLoadSampler();
+  const logDir = mkdtempSync(join(tmpdir(), 'syfthub-bench-'));
+  log(`logs of every process: ${logDir}`);
+  await buildEverything();
+
+  const database = await createDatabase();
+  const services: Service[] = [];
+  try {
+    const t = Date.now();
+    const migrated = await createDb({ url: database.url, migrate: true, poolSize: 1 });
+    await migrated.close();
+    const passwordHash = await hash(PASSWORD, { ...ARGON2, algorithm: 2 });
+    const seeded = await seed(database.url, passwordHash);
+    const seedSeconds = (Date.now() - t) / 1000;
+    log(
+      `seeded ${USERS} users, ${ENDPOINTS} endpoints, ${seeded.stars} stars in ${seedSeconds.toFixed(1)} s`,
+    );
+    const { sql: captured, plans } = await captureSql(database.url, {
+      searchTerm: SEARCH_TERM,
+      searchQuery: SEARCH_QUERY,
+      minScore: 0.05,
+    });
+    const sqlFile = join(logDir, 'captured-sql.json');
+    writeFileSync(sqlFile, JSON.stringify(captured));
+
+    const keys = generateKeyPairSync('rsa', { modulusLength: 2048 });
+    const privatePem = keys.privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
+    const publicPem = keys.publicKey.export({ type: 'spki', format: 'pem' }).toString();
+    const shared = {
+      NODE_ENV: 'production',
+      DATABASE_URL: database.url,
+      REDIS_URL,
+      DB_POOL_SIZE: '10',
+      DB_STATEMENT_TIMEOUT_MS: '15000',
+      SECRET_KEY: randomBytes(32).toString('hex'),
+      RSA_PRIVATE_KEY_PEM: Buffer.from(privatePem).toString('base64'),
+      RSA_PUBLIC_KEY_PEM: Buffer.from(publicPem).toString('base64'),
+      RSA_KEY_ID: 'bench-key-1',
+      SATELLITE_TOKEN_EXPIRE_SECONDS: '60',
+    };
+
+    // Backend and its floor.
+    const backendPort = await freePort();
+    const backend = await startService({
+      name: 'backend',
+      entry: 'dist/main.js',
+      cwd: join(ROOT, 'apps', 'backend'),
+      port: backendPort,
+      readyPath: '/ready',
+      logDir,
+      env: {
+        ...shared,
+        ENVIRONMENT: 'production',
+        HOST: '127.0.0.1',
+        PORT: String(backendPort),
+        ISSUER_URL: `http://127.0.0.1:${backendPort}`,
+        LOG_LEVEL: 'info',
+        LOG_FORMAT: 'json',
+        RATE_LIMIT_ENABLED: 'false',
+        // The monitor would probe 20,000 made-up satellite URLs during the measurements.
+        HEALTH_CHECK_ENABLED: 'false',
+        EMAIL_SENDER: 'none',
+        INTERNAL_SERVICE_TOKEN: randomBytes(16).toString('hex'),
+        ARGON2_MEMORY_KIB: String(ARGON2.memoryCost),
+        ARGON2_ITERATIONS: String(ARGON2.timeCost),
+        ARGON2_PARALLELISM: String(ARGON2.parallelism),
+        ARGON2_MAX_CONCURRENT: String(ARGON2.maxConcurrent),
+      },
+    });
+    services.push(backend);
+    const backendFloorPort = await freePort();
+    const backendFloor = await startService({
+      name: 'backend-floor',
+      entry: join(BENCH_DIR, 'dist', 'floors', 'backend.js'),
+      cwd: BENCH_DIR,
+      port: backendFloorPort,
+      readyPath: '/health',
+      logDir,
+      env: {
+        ...shared,
+        PORT: String(backendFloorPort),
+        ISSUER_URL: `http://127.0.0.1:${backendPort}`,
+        FLOOR_SQL_FILE: sqlFile,
+      },
+    });
+    services.push(backendFloor);
+    await sleep(2000);
+    const idle = { backend: backend.rssKb() / 1024, floor: backendFloor.rssKb() / 1024 };
+    log(`idle RSS: backend ${idle.backend.toFixed(1)} MB, floor ${idle.floor.toFixed(1)} MB`);
+
+    const token = await login(backend.url, seeded.usernames[0] as string);
+    const bearer = { Authorization: `Bearer ${token}` };
+    const audience = seeded.usernames[1] as string;
+    const loginBodies = seeded.usernames
+      .slice(0, 64)
+      .map((username) => new URLSearchParams({ username, password: PASSWORD }).toString());
+
+    const rows: BackendRow[] = [];
+    const scenarios: Scenario[] = [
+      { label: 'GET /health', path: '/health', read: true, warmup: 2000 },
+      { label: 'GET /endpoints/public?limit=20', path: '/api/v1/endpoints/public?limit=20', read: true },
+      {
+        label: `GET /endpoints/public?limit=20&search=${SEARCH_TERM}`,
+        path: `/api/v1/endpoints/public?limit=20&search=${SEARCH_TERM}`,
+        read: true,
+      },
+      {
+        label: 'POST /endpoints/search',
+        path: '/api/v1/endpoints/search',
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json' },
+        bodies: [JSON.stringify({ query: SEARCH_QUERY, top_k: 10 })],
+        read: true,
+      },
+      { label: 'GET /auth/me (JWT)', path: '/api/v1/auth/me', headers: bearer, read: true, warmup: 1000 },
+      {
+        label: 'GET /token?aud= (RS256)',
+        path: `/api/v1/token?aud=${audience}`,
+        headers: bearer,
+        warmup: 500,
+      },
+      {
+        label: 'GET /token?aud= (RS256)',
+        path: `/api/v1/token?aud=${audience}`,
+        floorPath: '/floor/sign',
+        floorLabel: 'raw signing',
+        headers: bearer,
+        warmup: 100,
+      },
+    ];
+    for (const scenario of scenarios) rows.push(await compare(backend, backendFloor, scenario));
+
+    // The login burst: argon2 at 64 MiB per verification, eight requests in flight.
+    const beforeLogin = backend.rssKb() / 1024;
+    const loginRow = await compare(backend, backendFloor, {
+      label: 'POST /auth/login (argon2)',
+      path: '/api/v1/auth/login',
+      method: 'POST',
+      headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
+      bodies: loginBodies,
+      connections: 8,
+      warmup: 16,
+    });
+    rows.push(loginRow);
+    await sleep(3000);
+    const afterLogin = backend.rssKb() / 1024;
+
+    log('256 connections on /endpoints/public');
+    const wide = await measure(backend, {
+      url: `${backend.url}/api/v1/endpoints/public?limit=20`,
+      connections: 256,
+      durationSeconds: Math.max(DURATION, 8),
+    });
+    await sleep(2000);
+    const idleAfter = backend.rssKb() / 1024;
+
+    // MCP service and its floor, against the same backend.
+    const mcpPort = await freePort();
+    const resource = `http://127.0.0.1:${mcpPort}/mcp`;
+    const mcp = await startService({
+      name: 'mcp',
+      entry: 'dist/main.js',
+      cwd: join(ROOT, 'apps', 'mcp'),
+      port: mcpPort,
+      readyPath: '/mcp/health',
+      logDir,
+      env: {
+        NODE_ENV: 'production',
+        ENVIRONMENT: 'development',
+        DATABASE_URL: database.url,
+        REDIS_URL,
+        DB_POOL_SIZE: '10',
+        HOST: '127.0.0.1',
+        MCP_PORT: String(mcpPort),
+        OAUTH_ISSUER: resource,
+        SYFTHUB_URL: backend.url,
+        AGGREGATOR_URL: 'http://127.0.0.1:9',
+        MCP_RSA_KEYS_DIRECTORY: mkdtempSync(join(logDir, 'mcp-keys-')),
+        MCP_TOKEN_ENCRYPTION_KEYS: `bench1:${randomBytes(32).toString('base64')}`,
+        MCP_LOGIN_RATE_LIMIT_PER_MINUTE: '100000',
+        MCP_REGISTER_RATE_LIMIT_PER_HOUR: '100000',
+        MCP_TOKEN_RATE_LIMIT_PER_MINUTE: '100000',
+        LOG_LEVEL: 'info',
+        LOG_FORMAT: 'json',
+      },
+    });
+    services.push(mcp);
+    const mcpToken = await obtainMcpToken(resource, seeded.usernames[0] as string, PASSWORD);
+    const mcpFloorPort = await freePort();
+    const mcpFloor = await startService({
+      name: 'mcp-floor',
+      entry: join(BENCH_DIR, 'dist', 'floors', 'mcp.js'),
+      cwd: BENCH_DIR,
+      port: mcpFloorPort,
+      readyPath: '/health',
+      logDir,
+      env: {
+        PORT: String(mcpFloorPort),
+        REDIS_URL,
+        MCP_JWKS_URL: `${resource}/.well-known/jwks.json`,
+        HUB_URL: backend.url,
+        HUB_ACCESS_TOKEN: await login(backend.url, seeded.usernames[0] as string),
+      },
+    });
+    services.push(mcpFloor);
+    const toolCall = JSON.stringify({
+      jsonrpc: '2.0',
+      id: 1,
+      method: 'tools/call',
+      params: { name: 'discover_syfthub_endpoints', arguments: {} },
+    });
+    const mcpRow = await compare(mcp, mcpFloor, {
+      label: 'tools/call discover_syfthub_endpoints',
+      path: '/mcp',
+      method: 'POST',
+      headers: {
+        'Content-Type': 'application/json',
+        Accept: 'application/json, text/event-stream',
+        Authorization: `Bearer ${mcpToken}`,
+      },
+      bodies: [toolCall],
+      connections: 4,
+      warmup: 20,
+    });
+    for (const service of [mcpFloor, mcp, backendFloor, backend]) await service.stop();
+
+    // Aggregator and its floor, against instant satellites served from this process.
+    const satellites = await startSatellites();
+    const aggregatorPort = await freePort();
+    const aggregator = await startService({
+      name: 'aggregator',
+      entry: 'dist/main.js',
+      cwd: join(ROOT, 'apps', 'aggregator'),
+      port: aggregatorPort,
+      readyPath: '/health',
+      logDir,
+      env: {
+        NODE_ENV: 'production',
+        ENVIRONMENT: 'production',
+        AGGREGATOR_HOST: '127.0.0.1',
+        AGGREGATOR_PORT: String(aggregatorPort),
+        AGGREGATOR_SSRF_ALLOWED_HOSTS: `127.0.0.1:${satellites.port}`,
+        AGGREGATOR_RATE_LIMIT_PER_MINUTE: '0',
+        AGGREGATOR_LOG_LEVEL: 'info',
+        AGGREGATOR_LOG_FORMAT: 'json',
+        AGGREGATOR_SYFTHUB_URL: 'http://127.0.0.1:9',
+        INTERNAL_SERVICE_TOKEN: randomBytes(16).toString('hex'),
+        REDIS_URL,
+      },
+    });
+    services.push(aggregator);
+    const aggregatorFloorPort = await freePort();
+    const aggregatorFloor = await startService({
+      name: 'aggregator-floor',
+      entry: join(BENCH_DIR, 'dist', 'floors', 'aggregator.js'),
+      cwd: BENCH_DIR,
+      port: aggregatorFloorPort,
+      readyPath: '/health',
+      logDir,
+      env: { PORT: String(aggregatorFloorPort) },
+    });
+    services.push(aggregatorFloor);
+    log('aggregator: streams, added latency, first token, throughput');
+    const aggregatorResults = await runAggregatorScenarios(satellites, aggregator, aggregatorFloor, {
+      requests: Number(args.requests),
+      streams: Number(args.streams),
+      holdSeconds: Number(args.hold),
+      durationSeconds: DURATION,
+      connections: CONNECTIONS,
+    });
+
+    const report: Report = {
+      date: new Date(),
+      machine: machine(),
+      load: loads.stop(),
+      runSeconds: (Date.now() - started) / 1000,
+      durationSeconds: DURATION,
+      connections: CONNECTIONS,
+      dataset: {
+        users: USERS,
+        endpoints: ENDPOINTS,
+        stars: seeded.stars,
+        uptime: seeded.uptimeSamples,
+        seedSeconds,
+      },
+      argon2: ARGON2,
+      backend: {
+        rows,
+        idle,
+        idleAfter,
+        login: { before: beforeLogin, peak: loginRow.ours.peakRssMb, after: afterLogin },
+        wide,
+      },
+      mcp: mcpRow,
+      aggregator: aggregatorResults,
+      plans,
+    };
+    const file = writeReport(join(BENCH_DIR, 'results'), report);
+    log(`report written to ${file} (${((Date.now() - started) / 1000).toFixed(0)} s in all)`);
+  } finally {
+    for (const service of services) await service.stop();
+    await database.drop();
+  }
+  process.exit(0);
+}
+
+main().catch((err: unknown) => {
+  console.error(err);
+  process.exit(1);
+});
