@@ -299,6 +299,88 @@ export function InputField({
   );
 }
 
+/** A compact labelled select for toolbars and filters; `onValue` receives the chosen option's value as text. */
+export function InlineSelect({
+  label,
+  value,
+  options,
+  onValue,
+}: {
+  label: string;
+  value: string | number;
+  options: readonly (readonly [value: string | number, label: string])[];
+  onValue: (value: string) => void;
+}) {
+  return (
+    <label className="inline-field">
+      <span>{label}</span>
+      <select value={value} onChange={(e) => onValue(e.target.value)}>
+        {options.map(([optionValue, optionLabel]) => (
+          <option key={optionValue} value={optionValue}>
+            {optionLabel}
+          </option>
+        ))}
+      </select>
+    </label>
+  );
+}
+
+/** A table that turns into cards on narrow screens: a hidden caption, plain column headers and an Actions column. */
+export function ResponsiveTable({
+  caption,
+  columns,
+  children,
+}: {
+  caption: string;
+  columns: readonly string[];
+  children: ReactNode;
+}) {
+  return (
+    <div className="table-scroll">
+      <table className="table responsive-table">
+        <caption className="visually-hidden">{caption}</caption>
+        <thead>
+          <tr>
+            {columns.map((column) => (
+              <th key={column} scope="col">
+                {column}
+              </th>
+            ))}
+            <th scope="col">
+              <span className="visually-hidden">Actions</span>
+            </th>
+          </tr>
+        </thead>
+        <tbody>{children}</tbody>
+      </table>
+    </div>
+  );
+}
+
+/** A dialog form's submit button, labelled with `busyLabel` while it runs, and its Cancel button. */
+export function DialogActions({
+  busy,
+  label,
+  busyLabel,
+  onCancel,
+}: {
+  busy: boolean;
+  label: string;
+  busyLabel: string;
+  onCancel: () => void;
+}) {
+  return (
+    <div className="form-actions">
+      <button type="submit" className="button button-primary" disabled={busy}>
+        {busy ? busyLabel : label}
+      </button>
+      <button type="button" className="button" onClick={onCancel}>
+        Cancel
+      </button>
+    </div>
+  );
+}
+
 /** A focused list of problems shown above a form on submit (web.md §8, forms). */
 export function ErrorSummary({
   errors,

@@ -3,8 +3,9 @@ import { keepPreviousData, useMutation, useQuery, useQueryClient } from '@tansta
 import { useState } from 'react';
 import { Link } from 'react-router';
 import { ConfirmDialog } from '../components/Dialog';
+import { Pagination } from '../components/Pagination';
 import { useToast } from '../components/Toasts';
-import { Badge, EmptyState, ErrorState, RelativeTime, Spinner } from '../components/ui';
+import { Badge, EmptyState, ErrorState, InlineSelect, RelativeTime, Spinner } from '../components/ui';
 import { useHub } from '../lib/ApiContext';
 import { formatNumber } from '../lib/format';
 import { useDebounced, useDocumentTitle } from '../lib/hooks';
@@ -103,14 +104,16 @@ function Overview() {
     <section aria-labelledby="overview-title" className="section">
       <div className="section-header">
         <h2 id="overview-title">Overview</h2>
-        <label className="inline-field">
-          <span>Trend</span>
-          <select value={days} onChange={(e) => setDays(Number(e.target.value) as 7 | 30 | 90)}>
-            <option value={7}>7 days</option>
-            <option value={30}>30 days</option>
-            <option value={90}>90 days</option>
-          </select>
-        </label>
+        <InlineSelect
+          label="Trend"
+          value={days}
+          options={[
+            [7, '7 days'],
+            [30, '30 days'],
+            [90, '90 days'],
+          ]}
+          onValue={(value) => setDays(Number(value) as 7 | 30 | 90)}
+        />
       </div>
       {overview.isPending ? (
         <Spinner label="Loading statistics…" />
@@ -214,6 +217,14 @@ function Users() {
     onError: (error) => toast.error(error),
   });
 
+  /** A filter setter that also goes back to the first page. */
+  function filterBy<T>(set: (value: T) => void) {
+    return (value: string | T) => {
+      set(value as T);
+      setPage(1);
+    };
+  }
+
   function sortOn(key: AdminUserSortKey) {
     if (sortBy === key) setSortDir(sortDir === 'asc' ? 'desc' : 'asc');
     else {
@@ -256,68 +267,49 @@ function Users() {
           aria-label="Search users by username or e-mail"
           placeholder="Search username or e-mail…"
           value={search}
-          onChange={(e) => {
-            setSearch(e.target.value);
-            setPage(1);
-          }}
+          onChange={(e) => filterBy(setSearch)(e.target.value)}
         />
-        <label className="inline-field">
-          <span>Role</span>
-          <select
-            value={role}
-            onChange={(e) => {
-              setRole(e.target.value as Role | '');
-              setPage(1);
-            }}
-          >
-            <option value="">Any</option>
-            <option value="admin">Admin</option>
-            <option value="user">User</option>
-            <option value="guest">Guest</option>
-          </select>
-        </label>
-        <label className="inline-field">
-          <span>Status</span>
-          <select
-            value={active}
-            onChange={(e) => {
-              setActive(e.target.value as '' | 'true' | 'false');
-              setPage(1);
-            }}
-          >
-            <option value="">Any</option>
-            <option value="true">Active</option>
-            <option value="false">Inactive</option>
-          </select>
-        </label>
-        <label className="inline-field">
-          <span>E-mail</span>
-          <select
-            value={verified}
-            onChange={(e) => {
-              setVerified(e.target.value as '' | 'true' | 'false');
-              setPage(1);
-            }}
-          >
-            <option value="">Any</option>
-            <option value="true">Verified</option>
-            <option value="false">Unverified</option>
-          </select>
-        </label>
-        <label className="inline-field">
-          <span>Per page</span>
-          <select
-            value={pageSize}
-            onChange={(e) => {
-              setPageSize(Number(e.target.value));
-              setPage(1);
-            }}
-          >
-            <option value={20}>20</option>
-            <option value={50}>50</option>
-            <option value={100}>100</option>
-          </select>
-        </label>
+        <InlineSelect
+          label="Role"
+          value={role}
+          options={[
+            ['', 'Any'],
+            ['admin', 'Admin'],
+            ['user', 'User'],
+            ['guest', 'Guest'],
+          ]}
+          onValue={filterBy(setRole)}
+        />
+        <InlineSelect
+          label="Status"
+          value={active}
+          options={[
+            ['', 'Any'],
+            ['true', 'Active'],
+            ['false', 'Inactive'],
+          ]}
+          onValue={filterBy(setActive)}
+        />
+        <InlineSelect
+          label="E-mail"
+          value={verified}
+          options={[
+            ['', 'Any'],
+            ['true', 'Verified'],
+            ['false', 'Unverified'],
+          ]}
+          onValue={filterBy(setVerified)}
+        />
+        <InlineSelect
+          label="Per page"
+          value={pageSize}
+          options={[
+            [20, '20'],
+            [50, '50'],
+            [100, '100'],
+          ]}
+          onValue={(value) => filterBy(setPageSize)(Number(value))}
+        />
       </search>
       {users.isPending ? (
         <Spinner label="Loading users…" />
@@ -418,28 +410,18 @@ function Users() {
               </tbody>
             </table>
           </div>
-          <nav className="pagination" aria-label="User pages">
-            <button
-              type="button"
-              className="button button-small"
-              disabled={page <= 1}
-              onClick={() => setPage(page - 1)}
-            >
-              ← Previous
-            </button>
-            <span className="small muted">
-              Page {users.data.page} of {Math.max(1, users.data.total_pages)} ·{' '}
-              {formatNumber(users.data.total)} users
-            </span>
-            <button
-              type="button"
-              className="button button-small"
-              disabled={page >= users.data.total_pages}
-              onClick={() => setPage(page + 1)}
-            >
-              Next →
-            </button>
-          </nav>
+          <Pagination
+            page={page}
+            hasNext={page < users.data.total_pages}
+            onPage={setPage}
+            label="User pages"
+            status={
+              <>
+                Page {users.data.page} of {Math.max(1, users.data.total_pages)} ·{' '}
+                {formatNumber(users.data.total)} users
+              </>
+            }
+          />
         </>
       )}
       <ConfirmDialog

@@ -6,7 +6,17 @@ import { ConfirmDialog } from '../components/Dialog';
 import { Icon } from '../components/Icon';
 import { Pagination } from '../components/Pagination';
 import { useToast } from '../components/Toasts';
-import { Badge, EmptyState, ErrorState, HealthDot, RelativeTime, Spinner, typeLabel } from '../components/ui';
+import {
+  Badge,
+  EmptyState,
+  ErrorState,
+  HealthDot,
+  InlineSelect,
+  RelativeTime,
+  ResponsiveTable,
+  Spinner,
+  typeLabel,
+} from '../components/ui';
 import { useHub } from '../lib/ApiContext';
 import { useDebounced, useDocumentTitle } from '../lib/hooks';
 import { PAGE_SIZE, useMyEndpoints } from '../lib/queries';
@@ -86,21 +96,15 @@ export default function MyEndpointsPage() {
             }}
           />
         </div>
-        <label className="inline-field">
-          <span>Visibility</span>
-          <select
-            value={visibility}
-            onChange={(e) => {
-              setVisibility(e.target.value as Visibility | '');
-              setPage(1);
-            }}
-          >
-            <option value="">All</option>
-            <option value="public">Public</option>
-            <option value="internal">Internal</option>
-            <option value="private">Private</option>
-          </select>
-        </label>
+        <InlineSelect
+          label="Visibility"
+          value={visibility}
+          options={[['', 'All'], ...Object.entries(VISIBILITY_LABELS)]}
+          onValue={(value) => {
+            setVisibility(value as Visibility | '');
+            setPage(1);
+          }}
+        />
       </search>
       {list.isPending ? (
         <Spinner label="Loading your endpoints…" />
@@ -136,89 +140,74 @@ export default function MyEndpointsPage() {
           </EmptyState>
         )
       ) : (
-        <div className="table-scroll">
-          <table className="table responsive-table">
-            <caption className="visually-hidden">Your endpoints</caption>
-            <thead>
-              <tr>
-                <th scope="col">Name</th>
-                <th scope="col">Type</th>
-                <th scope="col">Visibility</th>
-                <th scope="col">Status</th>
-                <th scope="col">Stars</th>
-                <th scope="col">Updated</th>
-                <th scope="col">
-                  <span className="visually-hidden">Actions</span>
-                </th>
-              </tr>
-            </thead>
-            <tbody>
-              {endpoints.map((endpoint) => (
-                <tr key={endpoint.id}>
-                  <td data-label="Name">
-                    <Link to={`/${user?.username ?? endpoint.owner_username}/${endpoint.slug}`}>
-                      <strong>{endpoint.name}</strong>
-                    </Link>
-                    <div className="small muted">{endpoint.slug}</div>
-                  </td>
-                  <td data-label="Type">{typeLabel(endpoint.type)}</td>
-                  <td data-label="Visibility">{VISIBILITY_LABELS[endpoint.visibility]}</td>
-                  <td data-label="Status">
-                    <div className="badges">
-                      <Badge tone={endpoint.is_active ? 'success' : 'danger'}>
-                        {endpoint.is_active ? '✓ Active' : '✕ Inactive'}
-                      </Badge>
-                      {endpoint.archived && <Badge tone="neutral">Archived</Badge>}
-                      <HealthDot
-                        status={endpoint.health_status}
-                        checkedAt={endpoint.health_checked_at}
-                        ttlSeconds={endpoint.health_ttl_seconds}
-                      />
-                    </div>
-                    {endpoint.health_checked_at && (
-                      <div className="small muted">
-                        <RelativeTime iso={endpoint.health_checked_at} prefix="report " />
-                      </div>
-                    )}
-                  </td>
-                  <td data-label="Stars">{endpoint.stars_count}</td>
-                  <td data-label="Updated">
-                    <RelativeTime iso={endpoint.updated_at} />
-                  </td>
-                  <td data-label="Actions">
-                    <div className="row-actions">
-                      <Link
-                        to={`/${user?.username ?? endpoint.owner_username}/${endpoint.slug}`}
-                        className="button button-small"
-                      >
-                        View<span className="visually-hidden"> {endpoint.name}</span>
-                      </Link>
-                      <Link to={`/my/endpoints/${endpoint.slug}`} className="button button-small">
-                        Edit<span className="visually-hidden"> {endpoint.name}</span>
-                      </Link>
-                      <button
-                        type="button"
-                        className="button button-small"
-                        disabled={archive.isPending}
-                        onClick={() => archive.mutate(endpoint)}
-                      >
-                        {endpoint.archived ? 'Unarchive' : 'Archive'}
-                        <span className="visually-hidden"> {endpoint.name}</span>
-                      </button>
-                      <button
-                        type="button"
-                        className="button button-small button-danger-ghost"
-                        onClick={() => setDeleting(endpoint)}
-                      >
-                        Delete<span className="visually-hidden"> {endpoint.name}</span>
-                      </button>
-                    </div>
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
+        <ResponsiveTable
+          caption="Your endpoints"
+          columns={['Name', 'Type', 'Visibility', 'Status', 'Stars', 'Updated']}
+        >
+          {endpoints.map((endpoint) => (
+            <tr key={endpoint.id}>
+              <td data-label="Name">
+                <Link to={`/${user?.username ?? endpoint.owner_username}/${endpoint.slug}`}>
+                  <strong>{endpoint.name}</strong>
+                </Link>
+                <div className="small muted">{endpoint.slug}</div>
+              </td>
+              <td data-label="Type">{typeLabel(endpoint.type)}</td>
+              <td data-label="Visibility">{VISIBILITY_LABELS[endpoint.visibility]}</td>
+              <td data-label="Status">
+                <div className="badges">
+                  <Badge tone={endpoint.is_active ? 'success' : 'danger'}>
+                    {endpoint.is_active ? '✓ Active' : '✕ Inactive'}
+                  </Badge>
+                  {endpoint.archived && <Badge tone="neutral">Archived</Badge>}
+                  <HealthDot
+                    status={endpoint.health_status}
+                    checkedAt={endpoint.health_checked_at}
+                    ttlSeconds={endpoint.health_ttl_seconds}
+                  />
+                </div>
+                {endpoint.health_checked_at && (
+                  <div className="small muted">
+                    <RelativeTime iso={endpoint.health_checked_at} prefix="report " />
+                  </div>
+                )}
+              </td>
+              <td data-label="Stars">{endpoint.stars_count}</td>
+              <td data-label="Updated">
+                <RelativeTime iso={endpoint.updated_at} />
+              </td>
+              <td data-label="Actions">
+                <div className="row-actions">
+                  <Link
+                    to={`/${user?.username ?? endpoint.owner_username}/${endpoint.slug}`}
+                    className="button button-small"
+                  >
+                    View<span className="visually-hidden"> {endpoint.name}</span>
+                  </Link>
+                  <Link to={`/my/endpoints/${endpoint.slug}`} className="button button-small">
+                    Edit<span className="visually-hidden"> {endpoint.name}</span>
+                  </Link>
+                  <button
+                    type="button"
+                    className="button button-small"
+                    disabled={archive.isPending}
+                    onClick={() => archive.mutate(endpoint)}
+                  >
+                    {endpoint.archived ? 'Unarchive' : 'Archive'}
+                    <span className="visually-hidden"> {endpoint.name}</span>
+                  </button>
+                  <button
+                    type="button"
+                    className="button button-small button-danger-ghost"
+                    onClick={() => setDeleting(endpoint)}
+                  >
+                    Delete<span className="visually-hidden"> {endpoint.name}</span>
+                  </button>
+                </div>
+              </td>
+            </tr>
+          ))}
+        </ResponsiveTable>
       )}
       <Pagination page={page} hasNext={endpoints.length >= PAGE_SIZE} onPage={setPage} />
       <ConfirmDialog

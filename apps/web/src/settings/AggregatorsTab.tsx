@@ -4,7 +4,15 @@ import { type FormEvent, useState } from 'react';
 import { ConfirmDialog, Dialog } from '../components/Dialog';
 import { Icon } from '../components/Icon';
 import { useToast } from '../components/Toasts';
-import { Badge, EmptyState, ErrorState, ErrorSummary, InputField, Spinner } from '../components/ui';
+import {
+  Badge,
+  DialogActions,
+  EmptyState,
+  ErrorState,
+  ErrorSummary,
+  InputField,
+  Spinner,
+} from '../components/ui';
 import { config } from '../config';
 import { useHub } from '../lib/ApiContext';
 import type { FieldErrors } from '../lib/formErrors';
@@ -76,14 +84,7 @@ function AggregatorDialog({
             Use it for chat (make default)
           </label>
         )}
-        <div className="form-actions">
-          <button type="submit" className="button button-primary" disabled={busy}>
-            {busy ? 'Saving…' : 'Save'}
-          </button>
-          <button type="button" className="button" onClick={onClose}>
-            Cancel
-          </button>
-        </div>
+        <DialogActions busy={busy} label="Save" busyLabel="Saving…" onCancel={onClose} />
       </form>
     </Dialog>
   );

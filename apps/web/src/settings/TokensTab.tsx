@@ -7,11 +7,13 @@ import { useToast } from '../components/Toasts';
 import {
   Badge,
   CopyButton,
+  DialogActions,
   EmptyState,
   ErrorState,
   ErrorSummary,
   InputField,
   RelativeTime,
+  ResponsiveTable,
   Spinner,
 } from '../components/ui';
 import { useHub } from '../lib/ApiContext';
@@ -143,14 +145,7 @@ function CreateTokenDialog({
             />
           )}
         </fieldset>
-        <div className="form-actions">
-          <button type="submit" className="button button-primary" disabled={busy}>
-            {busy ? 'Creating…' : 'Create token'}
-          </button>
-          <button type="button" className="button" onClick={onClose}>
-            Cancel
-          </button>
-        </div>
+        <DialogActions busy={busy} label="Create token" busyLabel="Creating…" onCancel={onClose} />
       </form>
     </Dialog>
   );
@@ -252,81 +247,65 @@ export function TokensTab() {
           Create one to use the <code>syft</code> CLI, the SDKs or a satellite.
         </EmptyState>
       ) : (
-        <div className="table-scroll">
-          <table className="table responsive-table">
-            <caption className="visually-hidden">API tokens</caption>
-            <thead>
-              <tr>
-                <th scope="col">Name</th>
-                <th scope="col">Token</th>
-                <th scope="col">Scopes</th>
-                <th scope="col">Created</th>
-                <th scope="col">Last used</th>
-                <th scope="col">Expires</th>
-                <th scope="col">Status</th>
-                <th scope="col">
-                  <span className="visually-hidden">Actions</span>
-                </th>
+        <ResponsiveTable
+          caption="API tokens"
+          columns={['Name', 'Token', 'Scopes', 'Created', 'Last used', 'Expires', 'Status']}
+        >
+          {list.data.tokens.map((token) => {
+            const status = tokenStatus(token);
+            return (
+              <tr key={token.id}>
+                <td data-label="Name">
+                  <RenameCell token={token} />
+                </td>
+                <td data-label="Token">
+                  <code>{token.token_prefix}…</code>
+                </td>
+                <td data-label="Scopes">
+                  {token.scopes.map((scope) => (
+                    <Badge key={scope} tone={scope === 'full' ? 'violet' : 'neutral'}>
+                      {scope}
+                    </Badge>
+                  ))}
+                </td>
+                <td data-label="Created">
+                  <RelativeTime iso={token.created_at} />
+                </td>
+                <td data-label="Last used">
+                  {token.last_used_at ? (
+                    <>
+                      <RelativeTime iso={token.last_used_at} />
+                      {token.last_used_ip && <div className="small muted">{token.last_used_ip}</div>}
+                    </>
+                  ) : (
+                    <span className="muted">Never</span>
+                  )}
+                </td>
+                <td data-label="Expires">
+                  {token.expires_at ? (
+                    <time dateTime={token.expires_at}>{absoluteTime(token.expires_at)}</time>
+                  ) : (
+                    'Never'
+                  )}
+                </td>
+                <td data-label="Status">
+                  <Badge tone={status.tone}>{status.label}</Badge>
+                </td>
+                <td data-label="Actions">
+                  {token.is_active && (
+                    <button
+                      type="button"
+                      className="button button-small button-danger-ghost"
+                      onClick={() => setRevoking(token)}
+                    >
+                      Revoke<span className="visually-hidden"> {token.name}</span>
+                    </button>
+                  )}
+                </td>
               </tr>
-            </thead>
-            <tbody>
-              {list.data.tokens.map((token) => {
-                const status = tokenStatus(token);
-                return (
-                  <tr key={token.id}>
-                    <td data-label="Name">
-                      <RenameCell token={token} />
-                    </td>
-                    <td data-label="Token">
-                      <code>{token.token_prefix}…</code>
-                    </td>
-                    <td data-label="Scopes">
-                      {token.scopes.map((scope) => (
-                        <Badge key={scope} tone={scope === 'full' ? 'violet' : 'neutral'}>
-                          {scope}
-                        </Badge>
-                      ))}
-                    </td>
-                    <td data-label="Created">
-                      <RelativeTime iso={token.created_at} />
-                    </td>
-                    <td data-label="Last used">
-                      {token.last_used_at ? (
-                        <>
-                          <RelativeTime iso={token.last_used_at} />
-                          {token.last_used_ip && <div className="small muted">{token.last_used_ip}</div>}
-                        </>
-                      ) : (
-                        <span className="muted">Never</span>
-                      )}
-                    </td>
-                    <td data-label="Expires">
-                      {token.expires_at ? (
-                        <time dateTime={token.expires_at}>{absoluteTime(token.expires_at)}</time>
-                      ) : (
-                        'Never'
-                      )}
-                    </td>
-                    <td data-label="Status">
-                      <Badge tone={status.tone}>{status.label}</Badge>
-                    </td>
-                    <td data-label="Actions">
-                      {token.is_active && (
-                        <button
-                          type="button"
-                          className="button button-small button-danger-ghost"
-                          onClick={() => setRevoking(token)}
-                        >
-                          Revoke<span className="visually-hidden"> {token.name}</span>
-                        </button>
-                      )}
-                    </td>
-                  </tr>
-                );
-              })}
-            </tbody>
-          </table>
-        </div>
+            );
+          })}
+        </ResponsiveTable>
       )}
       <CreateTokenDialog
         open={creating}
