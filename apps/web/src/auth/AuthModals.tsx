@@ -3,7 +3,7 @@ import { type FormEvent, useEffect, useRef, useState } from 'react';
 import { useNavigate } from 'react-router';
 import { Dialog } from '../components/Dialog';
 import { useToast } from '../components/Toasts';
-import { ErrorSummary, Field, InputField } from '../components/ui';
+import { ErrorSummary, InputField } from '../components/ui';
 import { useHub } from '../lib/ApiContext';
 import { describeError, type FieldErrors } from '../lib/formErrors';
 import { useCountdown } from '../lib/hooks';
@@ -19,7 +19,7 @@ import {
 } from '../lib/validation';
 import { useSession } from '../session/SessionProvider';
 import { useAuthModal } from './AuthModalContext';
-import { NewPasswordFields, UsernameAvailability } from './parts';
+import { NewPasswordFields, OtpField, UsernameAvailability } from './parts';
 
 type SignInResult = { user: User; access_token: string; refresh_token: string };
 
@@ -363,21 +363,13 @@ function VerifyForm({ email: initialEmail, notice }: { email: string; notice?: s
         readOnly={!!initialEmail}
         onValue={setEmail}
       />
-      <Field label="Verification code" hint="6 digits, valid for 10 minutes.">
-        {(props) => (
-          <input
-            {...props}
-            className="otp-input"
-            inputMode="numeric"
-            autoComplete="one-time-code"
-            pattern="\d{6}"
-            maxLength={6}
-            value={code}
-            onChange={(e) => setCode(e.target.value.replace(/\D/g, '').slice(0, 6))}
-            data-autofocus
-          />
-        )}
-      </Field>
+      <OtpField
+        label="Verification code"
+        hint="6 digits, valid for 10 minutes."
+        pattern="\d{6}"
+        value={code}
+        onValue={setCode}
+      />
       <button type="submit" className="button button-primary button-block" disabled={busy}>
         {busy ? 'Verifying…' : 'Verify and sign in'}
       </button>
@@ -478,20 +470,7 @@ function ResetForm({ email: initialEmail = '' }: { email?: string | undefined })
         </p>
       )}
       <ErrorSummary errors={errors} summary={summary} />
-      <Field label="Reset code" error={errors.code}>
-        {(props) => (
-          <input
-            {...props}
-            className="otp-input"
-            inputMode="numeric"
-            autoComplete="one-time-code"
-            maxLength={6}
-            value={code}
-            onChange={(e) => setCode(e.target.value.replace(/\D/g, '').slice(0, 6))}
-            data-autofocus
-          />
-        )}
-      </Field>
+      <OtpField label="Reset code" error={errors.code} value={code} onValue={setCode} />
       <NewPasswordFields
         label="New password"
         confirmLabel="Confirm new password"

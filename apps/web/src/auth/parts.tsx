@@ -89,3 +89,30 @@ export function NewPasswordFields({
     </>
   );
 }
+
+/** The 6-digit code from an e-mail: digits only, filled in by the browser where it can, focused on open. */
+export function OtpField({
+  value,
+  onValue,
+  ...field
+}: {
+  label: string;
+  value: string;
+  onValue: (value: string) => void;
+  error?: string | undefined;
+  hint?: string;
+  pattern?: string;
+}) {
+  return (
+    <InputField
+      {...field}
+      className="otp-input"
+      inputMode="numeric"
+      autoComplete="one-time-code"
+      maxLength={6}
+      value={value}
+      onValue={(typed) => onValue(typed.replace(/\D/g, '').slice(0, 6))}
+      data-autofocus
+    />
+  );
+}
