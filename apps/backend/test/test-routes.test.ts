@@ -38,13 +38,16 @@ describe('POST /api/v1/__test__/users/{username}/role', () => {
   });
 
   it('answers 404 for unknown or impossible names and 422 for an unknown role', async () => {
-    for (const name of ['nobody-at-all', 'x', '%00nul', 'ü'.repeat(3)]) {
+    for (const name of ['nobody-at-all', 'x', 'ü'.repeat(3)]) {
       const res = await backend.api('POST', `/api/v1/__test__/users/${name}/role`, {
         json: { role: 'admin' },
       });
       expect(res.status, name).toBe(404);
       expect(res.body).toEqual({ detail: 'User not found' });
     }
+    // A NUL in any input is refused before lookup (the route kit's rule for every route).
+    const nul = await backend.api('POST', '/api/v1/__test__/users/%00nul/role', { json: { role: 'admin' } });
+    expect(nul.status).toBe(422);
     const user = await backend.registerUser();
     for (const json of [{ role: 'superuser' }, {}, { role: null }]) {
       const res = await backend.api('POST', `/api/v1/__test__/users/${user.user.username}/role`, { json });
