@@ -101,6 +101,8 @@ export const endpoints = pgTable(
     index('endpoints_search_vector_idx').using('gin', t.searchVector),
     index('endpoints_name_trgm_idx').using('gin', sql`lower(${t.name}) gin_trgm_ops`),
     index('endpoints_description_trgm_idx').using('gin', t.description.op('gin_trgm_ops')),
+    // List search matches tags as text (`tags::text ILIKE ...`); without this it scans the table.
+    index('endpoints_tags_trgm_idx').using('gin', sql`(${t.tags}::text) gin_trgm_ops`),
     check('endpoints_description_length', sql`char_length(${t.description}) <= 500`),
     check('endpoints_type_check', sql`${t.type} IN ('model', 'data_source', 'model_data_source', 'agent')`),
     check('endpoints_visibility_check', sql`${t.visibility} IN ('public', 'private', 'internal')`),

@@ -1,0 +1,1 @@
+CREATE INDEX "endpoints_tags_trgm_idx" ON "endpoints" USING gin (("tags"::text) gin_trgm_ops);
