@@ -13,6 +13,7 @@ import { createRouteRegistry } from './http/route-kit';
 import { registerAdminRoutes } from './routes/admin';
 import { registerAggregatorRoutes } from './routes/aggregators';
 import { registerAuthRoutes } from './routes/auth';
+import { registerCollectiveRoutes } from './routes/collectives';
 import { registerEndpointRoutes } from './routes/endpoints';
 import { registerErrorReportRoutes } from './routes/error-reports';
 import { registerIdentityRoutes } from './routes/identity';
@@ -65,6 +66,7 @@ export function createApp(deps: BackendDeps): Hono<BackendEnv> {
   registerAdminRoutes(ctx);
   registerIdentityRoutes(ctx);
   registerEndpointRoutes(ctx);
+  registerCollectiveRoutes(ctx);
   registerErrorReportRoutes(ctx);
   registerOutOfScopeRoutes(ctx);
   if (config.ENABLE_TEST_ROUTES) registerTestRoutes(ctx);
