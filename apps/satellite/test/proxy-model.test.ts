@@ -23,7 +23,7 @@ const upstream = {
   modelsOk: true,
   modelsCalls: 0,
   requests: [] as Array<{ headers: IncomingHttpHeaders; body: Record<string, unknown> }>,
-  release: () => undefined as undefined,
+  release: (): void => {},
 };
 
 const COMPLETION = {
