@@ -125,7 +125,10 @@ export interface StreamHold {
   idleMb: number;
   heldMb: number;
   peakMb: number;
+  /** (RSS held − RSS idle) / streams: every stream's share of all the growth. */
   kbPerStream: number;
+  /** RSS growth from half to all streams, per added stream. */
+  marginalKbPerStream: number;
 }
 
 export interface AggregatorTargetResult {
@@ -267,10 +270,19 @@ export async function runAggregatorScenarios(
         req.end(slowBody);
         open.push(req);
       });
+    const openUpTo = async (count: number) => {
+      for (let i = open.length; i < count; i += 100) {
+        await Promise.all(Array.from({ length: Math.min(100, count - i) }, openStream));
+      }
+    };
+    // Half first, then all: the RSS step between the two is what one more stream costs, free of one-time growth
+    // (the young generation, JIT code) that the average over all streams includes.
+    const half = Math.floor(options.streams / 2);
     const started = performance.now();
-    for (let i = 0; i < options.streams; i += 100) {
-      await Promise.all(Array.from({ length: Math.min(100, options.streams - i) }, openStream));
-    }
+    await openUpTo(half);
+    await sleep((options.holdSeconds * 1000) / 2);
+    const halfHeld = target.rssKb();
+    await openUpTo(options.streams);
     const openSeconds = (performance.now() - started) / 1000;
     await sleep(options.holdSeconds * 1000);
     const held = target.rssKb();
@@ -286,6 +298,7 @@ export async function runAggregatorScenarios(
       heldMb: held / 1024,
       peakMb: peak / 1024,
       kbPerStream: (held - idle) / options.streams,
+      marginalKbPerStream: (held - halfHeld) / (options.streams - half),
     };
   };
 

@@ -10,6 +10,7 @@
  * dropped) and Redis (BENCH_REDIS_URL, default redis://127.0.0.1:6379/13: a database index of its own, because
  * revocation and rate-limit keys would otherwise mix with whatever else uses the server).
  */
+import { execFileSync } from 'node:child_process';
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -55,6 +56,16 @@ const SEARCH_QUERY = 'legal contract assistant';
 const ARGON2 = { memoryCost: 65_536, timeCost: 3, parallelism: 4, maxConcurrent: 4 };
 
 const log = (message: string) => console.log(`[bench ${new Date().toISOString().slice(11, 19)}] ${message}`);
+
+/** The commit being measured and the service files that differ from it (the build takes the working tree). */
+function codeVersion(): { commit: string; dirty: string[] } {
+  const git = (...gitArgs: string[]) => execFileSync('git', gitArgs, { cwd: ROOT }).toString().trim();
+  const dirty = git('status', '--porcelain', '--', 'apps', 'packages')
+    .split('\n')
+    .filter((line) => /^.M|^M/.test(line))
+    .map((line) => line.slice(3));
+  return { commit: git('rev-parse', '--short', 'HEAD'), dirty };
+}
 
 async function buildEverything(): Promise<void> {
   if (!args['no-build']) {
@@ -138,6 +149,22 @@ interface Scenario {
   floorPath?: string;
   floorLabel?: string;
   read?: boolean;
+  /** Text a correct answer contains (beyond a 2xx status): a benchmark of error answers would measure nothing. */
+  expect?: string;
+}
+
+/** One request, checked: the scenario must be answered successfully before it is measured. */
+async function check(target: Service, spec: LoadSpec, expect: string | undefined): Promise<void> {
+  const body = spec.bodies?.[0];
+  const res = await fetch(spec.url, {
+    method: spec.method ?? 'GET',
+    headers: spec.headers ?? {},
+    ...(body === undefined ? {} : { body }),
+  });
+  const text = await res.text();
+  if (!res.ok || (expect !== undefined && !text.includes(expect))) {
+    throw new Error(`${target.name} ${spec.url} answered ${res.status}: ${text.slice(0, 300)}`);
+  }
 }
 
 async function compare(ours: Service, floor: Service, scenario: Scenario): Promise<BackendRow> {
@@ -150,15 +177,20 @@ async function compare(ours: Service, floor: Service, scenario: Scenario): Promi
     ...(scenario.headers ? { headers: scenario.headers } : {}),
     ...(scenario.bodies ? { bodies: scenario.bodies } : {}),
   });
+  const began = Date.now();
   const ourSpec = spec(ours.url, scenario.path);
   const floorSpec = spec(floor.url, scenario.floorPath ?? scenario.path);
+  await check(ours, ourSpec, scenario.expect);
+  await check(floor, floorSpec, scenario.expect);
   await warm(ourSpec.url, ourSpec, scenario.warmup ?? 300);
   await warm(floorSpec.url, floorSpec, scenario.warmup ?? 300);
-  log(`${scenario.label}: ours`);
   const ourResult = await measure(ours, ourSpec);
   await sleep(1000);
-  log(`${scenario.label}: floor`);
   const floorResult = await measure(floor, floorSpec);
+  log(
+    `${scenario.label}: ${Math.round(ourResult.rps)} req/s, floor ${Math.round(floorResult.rps)} req/s ` +
+      `(${((Date.now() - began) / 1000).toFixed(0)} s)`,
+  );
   await sleep(1000);
   return {
     label: scenario.label,
@@ -185,6 +217,7 @@ async function main(): Promise<void> {
   const loads = startLoadSampler();
   const logDir = mkdtempSync(join(tmpdir(), 'syfthub-bench-'));
   log(`logs of every process: ${logDir}`);
+  const code = codeVersion();
   await buildEverything();
 
   const database = await createDatabase();
@@ -403,6 +436,7 @@ async function main(): Promise<void> {
         Authorization: `Bearer ${mcpToken}`,
       },
       bodies: [toolCall],
+      expect: '"success":true',
       connections: 4,
       warmup: 20,
     });
@@ -456,6 +490,7 @@ async function main(): Promise<void> {
     const report: Report = {
       date: new Date(),
       machine: machine(),
+      code,
       load: loads.stop(),
       runSeconds: (Date.now() - started) / 1000,
       durationSeconds: DURATION,
