@@ -5,7 +5,7 @@
  */
 import { createDb, eq, users } from '@syfthub/db';
 // The backend's data-access functions are not part of its package exports; the bench reads them from source.
-import { listPublicEndpoints } from '../../apps/backend/src/endpoints/listings';
+import { listPublicEndpoints, listTrendingEndpoints } from '../../apps/backend/src/endpoints/listings';
 import { searchEndpoints } from '../../apps/backend/src/endpoints/search';
 
 export interface Statement {
@@ -22,6 +22,7 @@ export interface CapturedQuery {
 export interface CapturedSql {
   publicList: CapturedQuery;
   publicSearch: CapturedQuery;
+  trending: CapturedQuery;
   search: CapturedQuery;
   /** The authenticator's user lookup; the first parameter is the user id. */
   userById: Statement;
@@ -78,6 +79,9 @@ export async function captureSql(
       ),
       publicSearch: await capture(`GET /endpoints/public?limit=20&search=${options.searchTerm}`, () =>
         listPublicEndpoints(handle.db, { skip: 0, limit: 20, search: options.searchTerm }),
+      ),
+      trending: await capture('GET /endpoints/trending?limit=20', () =>
+        listTrendingEndpoints(handle.db, { skip: 0, limit: 20 }),
       ),
       search: await capture(`POST /endpoints/search "${options.searchQuery}"`, () =>
         searchEndpoints(handle.db, { query: options.searchQuery, topK: 10, minScore: options.minScore }),

@@ -321,6 +321,7 @@ async function main(): Promise<void> {
         path: `/api/v1/endpoints/public?limit=20&search=${SEARCH_TERM}`,
         read: true,
       },
+      { label: 'GET /endpoints/trending?limit=20', path: '/api/v1/endpoints/trending?limit=20', read: true },
       {
         label: 'POST /endpoints/search',
         path: '/api/v1/endpoints/search',

@@ -67,8 +67,8 @@ export function renderReport(r: Report): string {
   const reads = backend.rows.filter((row) => row.read);
   const token = backend.rows.find((row) => row.floorLabel === 'raw signing');
   const wide = backend.wide;
-  const wideOk =
-    wide.errors + wide.timeouts + wide.non2xx === 0 && wide.minRpsPerSecond > 0 && wide.max < 2000;
+  // A stall: a whole second without a response, or a request left unanswered for 10 s (autocannon's timeout).
+  const wideOk = wide.errors + wide.timeouts + wide.non2xx === 0 && wide.minRpsPerSecond > 0;
   const peakReadRss = Math.max(
     backend.idle.backend,
     backend.idleAfter,

@@ -84,6 +84,8 @@ app.get('/api/v1/endpoints/public', async (c) =>
   c.json(await replay(c.req.query('search') ? captured.publicSearch : captured.publicList)),
 );
 
+app.get('/api/v1/endpoints/trending', async (c) => c.json(await replay(captured.trending)));
+
 app.post('/api/v1/endpoints/search', async (c) => {
   const { query } = (await c.req.json()) as { query: string };
   const results = await replay(captured.search);
