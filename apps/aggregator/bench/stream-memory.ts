@@ -1,6 +1,6 @@
 /**
  * Live memory per open stream, measured in one process with forced garbage collection (so V8's heap headroom,
- * which dominates RSS in `added-latency.ts`, does not blur the figure). The same client and satellite run once
+ * which dominates RSS in the suite-wide `pnpm bench` (bench/src/aggregator.ts), does not blur the figure). The same client and satellite run once
  * talking to each other directly and once through the aggregator; the difference is the aggregator's share.
  * Usage: node --expose-gc --import tsx bench/stream-memory.ts [streams]
  */
