@@ -2,7 +2,7 @@ import { and, type Db, endpoints, eq, executeRows, sql, users } from '@syfthub/d
 import { z } from 'zod';
 import type { BackendConfig } from '../env';
 import { domainSchema } from '../validation/rules';
-import { timestampSchema } from './timestamps';
+import { timestampSchema } from '../validation/timestamp';
 
 /** `POST /endpoints/health` body (§9.5; satellite-protocol.md §6). */
 export const healthReportSchema = z.object({

@@ -3,8 +3,8 @@ import { errorLogs, type NewErrorLog } from '@syfthub/db';
 import { ApiError, currentCorrelationId, isValidCorrelationId, redact } from '@syfthub/service';
 import type { MiddlewareHandler } from 'hono';
 import { z } from 'zod';
-import { timestampSchema } from '../endpoints/timestamps';
 import type { BackendContext, BackendEnv } from '../http/context';
+import { timestampSchema } from '../validation/timestamp';
 
 /** `POST /errors/*` body limit (§1). */
 const ERROR_REPORT_BODY_LIMIT = 64 * 1024;

@@ -6,8 +6,8 @@ import type { BackendContext } from '../../http/context';
 import { callerOf } from '../../http/route-kit';
 import { iso } from '../../users/serialize';
 import { paginationQuery, queryBool } from '../../validation/rules';
+import { timestampSchema } from '../../validation/timestamp';
 import { textField } from './fields';
-import { timestampSchema } from './timestamp';
 
 const MAX_ACTIVE_TOKENS = 50;
 const INT4_MAX = 2_147_483_647;
