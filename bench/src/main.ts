@@ -31,6 +31,8 @@ import { type BackendRow, type Report, writeReport } from './report';
 import { ENDPOINTS, seed, USERS } from './seed';
 
 const { values: args } = parseArgs({
+  // `pnpm bench -- --duration 10` hands the script a literal `--` first.
+  args: process.argv.slice(2).filter((arg) => arg !== '--'),
   options: {
     duration: { type: 'string', default: '6' },
     connections: { type: 'string', default: '32' },

@@ -1,3 +1,4 @@
+import { executeRows, sql } from '@syfthub/db';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   type Account,
@@ -70,6 +71,23 @@ describe('POST /api/v1/endpoints/search (§16)', () => {
       expect(Number(result.relevance_score.toFixed(4))).toBe(result.relevance_score);
       expect(result).toHaveProperty('contributors_count');
       expect(result).not.toHaveProperty('user_id');
+    }
+  });
+
+  it('gives each result exactly the §16 score of its own row', async () => {
+    const query = 'contract law';
+    const res = await search({ query });
+    expect(res.body.results.length).toBeGreaterThan(0);
+    for (const result of res.body.results) {
+      const [expected] = await executeRows<{ score: number }>(
+        backend.deps.db,
+        sql`select round((0.7 * r / (r + 1) + 0.3 * greatest(word_similarity(lower(${query}), lower(e.name)),
+                                                          similarity(lower(${query}), u.username)))::numeric, 4)::float8 as score
+            from endpoints e join users u on u.id = e.user_id,
+                 lateral (select ts_rank_cd(e.search_vector, websearch_to_tsquery('english', ${query}), 32) as r) rank
+            where e.id = ${result.id}`,
+      );
+      expect(result.relevance_score, result.name).toBe(Number(expected!.score));
     }
   });
 

@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { createSecretKey, randomUUID } from 'node:crypto';
 import { errors, jwtVerify, SignJWT } from 'jose';
 import { z } from 'zod';
 
@@ -74,7 +74,8 @@ function subjectOf(userId: number): string {
 
 export function createSessionTokens(config: SessionTokensConfig): SessionTokens {
   if (config.secret.length === 0) throw new RangeError('The session token secret must not be empty');
-  const key = new TextEncoder().encode(config.secret);
+  // A KeyObject, imported once: jose would otherwise import raw key bytes again on every sign and verify.
+  const key = createSecretKey(Buffer.from(config.secret, 'utf8'));
   const accessTtl = positiveSeconds('accessTtlSeconds', config.accessTtlSeconds);
   const refreshTtl = positiveSeconds('refreshTtlSeconds', config.refreshTtlSeconds);
 

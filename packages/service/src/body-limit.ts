@@ -25,10 +25,28 @@ export function bodyLimit(maxBytes: number): MiddlewareHandler {
   return limit;
 }
 
-/** The app-wide limit: steps aside when the matched route carries its own {@link bodyLimit}. */
+/**
+ * Whether a GET or HEAD can carry no body: `Request` objects refuse one, and on the wire HTTP/1.1 announces a body
+ * with Content-Length or Transfer-Encoding. Other methods are always checked (in-process requests built with a
+ * body need not announce it).
+ */
+function bodilessRead(c: Context): boolean {
+  const method = c.req.method;
+  return (
+    (method === 'GET' || method === 'HEAD') &&
+    c.req.header('Content-Length') === undefined &&
+    c.req.header('Transfer-Encoding') === undefined
+  );
+}
+
+/**
+ * The app-wide limit: steps aside when the matched route carries its own {@link bodyLimit}, and for bodiless reads
+ * (touching the body would make the Node adapter build a full `Request` for every GET).
+ */
 export function defaultBodyLimit(maxBytes: number = DEFAULT_BODY_LIMIT_BYTES): MiddlewareHandler {
   const limit = honoBodyLimit({ maxSize: maxBytes, onError: tooLarge });
   return (c, next) => {
+    if (bodilessRead(c)) return next();
     const routeHasOwnLimit = matchedRoutes(c).some(
       (route) => (route.handler as LimitMiddleware)[ROUTE_LIMIT] !== undefined,
     );

@@ -1,5 +1,6 @@
-import type { MiddlewareHandler } from 'hono';
+import type { Context, MiddlewareHandler } from 'hono';
 import { cors } from 'hono/cors';
+import { setResponseHeader } from './correlation';
 
 /** Response headers browsers may read on every service. */
 export const DEFAULT_EXPOSED_HEADERS: readonly string[] = [
@@ -27,14 +28,23 @@ export interface CorsOptions {
   credentials?: boolean;
 }
 
+/** Adds `Origin` to the response's `Vary` unless it is already listed. */
+function varyOnOrigin(c: Context): void {
+  const vary = c.res.headers.get('Vary');
+  if (vary?.split(',').some((token) => token.trim().toLowerCase() === 'origin')) return;
+  setResponseHeader(c, 'Vary', vary ? `${vary}, Origin` : 'Origin');
+}
+
 /**
  * CORS for an explicit origin list: the request's origin is echoed only when listed, credentials allowed, and
- * preflight `OPTIONS` answered 204 here, before any authentication.
+ * preflight `OPTIONS` answered 204 here, before any authentication. Requests without an `Origin` header (servers,
+ * SDKs, probes) skip the CORS machinery and only get `Vary: Origin`, so their responses are never copied to add
+ * headers before the route runs.
  */
 export function serviceCors(options: CorsOptions): MiddlewareHandler {
   const any = options.origins.includes('*');
   const allowed = new Set(options.origins);
-  return cors({
+  const browserCors = cors({
     origin: (origin) => (origin !== '' && (any || allowed.has(origin)) ? origin : null),
     credentials: any ? false : (options.credentials ?? true),
     exposeHeaders: [...DEFAULT_EXPOSED_HEADERS, ...(options.exposeHeaders ?? [])],
@@ -42,4 +52,9 @@ export function serviceCors(options: CorsOptions): MiddlewareHandler {
     allowMethods: [...(options.allowMethods ?? ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'])],
     maxAge: options.maxAge ?? 600,
   });
+  return async (c, next) => {
+    if (c.req.header('Origin') !== undefined) return browserCors(c, next);
+    await next();
+    varyOnOrigin(c);
+  };
 }

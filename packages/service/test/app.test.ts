@@ -400,6 +400,18 @@ describe('headers', () => {
     }
   });
 
+  it('adds no CORS headers to requests without an Origin, but marks every response as varying by Origin', async () => {
+    for (const path of ['/items/1', '/private/data', '/nope']) {
+      const res = await t.app.request(path);
+      expect(res.headers.get('access-control-allow-origin'), path).toBeNull();
+      expect(res.headers.get('access-control-allow-credentials'), path).toBeNull();
+      expect(res.headers.get('access-control-expose-headers'), path).toBeNull();
+      expect(res.headers.get('vary'), path).toBe('Origin');
+    }
+    const browser = await t.app.request('/items/1', { headers: { Origin: ORIGIN } });
+    expect(browser.headers.get('vary')).toBe('Origin');
+  });
+
   it('reflects any origin without credentials when configured with *', async () => {
     const { logger } = captureLogger();
     const open = createServiceApp({ name: 'mcp', version: '1', logger, corsOrigins: ['*'] });

@@ -6,7 +6,7 @@ import {
   type Principal,
   TokenError,
 } from '@syfthub/auth';
-import { apiTokens, eq, type User, users } from '@syfthub/db';
+import { apiTokens, eq, sql, type User, users } from '@syfthub/db';
 import { ApiError, clientIpOf } from '@syfthub/service';
 import type { BackendDeps } from '../deps';
 import type { SessionService } from './sessions';
@@ -24,6 +24,13 @@ export function createAuthenticator(
   sessions: SessionService,
 ): Authenticator<User> {
   const { db, sessionTokens, logger } = deps;
+  // Every JWT-authenticated request runs this lookup: prepared once, it skips query building and server-side parsing.
+  const userById = db
+    .select()
+    .from(users)
+    .where(eq(users.id, sql.placeholder('id')))
+    .limit(1)
+    .prepare('auth_user_by_id');
 
   async function fromApiToken(credential: string, ip: string): Promise<Principal<User>> {
     if (!isWellFormedApiToken(credential)) throw unauthorized('Invalid API token');
@@ -62,7 +69,7 @@ export function createAuthenticator(
     if (!Number.isSafeInteger(userId)) throw unauthorized(NOT_AUTHENTICATED);
     const [revoked, [user]] = await Promise.all([
       sessions.isRevoked(claims.sid),
-      db.select().from(users).where(eq(users.id, userId)).limit(1),
+      userById.execute({ id: userId }),
     ]);
     if (revoked || !user || !user.isActive) throw unauthorized(NOT_AUTHENTICATED);
     return { user, kind: 'jwt', sessionId: claims.sid };

@@ -1,10 +1,10 @@
 import {
   and,
   type Db,
-  desc,
   type EndpointType,
   endpoints,
   eq,
+  executeRows,
   inArray,
   type SQL,
   sql,
@@ -50,37 +50,59 @@ function candidateIds(query: string): SQL {
 }
 
 /**
- * Full-text plus trigram search over listed endpoints (§16). Candidates and scores come from one statement, each
- * score computed from its own row, so a score can never be attached to the wrong endpoint.
+ * Full-text plus trigram search over listed endpoints (§16). Scores are computed per row in SQL, so a score can never
+ * be attached to the wrong endpoint. The first statement ranks every candidate once (a materialized CTE holds the
+ * full-text rank and the name/owner similarity; inline, the planner would compute `ts_rank_cd` up to four times per
+ * row: twice in the formula, again in the filter and the sort key) and keeps the top `topK` ids; the second loads
+ * only those rows, README included. Parallel workers are off for the transaction: starting them costs more than
+ * they save on a few thousand candidates, and under concurrent load they only compete for the same cores.
  */
 export async function searchEndpoints(db: Db, options: SearchOptions): Promise<ScoredEndpoint[]> {
   const terms = sql`(select websearch_to_tsquery('english', ${options.query}) as tsq, lower(${options.query}) as lq) as terms`;
-  const rank = sql`ts_rank_cd(${endpoints.searchVector}, terms.tsq, 32)`;
-  const nameSimilarity = sql`word_similarity(terms.lq, lower(${endpoints.name}))`;
-  const ownerSimilarity = sql`similarity(terms.lq, ${users.username})`;
-  const score = sql<number>`round((0.7 * (${rank} / (${rank} + 1)) + 0.3 * greatest(${nameSimilarity}, ${ownerSimilarity}))::numeric, 4)::float8`;
+  const rank = sql<number>`ts_rank_cd(${endpoints.searchVector}, terms.tsq, 32)`;
+  const similarity = sql<number>`greatest(word_similarity(terms.lq, lower(${endpoints.name})), similarity(terms.lq, ${users.username}))`;
 
   return db.transaction(async (tx) => {
     await tx.execute(
       sql`select set_config('pg_trgm.word_similarity_threshold', ${String(NAME_WORD_SIMILARITY)}, true),
-                 set_config('pg_trgm.similarity_threshold', ${String(OWNER_SIMILARITY)}, true)`,
+                 set_config('pg_trgm.similarity_threshold', ${String(OWNER_SIMILARITY)}, true),
+                 set_config('max_parallel_workers_per_gather', '0', true)`,
     );
-    const scored = tx
-      .select({ ...endpointViewFields, score: score.as('relevance_score') })
+    const candidates = tx
+      .select({
+        id: endpoints.id,
+        starsCount: endpoints.starsCount,
+        rank: rank.as('rank'),
+        similarity: similarity.as('similarity'),
+      })
       .from(endpoints)
       .innerJoin(users, eq(users.id, endpoints.userId))
       .innerJoin(terms, sql`true`)
-      .where(and(listedCondition, typeFilter(options.type), idAmong(candidateIds(options.query))))
-      // OFFSET 0 keeps the subquery from being flattened, which would compute each score again in the filter and
-      // the sort key.
-      .offset(0)
-      .as('scored');
-    const rows = await tx
-      .select()
-      .from(scored)
-      .where(sql`${scored.score} >= ${options.minScore}`)
-      .orderBy(desc(scored.score), desc(scored.starsCount), desc(scored.id))
-      .limit(options.topK);
-    return rows.map(({ score: relevanceScore, ...view }) => ({ ...view, relevanceScore }));
+      .where(and(listedCondition, typeFilter(options.type), idAmong(candidateIds(options.query))));
+    const ranked = await executeRows<{ id: number; relevance_score: number }>(
+      tx,
+      sql`with candidates as materialized (${candidates}),
+               scored as (select id, stars_count,
+                                 round((0.7 * (rank / (rank + 1)) + 0.3 * similarity)::numeric, 4)::float8 as relevance_score
+                          from candidates)
+          select id, relevance_score from scored where relevance_score >= ${options.minScore}
+          order by relevance_score desc, stars_count desc, id desc limit ${options.topK}`,
+    );
+    if (ranked.length === 0) return [];
+    const views = await tx
+      .select(endpointViewFields)
+      .from(endpoints)
+      .innerJoin(users, eq(users.id, endpoints.userId))
+      .where(
+        inArray(
+          endpoints.id,
+          ranked.map((row) => Number(row.id)),
+        ),
+      );
+    const byId = new Map(views.map((view) => [view.id, view]));
+    return ranked.flatMap((row) => {
+      const view = byId.get(Number(row.id));
+      return view ? [{ ...view, relevanceScore: Number(row.relevance_score) }] : [];
+    });
   });
 }

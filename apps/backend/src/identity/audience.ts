@@ -1,18 +1,33 @@
-import { type Db, eq, users } from '@syfthub/db';
+import { type Db, eq, sql, users } from '@syfthub/db';
 import { ApiError, type Logger } from '@syfthub/service';
 import { failClosed } from './errors';
 
 /**
- * Checks a satellite-token audience (backend-api.md §10.1): any active user's username. Returns it trimmed and
- * lowercased, as it goes into the token's `aud`.
+ * Checks a satellite-token audience (backend-api.md §10.1): any active user's username. The resolver returns it
+ * trimmed and lowercased, as it goes into the token's `aud`.
  */
-export async function resolveAudience(db: Db, logger: Logger, raw: string): Promise<string> {
+export function createAudienceResolver(db: Db, logger: Logger): (raw: string) => Promise<string> {
+  // Every token request runs this lookup; prepared once, it skips query building and server-side parsing.
+  const byUsername = db
+    .select({ isActive: users.isActive })
+    .from(users)
+    .where(eq(users.username, sql.placeholder('username')))
+    .limit(1)
+    .prepare('identity_audience_by_username');
+  return (raw) => resolveAudience(byUsername, logger, raw);
+}
+
+async function resolveAudience(
+  byUsername: { execute(values: { username: string }): Promise<Array<{ isActive: boolean }>> },
+  logger: Logger,
+  raw: string,
+): Promise<string> {
   const audience = raw.trim().toLowerCase();
   if (audience === '') {
     throw new ApiError(400, { code: 'MISSING_AUDIENCE', message: "The 'aud' query parameter is required." });
   }
   const [target] = await failClosed(logger, 'identity.audience_lookup_failed', () =>
-    db.select({ isActive: users.isActive }).from(users).where(eq(users.username, audience)).limit(1),
+    byUsername.execute({ username: audience }),
   );
   if (!target) {
     throw new ApiError(404, {

@@ -5,7 +5,7 @@ import type { Context } from 'hono';
 import { z } from 'zod';
 import type { BackendContext, BackendEnv } from '../http/context';
 import { callerOf } from '../http/route-kit';
-import { resolveAudience } from '../identity/audience';
+import { createAudienceResolver } from '../identity/audience';
 import { KEY_NOT_CONFIGURED_MESSAGE, requireKeyRing } from '../identity/errors';
 import { verifyForCaller } from '../identity/verify';
 
@@ -24,6 +24,7 @@ export function registerIdentityRoutes(ctx: BackendContext): void {
   const { routes, limits, deps } = ctx;
   const { db, logger, config, backendMetrics } = deps;
   const tags = ['identity'];
+  const resolveAudience = createAudienceResolver(db, logger);
 
   async function mint(
     c: Context<BackendEnv>,
@@ -32,7 +33,7 @@ export function registerIdentityRoutes(ctx: BackendContext): void {
     kind: 'user' | 'guest',
   ) {
     const ring = requireKeyRing(deps.keyRing);
-    const aud = await resolveAudience(db, logger, rawAudience);
+    const aud = await resolveAudience(rawAudience);
     const { token, expiresIn } = await signSatelliteToken(ring, {
       ...subject,
       aud,
