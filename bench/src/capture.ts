@@ -64,11 +64,21 @@ export async function captureSql(
     const query = statements.at(-1);
     if (!query) throw new Error(`no statement captured for ${label}`);
     const captured = { setup: statements.slice(0, -1), query };
+    // Every statement is explained (the search ranks, then loads the rows it kept) after the `set_config` calls.
     const plan = await client.begin(async (tx) => {
-      for (const setup of captured.setup) await tx.unsafe(setup.text, setup.params);
-      return tx.unsafe(`explain (analyze, buffers, costs off) ${query.text}`, query.params);
+      const lines: string[] = [];
+      for (const each of statements) {
+        if (/^\s*select\s+set_config/i.test(each.text)) {
+          await tx.unsafe(each.text, each.params);
+          continue;
+        }
+        const rows = await tx.unsafe(`explain (analyze, buffers, costs off) ${each.text}`, each.params);
+        if (lines.length > 0) lines.push('');
+        lines.push(...rows.map((row) => String(row['QUERY PLAN'])));
+      }
+      return lines;
     });
-    plans[label] = plan.map((row) => String(row['QUERY PLAN']));
+    plans[label] = plan;
     return captured;
   }
 

@@ -5,6 +5,7 @@
  * drivers, measured in the same run). Writes the report to results/<date>.md.
  *
  *   pnpm bench [-- --duration 6 --connections 32 --streams 2000 --hold 5 --requests 2000 --no-build --keep]
+ *   pnpm bench -- --seed-only   (seed a database, capture the SQL, keep both and stop: for profiling by hand)
  *
  * Needs PostgreSQL (DATABASE_URL, default postgres://postgres@127.0.0.1:5432/postgres: a database is created and
  * dropped) and Redis (BENCH_REDIS_URL, default redis://127.0.0.1:6379/13: a database index of its own, because
@@ -41,6 +42,7 @@ const { values: args } = parseArgs({
     requests: { type: 'string', default: '2000' },
     'no-build': { type: 'boolean', default: false },
     keep: { type: 'boolean', default: false },
+    'seed-only': { type: 'boolean', default: false },
   },
 });
 const DURATION = Number(args.duration);
@@ -110,7 +112,7 @@ async function createDatabase(): Promise<{ url: string; drop(): Promise<void> }>
   return {
     url: url.toString(),
     async drop() {
-      if (args.keep) log(`kept database ${name}`);
+      if (args.keep || args['seed-only']) log(`kept database ${name}`);
       else await admin.unsafe(`drop database if exists "${name}" with (force)`);
       await admin.end();
     },
@@ -241,6 +243,10 @@ async function main(): Promise<void> {
     });
     const sqlFile = join(logDir, 'captured-sql.json');
     writeFileSync(sqlFile, JSON.stringify(captured));
+    if (args['seed-only']) {
+      log(`seed only: ${database.url}, captured statements in ${sqlFile}`);
+      return;
+    }
 
     const keys = generateKeyPairSync('rsa', { modulusLength: 2048 });
     const privatePem = keys.privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();

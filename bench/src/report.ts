@@ -175,7 +175,7 @@ export function renderReport(r: Report): string {
     '',
     ...Object.entries(r.plans).flatMap(([label, plan]) => [
       '<details>',
-      `<summary>${label}: ${plan.find((line) => line.startsWith('Execution Time')) ?? ''}</summary>`,
+      `<summary>${label}: ${plan.filter((line) => line.startsWith('Execution Time')).join(' + ')}</summary>`,
       '',
       '```',
       ...plan,

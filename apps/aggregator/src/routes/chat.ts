@@ -54,6 +54,9 @@ const SSE_HEADERS: Record<string, string> = {
   'content-security-policy': API_CONTENT_SECURITY_POLICY,
 };
 
+/** The header of @hono/node-server's marker response for "the route already wrote its response". */
+const ALREADY_SENT_HEADER = 'x-hono-already-sent';
+
 /**
  * The stream's head: what middleware prepared so far (CORS) plus the SSE headers. Written before the handler
  * returns, so the correlation id is added here rather than by the middleware on the way out.
@@ -196,6 +199,15 @@ export function registerChatRoutes(app: Hono<Env>, deps: ChatRouteDeps): void {
     } finally {
       scope.dispose();
     }
+  });
+
+  // The stream route writes straight to the Node response and returns the adapter's already-sent marker. Hono
+  // copies a returned response when headers were prepared before it (streamHeaders reads them), and the copy
+  // carries @hono/node-server's fast-path cache, which ignores the marker and writes the head a second time.
+  // Reading `bodyUsed` drops that cache, so the adapter sees the marker.
+  app.use('/api/v1/chat/stream', async (c, next) => {
+    await next();
+    if (c.res.headers.has(ALREADY_SENT_HEADER)) void c.res.bodyUsed;
   });
 
   app.post('/api/v1/chat/stream', async (c) => {
