@@ -323,6 +323,13 @@ async function main(): Promise<void> {
     const rows: BackendRow[] = [];
     const scenarios: Scenario[] = [
       { label: 'GET /health', path: '/health', read: true, warmup: 2000 },
+      {
+        label: 'GET /health',
+        path: '/health',
+        floorPath: '/floor/health-bare',
+        floorLabel: 'bare route',
+        warmup: 2000,
+      },
       { label: 'GET /endpoints/public?limit=20', path: '/api/v1/endpoints/public?limit=20', read: true },
       {
         label: `GET /endpoints/public?limit=20&search=${SEARCH_TERM}`,

@@ -4,7 +4,7 @@
  * the revocation check) and nothing else: no validation, middleware, logging, metrics or serialisation.
  * Runs as its own process; configured by the orchestrator through the environment.
  */
-import { createPrivateKey, randomUUID } from 'node:crypto';
+import { createPrivateKey, createSecretKey, randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { serve } from '@hono/node-server';
 import { verify as verifyPassword } from '@node-rs/argon2';
@@ -22,7 +22,7 @@ const sql = postgres(env.DATABASE_URL as string, {
   connection: { statement_timeout: Number(env.DB_STATEMENT_TIMEOUT_MS) },
 });
 const redis = new Redis(env.REDIS_URL as string);
-const sessionKey = new TextEncoder().encode(env.SECRET_KEY);
+const sessionKey = createSecretKey(Buffer.from(env.SECRET_KEY as string, 'utf8'));
 const signingKey = createPrivateKey(
   Buffer.from(env.RSA_PRIVATE_KEY_PEM as string, 'base64').toString('utf8'),
 );
@@ -78,7 +78,31 @@ function signSession(claims: Record<string, unknown>, sid: string, lifetime: num
 
 const app = new Hono();
 
-app.get('/health', (c) => c.json({ status: 'healthy', version: '1.0.0' }));
+/**
+ * What the contract asks of every response (operations.md §6.4, backend-api.md §2.4): the caller's valid
+ * correlation id echoed or a fresh one, and the API security headers. `/health` does exactly that work.
+ */
+const VALID_CORRELATION_ID = /^[A-Za-z0-9._:-]{1,128}$/;
+const SECURITY_HEADERS = {
+  'X-Content-Type-Options': 'nosniff',
+  'X-Frame-Options': 'DENY',
+  'Referrer-Policy': 'no-referrer',
+  'Content-Security-Policy':
+    "default-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'",
+  Vary: 'Origin',
+};
+
+app.get('/health', (c) => {
+  const incoming = c.req.header('X-Correlation-ID');
+  const id = incoming && VALID_CORRELATION_ID.test(incoming) ? incoming : randomUUID();
+  return c.json({ status: 'healthy', version: '1.0.0' }, 200, {
+    ...SECURITY_HEADERS,
+    'X-Correlation-ID': id,
+  });
+});
+
+/** The same JSON with none of the headers: the bare route, for scale. */
+app.get('/floor/health-bare', (c) => c.json({ status: 'healthy', version: '1.0.0' }));
 
 app.get('/api/v1/endpoints/public', async (c) =>
   c.json(await replay(c.req.query('search') ? captured.publicSearch : captured.publicList)),
