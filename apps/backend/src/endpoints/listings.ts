@@ -69,7 +69,11 @@ function substringMatchIds(withTags: boolean): SQL {
 /** The placeholder values of {@link substringMatchIds} for a search text, and whether it needs the tag branch. */
 function searchValues(text: string): { withTags: boolean; pattern: string; tagPattern: string } {
   const fragment = text.toLowerCase();
-  return { withTags: TAG_FRAGMENT.test(fragment), pattern: containing(text), tagPattern: containing(fragment) };
+  return {
+    withTags: TAG_FRAGMENT.test(fragment),
+    pattern: containing(text),
+    tagPattern: containing(fragment),
+  };
 }
 
 async function selectPage(db: Db, where: SQL | undefined, page: Page, order: SQL[] = newestFirst) {
