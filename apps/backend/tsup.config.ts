@@ -6,7 +6,7 @@ import { defineConfig } from 'tsup';
 const require = createRequire(import.meta.url);
 
 export default defineConfig({
-  entry: { main: 'src/main.ts', migrate: 'src/cli/migrate.ts', 'promote-admin': 'src/cli/promote-admin.ts' },
+  entry: { main: 'src/main.ts', migrate: 'src/cli/migrate.ts', cli: 'src/cli.ts' },
   format: 'esm',
   platform: 'node',
   target: 'node20',

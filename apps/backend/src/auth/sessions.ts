@@ -172,6 +172,30 @@ export function createSessionService(
       await revokeWhere(userId, reason, [...new Set(rows.map((r) => r.sid))]);
     },
 
+    /**
+     * Revokes every active session of every user (`sessions:revoke-all`: after a restore, or a suspected key leak).
+     * Returns the number of sessions revoked.
+     */
+    async revokeAllSessions(reason: SessionRevokeReason): Promise<number> {
+      const rows = await db
+        .update(refreshTokens)
+        .set({ revokedAt: new Date(), revokedReason: reason })
+        .where(isNull(refreshTokens.revokedAt))
+        .returning({ sid: refreshTokens.familyId, userId: refreshTokens.userId });
+      const sidsByUser = new Map<number, Set<string>>();
+      for (const { sid, userId } of rows) {
+        const sids = sidsByUser.get(userId) ?? new Set<string>();
+        sids.add(sid);
+        sidsByUser.set(userId, sids);
+      }
+      let revoked = 0;
+      for (const [userId, sids] of sidsByUser) {
+        await revokeWhere(userId, reason, [...sids]);
+        revoked += sids.size;
+      }
+      return revoked;
+    },
+
     /** Whether an access token's session was revoked: Redis first, the database when Redis is unreachable. */
     async isRevoked(sid: string): Promise<boolean> {
       try {
