@@ -53,6 +53,8 @@ export async function captureSql(
   const handle = await createDb({ url, poolSize: 1 });
   const client = (handle.db as unknown as { $client: PostgresClient }).$client;
   const plans: Record<string, string[]> = {};
+  // postgres-js reads the server's array types on a connection's first query; that one must not be captured.
+  await client.unsafe('select 1', []);
 
   async function capture(label: string, run: () => Promise<unknown>): Promise<CapturedQuery> {
     const seen: Statement[] = [];

@@ -153,6 +153,8 @@ interface Scenario {
   floorPath?: string;
   floorLabel?: string;
   read?: boolean;
+  /** SyftHub's own Python backend on this scenario (the top of the range the issue quotes), for the ≥ 20 × target. */
+  upstreamRps?: number;
   /** Text a correct answer contains (beyond a 2xx status): a benchmark of error answers would measure nothing. */
   expect?: string;
 }
@@ -201,6 +203,7 @@ async function compare(ours: Service, floor: Service, scenario: Scenario): Promi
     floorLabel: scenario.floorLabel ?? 'same work',
     connections,
     read: scenario.read ?? false,
+    ...(scenario.upstreamRps === undefined ? {} : { upstreamRps: scenario.upstreamRps }),
     ours: ourResult,
     floor: floorResult,
   };
@@ -330,11 +333,17 @@ async function main(): Promise<void> {
         floorLabel: 'bare route',
         warmup: 2000,
       },
-      { label: 'GET /endpoints/public?limit=20', path: '/api/v1/endpoints/public?limit=20', read: true },
+      {
+        label: 'GET /endpoints/public?limit=20',
+        path: '/api/v1/endpoints/public?limit=20',
+        read: true,
+        upstreamRps: 90,
+      },
       {
         label: `GET /endpoints/public?limit=20&search=${SEARCH_TERM}`,
         path: `/api/v1/endpoints/public?limit=20&search=${SEARCH_TERM}`,
         read: true,
+        upstreamRps: 55,
       },
       { label: 'GET /endpoints/trending?limit=20', path: '/api/v1/endpoints/trending?limit=20', read: true },
       {
@@ -345,12 +354,20 @@ async function main(): Promise<void> {
         bodies: [JSON.stringify({ query: SEARCH_QUERY, top_k: 10 })],
         read: true,
       },
-      { label: 'GET /auth/me (JWT)', path: '/api/v1/auth/me', headers: bearer, read: true, warmup: 1000 },
+      {
+        label: 'GET /auth/me (JWT)',
+        path: '/api/v1/auth/me',
+        headers: bearer,
+        read: true,
+        warmup: 1000,
+        upstreamRps: 110,
+      },
       {
         label: 'GET /token?aud= (RS256)',
         path: `/api/v1/token?aud=${audience}`,
         headers: bearer,
         warmup: 500,
+        upstreamRps: 95,
       },
       {
         label: 'GET /token?aud= (RS256)',

@@ -12,6 +12,8 @@ export interface BackendRow {
   connections: number;
   /** A read scenario, held to the ≥ 0.7 × floor and p99 targets. */
   read: boolean;
+  /** SyftHub's Python backend on this scenario (req/s, the top of the quoted range), when the issue gives one. */
+  upstreamRps?: number;
   ours: Measurement;
   floor: Measurement;
 }
@@ -92,6 +94,12 @@ export function renderReport(r: Report): string {
       (row) =>
         `| ${row.label}: ≥ 0.7 × floor req/s | ${n2(row.ours.rps / row.floor.rps)} × (${n0(row.ours.rps)} vs ${n0(row.floor.rps)}) | ${ok(row.ours.rps >= 0.7 * row.floor.rps)} |`,
     ),
+    ...backend.rows
+      .filter((row) => row.upstreamRps !== undefined)
+      .map((row) => {
+        const needed = 20 * (row.upstreamRps as number);
+        return `| ${row.label}: ≥ 20 × SyftHub's Python backend (${row.upstreamRps} req/s) | ${n0(row.ours.rps)} req/s, ${n1(row.ours.rps / (row.upstreamRps as number))} × (floor ${n0(row.floor.rps)}) | ${ok(row.ours.rps >= needed)} |`;
+      }),
     ...reads.map(
       (row) =>
         `| ${row.label}: p99 < 50 ms at ${row.connections} connections | ${row.ours.p99} ms | ${ok(row.ours.p99 < 50)} |`,
