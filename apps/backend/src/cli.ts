@@ -1,3 +1,4 @@
+import { runCli, usage } from '@syfthub/service';
 import { createSessionService } from './auth/sessions';
 import { generateSigningKeySettings, revokeAllSessions, setUserRole } from './cli/commands';
 import { type BackendDeps, buildDeps } from './deps';
@@ -57,14 +58,8 @@ async function main(): Promise<number> {
       return 0;
     }
     default:
-      process.stderr.write(USAGE);
-      return command === undefined || command === 'help' ? 0 : 2;
+      return usage(USAGE, command);
   }
 }
 
-try {
-  process.exitCode = await main();
-} catch (error) {
-  process.stderr.write(`${error instanceof Error ? error.message : String(error)}\n`);
-  process.exitCode = 1;
-}
+await runCli(main);

@@ -1,5 +1,6 @@
 import { generateKeyPairPem } from '@syfthub/auth';
 import { isNull, oauthGrants } from '@syfthub/db';
+import { runCli, usage } from '@syfthub/service';
 import { buildDeps } from './deps';
 import { parseMcpEnv } from './env';
 import { generateEncryptionKeySetting } from './grants/encryption';
@@ -42,14 +43,8 @@ async function main(): Promise<number> {
       process.stdout.write(`Revoked ${await revokeAllGrants()} grants\n`);
       return 0;
     default:
-      process.stderr.write(USAGE);
-      return command === undefined || command === 'help' ? 0 : 2;
+      return usage(USAGE, command);
   }
 }
 
-try {
-  process.exitCode = await main();
-} catch (error) {
-  process.stderr.write(`${error instanceof Error ? error.message : String(error)}\n`);
-  process.exitCode = 1;
-}
+await runCli(main);

@@ -1,6 +1,7 @@
 export * from './app';
 export * from './body';
 export * from './body-limit';
+export * from './cli';
 export * from './client-ip';
 export * from './correlation';
 export * from './cors';
