@@ -1,6 +1,6 @@
 import { createMetrics } from '@syfthub/service';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { postChat, type RunningAggregator, ref, startAggregator } from './helpers/aggregator';
+import { postChat, postStream, type RunningAggregator, ref, startAggregator } from './helpers/aggregator';
 import { documentsBody, json, modelBody, startSatellite, type TestSatellite } from './helpers/satellite';
 
 let sat: TestSatellite;
@@ -228,6 +228,22 @@ describe('service routes', () => {
     expect(third.headers.get('retry-after')).toMatch(/^\d+$/);
     expect(third.headers.get('x-ratelimit-limit')).toBe('2');
     expect(await third.json()).toEqual({ detail: expect.any(String) });
+    await limited.stop();
+  });
+
+  it('puts the rate-limit headers on a successful event stream too', async () => {
+    const limited = await startAggregator({ AGGREGATOR_RATE_LIMIT_PER_MINUTE: '5' });
+    const { res, events } = await postStream(limited.url, {
+      prompt: 'q',
+      model: ref(sat.url, 'model', 'bob'),
+      data_sources: [ref(sat.url, 'docs', 'a')],
+    });
+    expect(res.status).toBe(200);
+    expect(events.at(-1)?.event).toBe('done');
+    expect(res.headers.get('content-type')).toMatch(/^text\/event-stream/);
+    expect(res.headers.get('x-ratelimit-limit')).toBe('5');
+    expect(res.headers.get('x-ratelimit-remaining')).toBe('4');
+    expect(res.headers.get('x-ratelimit-reset')).toMatch(/^\d+$/);
     await limited.stop();
   });
 

@@ -128,9 +128,13 @@ export function rateLimit<E extends Env = Env>(options: RateLimitOptions<E>): Mi
       });
     }
 
-    // Hono's compose turns a downstream throw into c.res via onError before next() resolves, so headers set
-    // here reach error responses too.
-    await next();
+    // Prepared before the route, so responses a route writes itself (the aggregator's event streams) carry them;
+    // set again afterwards for responses built without the prepared headers. Hono's compose turns a downstream
+    // throw into c.res via onError before next() resolves, so error responses get them too.
     for (const [name, value] of Object.entries(headers)) c.header(name, value);
+    await next();
+    if (!c.res.headers.has('X-RateLimit-Limit')) {
+      for (const [name, value] of Object.entries(headers)) c.header(name, value);
+    }
   };
 }
