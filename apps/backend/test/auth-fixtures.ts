@@ -2,7 +2,7 @@ import { createDb } from '@syfthub/db';
 import { createLogger, createSilentLogger, type Logger } from '@syfthub/service';
 import { createApp } from '../src/app';
 import { buildDeps } from '../src/deps';
-import type { ApiInit, ApiResponse, TestBackend } from './harness';
+import { type ApiInit, request, type TestBackend } from './harness';
 
 /** A logger whose JSON lines are kept in `lines`, so tests can assert log events. */
 export function createCapturingLogger(): { logger: Logger; lines: Array<Record<string, unknown>> } {
@@ -15,32 +15,6 @@ export function createCapturingLogger(): { logger: Logger; lines: Array<Record<s
     destination: { write: (line: string) => void lines.push(JSON.parse(line) as Record<string, unknown>) },
   });
   return { logger, lines };
-}
-
-/** Sends one request to a Hono app, like the harness's `api`. */
-export async function request<T = unknown>(
-  app: ReturnType<typeof createApp>,
-  method: string,
-  path: string,
-  init: ApiInit = {},
-): Promise<ApiResponse<T>> {
-  const headers: Record<string, string> = { ...init.headers };
-  if (init.token) headers.Authorization = `Bearer ${init.token}`;
-  let body: string | undefined;
-  if (init.json !== undefined) {
-    headers['Content-Type'] ??= 'application/json';
-    body = JSON.stringify(init.json);
-  } else if (init.form) {
-    headers['Content-Type'] ??= 'application/x-www-form-urlencoded';
-    body = new URLSearchParams(init.form).toString();
-  } else if (init.raw !== undefined) {
-    body = init.raw;
-  }
-  const res = await app.request(path, { method, headers, body });
-  const text = await res.text();
-  const parsed =
-    (res.headers.get('content-type') ?? '').includes('json') && text !== '' ? JSON.parse(text) : text;
-  return { status: res.status, headers: res.headers, body: parsed as T, text };
 }
 
 /**

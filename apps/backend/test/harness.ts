@@ -38,6 +38,32 @@ export function createCapturingEmailSender(): EmailSender & { sent: EmailMessage
   };
 }
 
+/** Sends one request to a backend app in process and parses a JSON answer. */
+export async function request<T = unknown>(
+  app: ReturnType<typeof createApp>,
+  method: string,
+  path: string,
+  init: ApiInit = {},
+): Promise<ApiResponse<T>> {
+  const headers: Record<string, string> = { ...init.headers };
+  if (init.token) headers.Authorization = `Bearer ${init.token}`;
+  let body: string | undefined;
+  if (init.json !== undefined) {
+    headers['Content-Type'] ??= 'application/json';
+    body = JSON.stringify(init.json);
+  } else if (init.form) {
+    headers['Content-Type'] ??= 'application/x-www-form-urlencoded';
+    body = new URLSearchParams(init.form).toString();
+  } else if (init.raw !== undefined) {
+    body = init.raw;
+  }
+  const res = await app.request(path, { method, headers, body });
+  const text = await res.text();
+  let parsed: unknown = text;
+  if ((res.headers.get('content-type') ?? '').includes('json') && text !== '') parsed = JSON.parse(text);
+  return { status: res.status, headers: res.headers, body: parsed as T, text };
+}
+
 /**
  * The real backend app on an isolated database (real PostgreSQL when DATABASE_URL is set, PGlite otherwise) and
  * KV (real Redis when REDIS_URL is set, with a per-instance key prefix; memory otherwise). Cheap argon2 parameters
@@ -72,25 +98,8 @@ export async function createTestBackend(
   });
   const app = createApp(deps);
 
-  async function api<T = unknown>(method: string, path: string, init: ApiInit = {}): Promise<ApiResponse<T>> {
-    const headers: Record<string, string> = { ...init.headers };
-    if (init.token) headers.Authorization = `Bearer ${init.token}`;
-    let body: string | undefined;
-    if (init.json !== undefined) {
-      headers['Content-Type'] ??= 'application/json';
-      body = JSON.stringify(init.json);
-    } else if (init.form) {
-      headers['Content-Type'] ??= 'application/x-www-form-urlencoded';
-      body = new URLSearchParams(init.form).toString();
-    } else if (init.raw !== undefined) {
-      body = init.raw;
-    }
-    const res = await app.request(path, { method, headers, body });
-    const text = await res.text();
-    let parsed: unknown = text;
-    if ((res.headers.get('content-type') ?? '').includes('json') && text !== '') parsed = JSON.parse(text);
-    return { status: res.status, headers: res.headers, body: parsed as T, text };
-  }
+  const api = <T = unknown>(method: string, path: string, init: ApiInit = {}) =>
+    request<T>(app, method, path, init);
 
   let counter = 0;
   /** Registers a fresh user (unique name) and returns its tokens and User JSON. */

@@ -4,9 +4,8 @@ import type { AddressInfo } from 'node:net';
 import { verifySatelliteToken } from '@syfthub/auth';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApp } from '../src/app';
-import { request } from './auth-fixtures';
 import { type Account, createEndpoint, setUserDomain } from './endpoints-fixtures';
-import { createTestBackend, type TestBackend } from './harness';
+import { createTestBackend, request, type TestBackend } from './harness';
 
 // The invocation proxy (§4.4) against a real local satellite-like server, allowed through SSRF_ALLOWED_HOSTS.
 
