@@ -19,7 +19,8 @@ import { createAggregatorMetrics } from './metrics';
 import { createFailureReporter } from './report';
 import { createReranker, type Reranker } from './rerank';
 import type { SatelliteFailure } from './retrieval';
-import { registerChatRoutes } from './routes/chat';
+import { type ChatRouteDeps, registerChatRoutes } from './routes/chat';
+import { registerQueryPage } from './routes/query-page';
 
 const BODY_LIMIT_BYTES = 2 * 1024 * 1024;
 
@@ -94,7 +95,7 @@ export function createApp(deps: AggregatorDeps): Hono<Env> {
         })
       : null;
 
-  registerChatRoutes(app, {
+  const chatDeps = {
     config,
     reranker,
     metrics: deps.metrics?.enabled ? createAggregatorMetrics(deps.metrics) : null,
@@ -103,6 +104,10 @@ export function createApp(deps: AggregatorDeps): Hono<Env> {
     request: (url, init) => guard.guardedRequest(url, init),
     userAgent: `syfthub-aggregator/${config.version}`,
     rateLimit: limiter,
-  });
+  } satisfies ChatRouteDeps;
+  registerChatRoutes(app, chatDeps);
+  // The query page runs the same pipeline, so it shares the chat routes' limit.
+  if (limiter) app.use('/api/v1/q', limiter);
+  registerQueryPage(app, chatDeps);
   return app;
 }

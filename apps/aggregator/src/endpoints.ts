@@ -32,12 +32,16 @@ export function tokenLookup(tokens: Record<string, string>): (owner: string | nu
   return (owner) => (owner ? byOwner.get(owner.toLowerCase()) : undefined);
 }
 
-/** Exact duplicates (same `url` and `slug`) are queried once; the first occurrence keeps its place. */
+/**
+ * Exact duplicates (same `url` and `slug`) are queried once; the first occurrence keeps its place. References
+ * with different `query_override`s ask different questions (the query page's URL fetcher, once per URL), so
+ * they are not duplicates.
+ */
 export function dedupeSources(sources: readonly EndpointRef[]): EndpointRef[] {
   const seen = new Set<string>();
   const out: EndpointRef[] = [];
   for (const ref of sources) {
-    const key = `${ref.url}\u0000${ref.slug}`;
+    const key = `${ref.url}\u0000${ref.slug}\u0000${ref.query_override ?? ''}`;
     if (seen.has(key)) continue;
     seen.add(key);
     out.push(ref);

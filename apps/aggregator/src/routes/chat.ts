@@ -100,7 +100,7 @@ function outcomeLabel(outcome: ChatOutcome): string {
 }
 
 /** Everything one request needs to cancel itself: one controller for disconnects, the deadline and errors. */
-function requestScope(
+export function requestScope(
   deps: ChatRouteDeps,
   req: ChatRequest,
   correlationId: string,
