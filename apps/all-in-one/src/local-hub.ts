@@ -104,7 +104,8 @@ export async function startLocalHub(options: LocalHubOptions): Promise<LocalHub>
     AGGREGATOR_SSRF_ALLOWED_HOSTS: satelliteHosts,
     // The query page (/q) resolves endpoints through the hub and answers with the reference satellite's model.
     AGGREGATOR_SYFTHUB_URL: env.AGGREGATOR_SYFTHUB_URL ?? `http://127.0.0.1:${port}`,
-    AGGREGATOR_DEFAULT_QUERY_MODEL: env.AGGREGATOR_DEFAULT_QUERY_MODEL ?? `${SATELLITE_OWNER.username}/assistant`,
+    AGGREGATOR_DEFAULT_QUERY_MODEL:
+      env.AGGREGATOR_DEFAULT_QUERY_MODEL ?? `${SATELLITE_OWNER.username}/assistant`,
   });
   const aggregatorLogger = createLogger({
     service: 'aggregator',
