@@ -1,6 +1,7 @@
-import { createServer, request as httpRequest, type Server } from 'node:http';
+import { createServer, type Server } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type EdgeAnswer, edgeRequest } from '../test/support/edge-request';
 
 // Runs against the production-like stack (`pnpm stack:up`, driven by `pnpm test:e2e`): real nginx with TLS in
 // front of the separately started backend, aggregator, mcp and reference satellite.
@@ -10,39 +11,11 @@ const HTTP_PORT = Number(process.env.STACK_HTTP_PORT ?? 8080);
 const SLOW_MODEL_PORT = Number(process.env.STACK_SLOW_MODEL_PORT ?? 18093);
 const TOKEN_GAP_MS = 400;
 
-interface Answer {
-  status: number;
-  headers: Record<string, string | string[] | undefined>;
-  body: string;
-}
-
 function call(
   path: string,
   options: { method?: string; headers?: Record<string, string>; body?: string; tls?: boolean } = {},
-): Promise<Answer> {
-  const tls = options.tls ?? true;
-  const send = tls ? httpsRequest : httpRequest;
-  return new Promise((resolve, reject) => {
-    const req = send(
-      {
-        host: '127.0.0.1',
-        port: tls ? HTTPS_PORT : HTTP_PORT,
-        path,
-        method: options.method ?? 'GET',
-        headers: { Host: 'localhost', ...options.headers },
-        rejectUnauthorized: false,
-      },
-      (res) => {
-        let body = '';
-        res.on('data', (chunk) => {
-          body += chunk;
-        });
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body }));
-      },
-    );
-    req.on('error', reject);
-    req.end(options.body);
-  });
+): Promise<EdgeAnswer> {
+  return edgeRequest({ port: (options.tls ?? true) ? HTTPS_PORT : HTTP_PORT, path, ...options });
 }
 
 // A satellite model that streams its answer one word every TOKEN_GAP_MS, as an OpenAI-compatible stream.
