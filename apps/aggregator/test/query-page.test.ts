@@ -100,7 +100,7 @@ describe('GET /api/v1/q', () => {
     const html = await res.text();
     expect(html).not.toContain('<b>covers</b>');
     expect(html).toContain('\\u003cb>covers\\u003c/b>');
-    expect(html).toContain('&#60;b&#62;covers&#60;/b&#62;');
+    expect(html).toContain('&lt;b&gt;covers&lt;/b&gt;');
   });
 
   it('is retrieval only by default, with guest tokens for a caller without a hub session', async () => {

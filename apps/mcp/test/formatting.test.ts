@@ -1,7 +1,7 @@
+import { escapeHtml } from '@syfthub/service';
 import { describe, expect, it } from 'vitest';
 import { simplifyCitations } from '../src/mcp/tools/chat';
 import { formatDiscovery } from '../src/mcp/tools/discover';
-import { escapeHtml } from '../src/oauth/page';
 
 const entry = (path: string, description: string, hasUrl = true) => ({
   path,

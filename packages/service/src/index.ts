@@ -8,6 +8,7 @@ export * from './cors';
 export * from './env';
 export * from './error-handler';
 export * from './errors';
+export * from './html';
 export * from './kv';
 export * from './lifecycle';
 export * from './logger';

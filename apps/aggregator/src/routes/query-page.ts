@@ -1,4 +1,4 @@
-import { ApiError, type Env, fetchWithContext, getCorrelationId } from '@syfthub/service';
+import { ApiError, type Env, escapeHtml, fetchWithContext, getCorrelationId } from '@syfthub/service';
 import type { Context, Hono } from 'hono';
 import { endpointPath } from '../endpoints';
 import { runChat } from '../pipeline';
@@ -128,8 +128,6 @@ interface PageResult {
   sources: Record<string, unknown> | null;
   error: string | null;
 }
-
-const escapeHtml = (text: string) => text.replace(/[&<>"']/g, (ch) => `&#${ch.charCodeAt(0)};`);
 
 /** The page: the result as JSON for scripts (with `<` escaped) and as readable, HTML-escaped text. */
 export function renderPage(result: PageResult): string {

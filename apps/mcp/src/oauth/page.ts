@@ -1,3 +1,4 @@
+import { escapeHtml } from '@syfthub/service';
 import type { Context } from 'hono';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import type { PublicUrls } from '../urls';
@@ -17,20 +18,6 @@ const PAGE_HEADERS = {
   Pragma: 'no-cache',
   'Referrer-Policy': 'no-referrer',
 };
-
-const ESCAPES: Record<string, string> = {
-  '&': '&amp;',
-  '<': '&lt;',
-  '>': '&gt;',
-  '"': '&quot;',
-  "'": '&#39;',
-  '`': '&#96;',
-};
-
-/** HTML-escapes text for element content and quoted attribute values alike. */
-export function escapeHtml(value: string): string {
-  return value.replace(/[&<>"'`]/g, (char) => ESCAPES[char] ?? char);
-}
 
 /** An error shown in the page's alert area, optionally with one link (e.g. to finish e-mail verification). */
 export interface PageMessage {
