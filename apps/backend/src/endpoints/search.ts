@@ -11,7 +11,8 @@ import {
   users,
 } from '@syfthub/db';
 import { idAmong } from './listings';
-import { type EndpointView, endpointViewFields } from './views';
+import { selectViews } from './lookups';
+import type { EndpointView } from './views';
 import { listedCondition } from './visibility';
 
 export interface SearchOptions {
@@ -89,16 +90,13 @@ export async function searchEndpoints(db: Db, options: SearchOptions): Promise<S
           order by relevance_score desc, stars_count desc, id desc limit ${options.topK}`,
     );
     if (ranked.length === 0) return [];
-    const views = await tx
-      .select(endpointViewFields)
-      .from(endpoints)
-      .innerJoin(users, eq(users.id, endpoints.userId))
-      .where(
-        inArray(
-          endpoints.id,
-          ranked.map((row) => Number(row.id)),
-        ),
-      );
+    const views = await selectViews(
+      tx,
+      inArray(
+        endpoints.id,
+        ranked.map((row) => Number(row.id)),
+      ),
+    );
     const byId = new Map(views.map((view) => [view.id, view]));
     return ranked.flatMap((row) => {
       const view = byId.get(Number(row.id));
