@@ -1,0 +1,24 @@
+import { z } from 'zod';
+
+/** RFC 3339 timestamp with a zone; we always emit UTC with milliseconds and `Z` (README §2.2). */
+export const Timestamp = z.iso.datetime({ offset: true });
+
+/** One item of a 422 body (README §2.3). */
+export const ValidationErrorItem = z.object({
+  type: z.string(),
+  loc: z.array(z.union([z.string(), z.number()])),
+  msg: z.string(),
+  input: z.unknown().optional(),
+  ctx: z.record(z.string(), z.unknown()).optional(),
+});
+
+/** A coded error a client may branch on: `code` and `message` plus extra keys. */
+export const CodedErrorDetail = z.looseObject({ code: z.string(), message: z.string() });
+
+/** Every error body: `detail` as a string, a coded object, or a list of validation items (README §2.3). */
+export const ErrorBody = z.looseObject({
+  detail: z.union([z.string(), CodedErrorDetail, z.array(ValidationErrorItem)]),
+});
+
+export type ValidationErrorItem = z.infer<typeof ValidationErrorItem>;
+export type ErrorBody = z.infer<typeof ErrorBody>;
