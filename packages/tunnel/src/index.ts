@@ -1,0 +1,5 @@
+export * from './cipher';
+export * from './connection';
+export * from './envelope';
+export * from './link';
+export * from './subjects';
