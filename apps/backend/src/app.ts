@@ -53,7 +53,7 @@ export function createApp(deps: BackendDeps): Hono<BackendEnv> {
   const auth = createAuthMiddleware<User>({ authenticate: createAuthenticator(deps, sessions) });
   const ctx: BackendContext = {
     deps,
-    routes: createRouteRegistry(app, auth),
+    routes: createRouteRegistry(app, auth, { checkResponses: config.ENVIRONMENT !== 'production' }),
     sessions,
     auth,
     limits: createRateLimits(deps),
@@ -71,11 +71,8 @@ export function createApp(deps: BackendDeps): Hono<BackendEnv> {
   registerOutOfScopeRoutes(ctx);
   if (config.ENABLE_TEST_ROUTES) registerTestRoutes(ctx);
   if (config.DOCS_ENABLED) {
-    mountDocs(
-      app,
-      buildOpenApiDocument(ctx.routes.defs, { title: config.APP_NAME, version: VERSION }),
-      config.APP_NAME,
-    );
+    const info = { title: config.APP_NAME, version: VERSION };
+    mountDocs(app, () => buildOpenApiDocument(ctx.routes.defs, info), config.APP_NAME);
   }
   // `/{owner}` and `/{owner}/{slug}` come last so every literal root path above wins.
   registerOwnerRoutes(ctx);

@@ -3,6 +3,12 @@ import { z } from 'zod';
 /** RFC 3339 timestamp with a zone; we always emit UTC with milliseconds and `Z` (README §2.2). */
 export const Timestamp = z.iso.datetime({ offset: true });
 
+/** A JSON object whose keys the contract leaves open (policy configs, app state, satellite metadata). */
+export const JsonObject = z.record(z.string(), z.unknown());
+
+/** `{"message": …}`: the answer of routes that only acknowledge (password reset, OTP resend). */
+export const MessageResponse = z.object({ message: z.string() });
+
 /** One item of a 422 body (README §2.3). */
 export const ValidationErrorItem = z.object({
   type: z.string(),
@@ -20,5 +26,8 @@ export const ErrorBody = z.looseObject({
   detail: z.union([z.string(), CodedErrorDetail, z.array(ValidationErrorItem)]),
 });
 
+export type Timestamp = z.infer<typeof Timestamp>;
+export type JsonObject = z.infer<typeof JsonObject>;
+export type MessageResponse = z.infer<typeof MessageResponse>;
 export type ValidationErrorItem = z.infer<typeof ValidationErrorItem>;
 export type ErrorBody = z.infer<typeof ErrorBody>;

@@ -1,4 +1,11 @@
 // Wire shapes of every service, one module per area of the spec (../shared/spec). Servers validate and
 // document with these schemas; clients and the web app use the inferred types.
+export * from './admin';
+export * from './aggregators';
+export * from './auth';
 export * from './common';
+export * from './endpoints';
+export * from './identity';
+export * from './root';
 export * from './tunnelling';
+export * from './users';

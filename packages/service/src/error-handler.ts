@@ -6,6 +6,7 @@ import type { Logger } from 'pino';
 import { currentCorrelationId, getCorrelationId } from './correlation';
 import { ApiError } from './errors';
 import { clientIpOf } from './request-info';
+import { ResponseContractError } from './response-contract';
 import { matchedRoutePattern } from './route';
 import { validationItem } from './validation';
 
@@ -86,6 +87,8 @@ export function createErrorHandler(options: ErrorHandlerOptions = {}): ErrorHand
       return errorResponse(c, error.status, detail, headers);
     }
     const correlationId = getCorrelationId(c) || currentCorrelationId() || randomUUID();
+    // Only raised where response checks are on (never in production): the developer needs the mismatch itself.
+    const detail = error instanceof ResponseContractError ? error.message : INTERNAL_ERROR_DETAIL;
     loggerOf(c, options.logger)?.error(
       {
         event: 'request.failed',
@@ -99,6 +102,6 @@ export function createErrorHandler(options: ErrorHandlerOptions = {}): ErrorHand
       'Unhandled error',
     );
     failureLogged.add(c);
-    return c.json({ detail: INTERNAL_ERROR_DETAIL, correlation_id: correlationId }, 500);
+    return c.json({ detail, correlation_id: correlationId }, 500);
   };
 }

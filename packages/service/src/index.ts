@@ -19,6 +19,7 @@ export * from './readiness';
 export * from './redact';
 export * from './request-info';
 export * from './request-log';
+export * from './response-contract';
 export * from './route';
 export * from './security-headers';
 export * from './server';

@@ -1,3 +1,4 @@
+import type { Endpoint, EndpointPublic, EndpointView as EndpointViewJson } from '@syfthub/contracts';
 import { iso } from '../users/serialize';
 import { rewriteConnections } from './connections';
 import { policiesVisibleTo } from './policies';
@@ -27,7 +28,7 @@ function sharedFields(row: EndpointView, viewer: Viewer) {
 }
 
 /** `Endpoint` (§3.7), the owner/admin shape; policies are still filtered when someone else reads it by id. */
-export function endpointJson(row: EndpointView, viewer: Viewer) {
+export function endpointJson(row: EndpointView, viewer: Viewer): Endpoint {
   return {
     ...sharedFields(row, viewer),
     user_id: row.userId,
@@ -39,11 +40,11 @@ export function endpointJson(row: EndpointView, viewer: Viewer) {
 }
 
 /** `EndpointPublic` (§3.8), what everyone but the owner and admins receives. */
-export function endpointPublicJson(row: EndpointView, viewer: Viewer) {
+export function endpointPublicJson(row: EndpointView, viewer: Viewer): EndpointPublic {
   return { ...sharedFields(row, viewer), contributors_count: row.contributors.length };
 }
 
 /** `Endpoint` for managers, `EndpointPublic` for everyone else (§4.2, §4.3). */
-export function endpointJsonFor(row: EndpointView, viewer: Viewer) {
+export function endpointJsonFor(row: EndpointView, viewer: Viewer): EndpointViewJson {
   return canManage(row, viewer) ? endpointJson(row, viewer) : endpointPublicJson(row, viewer);
 }

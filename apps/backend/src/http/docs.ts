@@ -27,9 +27,13 @@ function page(title: string, head: string, body: string): string {
 const DOCS_CSP =
   "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; worker-src 'self' blob:; font-src 'self' data:";
 
-/** Serves `/openapi.json`, Swagger UI at `/docs` and ReDoc at `/redoc`, with every asset served locally. */
-export function mountDocs(app: Hono<BackendEnv>, document: unknown, title: string): void {
-  const json = JSON.stringify(document);
+/**
+ * Serves `/openapi.json`, Swagger UI at `/docs` and ReDoc at `/redoc`, with every asset served locally. The document
+ * is read on the first request, so routes registered after these (the root `/{owner}` routes, which must come
+ * last) are described too.
+ */
+export function mountDocs(app: Hono<BackendEnv>, document: () => unknown, title: string): void {
+  let json: string | undefined;
   const assets = new Map<string, string>();
   const asset = (name: Parameters<typeof assetPath>[0]) => {
     let text = assets.get(name);
@@ -40,7 +44,10 @@ export function mountDocs(app: Hono<BackendEnv>, document: unknown, title: strin
     return text;
   };
 
-  app.get('/openapi.json', (c) => c.body(json, 200, { 'Content-Type': 'application/json' }));
+  app.get('/openapi.json', (c) => {
+    json ??= JSON.stringify(document());
+    return c.body(json, 200, { 'Content-Type': 'application/json' });
+  });
   app.get('/docs/assets/:name{[a-z.-]+}', (c) => {
     const name = c.req.param('name');
     if (name !== 'swagger-ui.css' && name !== 'swagger-ui-bundle.js' && name !== 'redoc.standalone.js') {

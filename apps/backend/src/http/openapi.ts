@@ -1,5 +1,6 @@
+import { ErrorBody } from '@syfthub/contracts';
 import { z } from 'zod';
-import type { RouteDef } from './route-kit';
+import type { ResponseDoc, RouteDef } from './route-kit';
 
 type AnyDef = RouteDef<z.ZodType | undefined, z.ZodType | undefined, z.ZodType | undefined>;
 
@@ -36,6 +37,16 @@ function parameters(def: AnyDef): unknown[] {
   return out;
 }
 
+/** One response object: its body's schema, and the error envelope for error statuses that name none. */
+function responseObject(status: number, doc: ResponseDoc): Record<string, unknown> {
+  const schema = doc.schema ?? (status >= 400 ? ErrorBody : undefined);
+  if (!schema) return { description: doc.description };
+  return {
+    description: doc.description,
+    content: { [doc.contentType ?? 'application/json']: { schema: jsonSchema(schema, 'output') } },
+  };
+}
+
 const SECURITY: Record<string, unknown[]> = {
   none: [],
   opt: [{}, { bearer: [] }],
@@ -58,19 +69,7 @@ export function buildOpenApiDocument(
       parameters: parameters(def),
       security: SECURITY[def.auth],
       responses: Object.fromEntries(
-        Object.entries(def.responses).map(([status, doc]) => [
-          status,
-          {
-            description: doc.description,
-            ...(doc.schema
-              ? {
-                  content: {
-                    [doc.contentType ?? 'application/json']: { schema: jsonSchema(doc.schema, 'output') },
-                  },
-                }
-              : {}),
-          },
-        ]),
+        Object.entries(def.responses).map(([status, doc]) => [status, responseObject(Number(status), doc)]),
       ),
     };
     if (def.auth === 'user' || def.auth === 'admin') {

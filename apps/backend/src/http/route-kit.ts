@@ -1,8 +1,11 @@
 import type { AuthMiddleware, Principal, Scope } from '@syfthub/auth';
+import { ErrorBody } from '@syfthub/contracts';
 import type { User } from '@syfthub/db';
 import {
   ApiError,
+  assertResponseMatchesContract,
   bodyLimit,
+  ResponseContractError,
   readFormBody,
   readJsonBody,
   readParams,
@@ -19,10 +22,14 @@ export type AuthLevel = 'none' | 'opt' | 'user' | 'admin';
 
 type Method = 'get' | 'post' | 'put' | 'patch' | 'delete';
 
-/** One documented response of a route. */
+/**
+ * One documented response of a route. Every success response with a body names its schema (a wire shape from
+ * `@syfthub/contracts`); error responses default to the error envelope.
+ */
 export interface ResponseDoc {
   description: string;
   schema?: ZodType;
+  /** Default `application/json`; other types (CSV) are documented but not checked. */
   contentType?: string;
 }
 
@@ -120,8 +127,35 @@ function defaultScope(def: AnyRouteDef): Scope {
   return def.method === 'get' ? 'read' : 'write';
 }
 
+/** The schema a response with this status must match, or undefined when its body is not checked. */
+function documentedSchema(def: AnyRouteDef, status: number): ZodType | undefined {
+  const where = `${def.method.toUpperCase()} ${def.path} → ${status}`;
+  const doc = def.responses[status];
+  if (!doc) {
+    if (status >= 400) return ErrorBody;
+    throw new ResponseContractError(`${where} is not a documented response of the route`);
+  }
+  if (status === 204 || (doc.contentType && !doc.contentType.includes('json'))) return undefined;
+  if (doc.schema) return doc.schema;
+  if (status >= 400) return ErrorBody;
+  throw new ResponseContractError(`${where} documents no schema for its body`);
+}
+
+/** Options of {@link createRouteRegistry}. */
+export interface RouteRegistryOptions {
+  /**
+   * Check every response a handler returns against the route's documented responses (development and tests;
+   * off in production, where the check would only cost time).
+   */
+  checkResponses: boolean;
+}
+
 /** Creates a registry that mounts routes on `app` using `auth` for the credential checks. */
-export function createRouteRegistry(app: Hono<BackendEnv>, auth: AuthMiddleware<User>): RouteRegistry {
+export function createRouteRegistry(
+  app: Hono<BackendEnv>,
+  auth: AuthMiddleware<User>,
+  options: RouteRegistryOptions,
+): RouteRegistry {
   const defs: AnyRouteDef[] = [];
   return {
     defs,
@@ -150,7 +184,23 @@ export function createRouteRegistry(app: Hono<BackendEnv>, auth: AuthMiddleware<
         refuseNul(query, 'query');
         refuseNul(body, 'body');
         const principal = (c.get('principal') as Principal<User> | null | undefined) ?? null;
-        return handler(c, { body: body as Out<typeof def.body>, query, params, principal } as never);
+        const res = await handler(c, {
+          body: body as Out<typeof def.body>,
+          query,
+          params,
+          principal,
+        } as never);
+        if (options.checkResponses) {
+          const schema = documentedSchema(def as AnyRouteDef, res.status);
+          if (schema) {
+            await assertResponseMatchesContract(
+              res,
+              schema,
+              `${def.method.toUpperCase()} ${def.path} → ${res.status}`,
+            );
+          }
+        }
+        return res;
       };
       app.on([def.method.toUpperCase()], [def.path], ...chain, route);
     },

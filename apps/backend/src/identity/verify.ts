@@ -1,4 +1,5 @@
 import { type KeyRing, verifySatelliteToken } from '@syfthub/auth';
+import type { RejectedToken, VerifyResult } from '@syfthub/contracts';
 import type { Db } from '@syfthub/db';
 import type { Logger } from '@syfthub/service';
 import { MAX_PG_INTEGER } from '../users/params';
@@ -8,8 +9,11 @@ import { failClosed } from './errors';
 /** The identity every guest token verifies to (§10.4). */
 const GUEST = { sub: 'guest', email: 'guest@syfthub.org', username: 'guest', role: 'guest' } as const;
 
-type Failure = { valid: false; error: string; message: string };
-const failure = (error: string, message: string): Failure => ({ valid: false, error, message });
+const failure = (error: RejectedToken['error'], message: string): RejectedToken => ({
+  valid: false,
+  error,
+  message,
+});
 
 /**
  * `POST /api/v1/verify` (backend-api.md §10.4): the caller may only verify tokens addressed to its own username.
@@ -19,13 +23,16 @@ export async function verifyForCaller(
   deps: { db: Db; logger: Logger; keyRing: KeyRing; issuer: string },
   token: string,
   callerUsername: string,
-) {
+): Promise<VerifyResult> {
   const result = await verifySatelliteToken(token, {
     keys: deps.keyRing,
     audience: callerUsername,
     issuer: deps.issuer,
   });
-  if (!result.valid) return failure(result.error, result.message);
+  if (!result.valid) {
+    // Remote verifiers can fail to fetch a JWKS; the hub verifies with its own key ring, so that cannot happen here.
+    return failure(result.error === 'jwks_unavailable' ? 'verification_error' : result.error, result.message);
+  }
   const { claims } = result;
   const common = {
     aud: typeof claims.aud === 'string' ? claims.aud : callerUsername.toLowerCase(),

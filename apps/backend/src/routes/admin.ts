@@ -1,3 +1,4 @@
+import { AdminUserCsv, AdminUserPage, type AdminUserRow, UserOverviewStats } from '@syfthub/contracts';
 import { count, type Db, type User, users } from '@syfthub/db';
 import type { Logger } from '@syfthub/service';
 import { z } from 'zod';
@@ -10,7 +11,7 @@ import { iso } from '../users/serialize';
 const EXPORT_BATCH = 500;
 
 /** An item of the admin user list (§8): the User shape without profile and session details. */
-function adminUserItem(user: User) {
+function adminUserItem(user: User): AdminUserRow {
   return {
     id: user.id,
     username: user.username,
@@ -67,7 +68,7 @@ export function registerAdminRoutes({ routes, deps: { db, logger } }: BackendCon
       tags,
       auth: 'admin',
       query: z.object({ trend_days: z.enum(TREND_DAYS).default('30') }),
-      responses: { 200: { description: 'UserOverviewStats' } },
+      responses: { 200: { description: 'UserOverviewStats', schema: UserOverviewStats } },
     },
     async (c, { query }) => c.json(await userOverview(db, Number(query.trend_days))),
   );
@@ -84,7 +85,7 @@ export function registerAdminRoutes({ routes, deps: { db, logger } }: BackendCon
         page_size: z.coerce.number().int().min(1).max(100).default(20),
         ...adminUserFilters,
       }),
-      responses: { 200: { description: '{items, page, page_size, total, total_pages}' } },
+      responses: { 200: { description: 'One page of users', schema: AdminUserPage } },
     },
     async (c, { query }) => {
       const { page, page_size: pageSize } = query;
@@ -111,7 +112,9 @@ export function registerAdminRoutes({ routes, deps: { db, logger } }: BackendCon
       tags,
       auth: 'admin',
       query: z.object(adminUserFilters),
-      responses: { 200: { description: 'CSV of every matching user', contentType: 'text/csv' } },
+      responses: {
+        200: { description: 'CSV of every matching user', schema: AdminUserCsv, contentType: 'text/csv' },
+      },
     },
     (c, { query }) =>
       c.body(csvStream(db, query, logger), 200, {

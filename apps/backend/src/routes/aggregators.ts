@@ -1,3 +1,4 @@
+import { UserAggregator, UserAggregatorList } from '@syfthub/contracts';
 import { z } from 'zod';
 import type { BackendContext } from '../http/context';
 import { callerOf } from '../http/route-kit';
@@ -41,7 +42,12 @@ export function registerAggregatorRoutes({ routes, deps: { db } }: BackendContex
       summary: 'List my aggregators',
       tags,
       auth: 'user',
-      responses: { 200: { description: '{aggregators (newest first), default_aggregator_id}' } },
+      responses: {
+        200: {
+          description: '{aggregators (newest first), default_aggregator_id}',
+          schema: UserAggregatorList,
+        },
+      },
     },
     async (c, input) => {
       const rows = await listAggregators(db, callerOf(input).user.id);
@@ -61,7 +67,7 @@ export function registerAggregatorRoutes({ routes, deps: { db } }: BackendContex
       auth: 'user',
       body: createBody,
       responses: {
-        201: { description: 'UserAggregator; the first one is always the default' },
+        201: { description: 'UserAggregator; the first one is always the default', schema: UserAggregator },
         400: { description: 'Maximum number of aggregators reached' },
       },
     },
@@ -84,7 +90,7 @@ export function registerAggregatorRoutes({ routes, deps: { db } }: BackendContex
       tags,
       auth: 'user',
       params: idParams,
-      responses: { 200: { description: 'UserAggregator' }, ...notFound },
+      responses: { 200: { description: 'UserAggregator', schema: UserAggregator }, ...notFound },
     },
     async (c, input) =>
       c.json(aggregatorJson(await getAggregator(db, callerOf(input).user.id, input.params.aggregator_id))),
@@ -99,7 +105,7 @@ export function registerAggregatorRoutes({ routes, deps: { db } }: BackendContex
       auth: 'user',
       params: idParams,
       body: updateBody,
-      responses: { 200: { description: 'UserAggregator' }, ...notFound },
+      responses: { 200: { description: 'UserAggregator', schema: UserAggregator }, ...notFound },
     },
     async (c, input) => {
       const { body } = input;
@@ -136,7 +142,7 @@ export function registerAggregatorRoutes({ routes, deps: { db } }: BackendContex
       tags,
       auth: 'user',
       params: idParams,
-      responses: { 200: { description: 'UserAggregator' }, ...notFound },
+      responses: { 200: { description: 'UserAggregator', schema: UserAggregator }, ...notFound },
     },
     async (c, input) => {
       const row = await updateAggregator(db, callerOf(input).user.id, input.params.aggregator_id, {

@@ -1,3 +1,4 @@
+import { EndpointPathList } from '@syfthub/contracts';
 import {
   and,
   collectiveMembers,
@@ -67,7 +68,10 @@ export function registerCollectiveRoutes({ routes, deps }: BackendContext): void
       auth: 'opt',
       params: collectiveSlug,
       responses: {
-        200: { description: 'Paths of approved, active members visible to the caller' },
+        200: {
+          description: 'Paths of approved, active members visible to the caller',
+          schema: EndpointPathList,
+        },
         404: { description: 'Collective not found' },
       },
     },
@@ -84,7 +88,10 @@ export function registerCollectiveRoutes({ routes, deps }: BackendContext): void
       auth: 'opt',
       params: sharedSlug,
       responses: {
-        200: { description: 'Paths of the subset that are approved, active and visible to the caller' },
+        200: {
+          description: 'Paths of the subset that are approved, active and visible to the caller',
+          schema: EndpointPathList,
+        },
         404: { description: 'Collective or shared endpoint not found' },
       },
     },

@@ -1,4 +1,5 @@
 import { timingSafeEqual } from 'node:crypto';
+import { ErrorReportReceived } from '@syfthub/contracts';
 import { errorLogs, type NewErrorLog } from '@syfthub/db';
 import { ApiError, currentCorrelationId, isValidCorrelationId, redact } from '@syfthub/service';
 import type { MiddlewareHandler } from 'hono';
@@ -104,7 +105,9 @@ export function registerErrorReportRoutes(ctx: BackendContext): void {
       body: frontendReportSchema,
       bodyLimitBytes: ERROR_REPORT_BODY_LIMIT,
       before: [ctx.limits.errors],
-      responses: { 202: { description: '{"received": true, "correlation_id"}' } },
+      responses: {
+        202: { description: '{"received": true, "correlation_id"}', schema: ErrorReportReceived },
+      },
     },
     async (c, { body, principal }) => {
       const result = await store({
@@ -142,7 +145,7 @@ export function registerErrorReportRoutes(ctx: BackendContext): void {
       bodyLimitBytes: ERROR_REPORT_BODY_LIMIT,
       before: [requireServiceToken(config.INTERNAL_SERVICE_TOKEN)],
       responses: {
-        202: { description: '{"received": true, "correlation_id"}' },
+        202: { description: '{"received": true, "correlation_id"}', schema: ErrorReportReceived },
         401: { description: 'INTERNAL_SERVICE_TOKEN required' },
       },
     },

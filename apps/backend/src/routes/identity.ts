@@ -1,4 +1,5 @@
 import { signSatelliteToken } from '@syfthub/auth';
+import { Jwks, SatelliteToken, TokenAudiences, VerifyResult } from '@syfthub/contracts';
 import { asc, eq, users } from '@syfthub/db';
 import { ApiError } from '@syfthub/service';
 import type { Context } from 'hono';
@@ -52,7 +53,10 @@ export function registerIdentityRoutes(ctx: BackendContext): void {
       tags,
       auth: 'user',
       query: audienceQuery,
-      responses: { 200: { description: '{target_token, expires_in}' }, ...tokenErrors },
+      responses: {
+        200: { description: '{target_token, expires_in}', schema: SatelliteToken },
+        ...tokenErrors,
+      },
     },
     (c, input) => {
       const { user } = callerOf(input);
@@ -74,7 +78,10 @@ export function registerIdentityRoutes(ctx: BackendContext): void {
       auth: 'none',
       query: audienceQuery,
       before: [limits.tokenGuest],
-      responses: { 200: { description: '{target_token, expires_in}' }, ...tokenErrors },
+      responses: {
+        200: { description: '{target_token, expires_in}', schema: SatelliteToken },
+        ...tokenErrors,
+      },
     },
     (c, { query }) => mint(c, query.aud, { sub: 'guest', role: 'guest', username: 'guest' }, 'guest'),
   );
@@ -86,7 +93,12 @@ export function registerIdentityRoutes(ctx: BackendContext): void {
       summary: 'Valid satellite-token audiences',
       tags,
       auth: 'user',
-      responses: { 200: { description: '{allowed_audiences (active usernames, sorted), idp_configured}' } },
+      responses: {
+        200: {
+          description: '{allowed_audiences (active usernames, sorted), idp_configured}',
+          schema: TokenAudiences,
+        },
+      },
     },
     async (c) => {
       const rows = await db
@@ -113,10 +125,7 @@ export function registerIdentityRoutes(ctx: BackendContext): void {
       scope: 'read',
       body: z.object({ token: z.string().min(1).max(8192) }),
       responses: {
-        200: {
-          description:
-            '{valid: true, sub, email, username, role, aud, exp, iat} or {valid: false, error, message}',
-        },
+        200: { description: 'The verified identity, or why the token is not valid', schema: VerifyResult },
         503: { description: 'No signing keys (KEY_NOT_CONFIGURED)' },
       },
     },
@@ -139,7 +148,7 @@ export function registerIdentityRoutes(ctx: BackendContext): void {
       tags,
       auth: 'none',
       responses: {
-        200: { description: 'Current key first, then the previous one during a rotation' },
+        200: { description: 'Current key first, then the previous one during a rotation', schema: Jwks },
         503: { description: 'No keys configured' },
       },
     },

@@ -1,3 +1,4 @@
+import { EndpointView, InvocationResult } from '@syfthub/contracts';
 import { and, eq, users } from '@syfthub/db';
 import { ApiError, createSsrfGuard } from '@syfthub/service';
 import { z } from 'zod';
@@ -34,7 +35,12 @@ export function registerOwnerRoutes(ctx: BackendContext): void {
       auth: 'opt',
       params: ownerParams,
       query: z.object(paginationQuery(10, 100)),
-      responses: { 200: { description: 'EndpointPublic[] (Endpoint[] for the owner and admins)' } },
+      responses: {
+        200: {
+          description: 'EndpointPublic[] (Endpoint[] for the owner and admins)',
+          schema: z.array(EndpointView),
+        },
+      },
     },
     async (c, input) => {
       const { owner } = input.params;
@@ -65,7 +71,12 @@ export function registerOwnerRoutes(ctx: BackendContext): void {
       tags: TAGS,
       auth: 'opt',
       params: ownerSlugParams,
-      responses: { 200: { description: 'Endpoint for the owner and admins, EndpointPublic otherwise' } },
+      responses: {
+        200: {
+          description: 'Endpoint for the owner and admins, EndpointPublic otherwise',
+          schema: EndpointView,
+        },
+      },
     },
     async (c, input) => {
       const { owner, slug } = input.params;
@@ -86,7 +97,10 @@ export function registerOwnerRoutes(ctx: BackendContext): void {
       params: ownerSlugParams,
       before: [ctx.limits.proxy],
       responses: {
-        200: { description: "The satellite's JSON (or {raw_response}), with X-Proxy-Latency-Ms" },
+        200: {
+          description: "The satellite's JSON (or {raw_response}), with X-Proxy-Latency-Ms",
+          schema: InvocationResult,
+        },
         502: { description: 'Could not connect to the satellite' },
         504: { description: 'The satellite timed out' },
       },

@@ -1,3 +1,4 @@
+import { Welcome } from '@syfthub/contracts';
 import { VERSION } from '../deps';
 import type { BackendContext } from '../http/context';
 
@@ -10,7 +11,7 @@ export function registerRootRoutes({ routes }: BackendContext): void {
       summary: 'Welcome',
       tags: ['root'],
       auth: 'none',
-      responses: { 200: { description: 'Service name, version and docs location' } },
+      responses: { 200: { description: 'Service name, version and docs location', schema: Welcome } },
     },
     (c) => c.json({ message: 'Welcome to Syfthub API', version: VERSION, docs: '/docs' }),
   );

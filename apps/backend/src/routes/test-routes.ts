@@ -1,3 +1,4 @@
+import { HealthMonitorRun, User as UserJson } from '@syfthub/contracts';
 import { eq, truncateAllTables, USER_ROLES, users } from '@syfthub/db';
 import { ApiError } from '@syfthub/service';
 import { z } from 'zod';
@@ -39,7 +40,7 @@ export function registerTestRoutes({ routes, deps }: BackendContext): void {
       auth: 'none',
       params: z.object({ username: z.string() }),
       body: z.object({ role: z.enum(USER_ROLES) }),
-      responses: { 200: { description: 'User' }, 404: { description: 'User not found' } },
+      responses: { 200: { description: 'User', schema: UserJson }, 404: { description: 'User not found' } },
     },
     async (c, { params, body }) => {
       const username = usernameSchema.safeParse(params.username);
@@ -62,7 +63,12 @@ export function registerTestRoutes({ routes, deps }: BackendContext): void {
       summary: 'Run one health-monitor cycle now',
       tags: ['test only'],
       auth: 'none',
-      responses: { 200: { description: '`{"changed": int}`: endpoints whose active state changed' } },
+      responses: {
+        200: {
+          description: '`{"changed": int}`: endpoints whose active state changed',
+          schema: HealthMonitorRun,
+        },
+      },
     },
     async (c) => {
       // A cycle another replica is running at this moment counts as no change here.

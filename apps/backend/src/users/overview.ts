@@ -1,3 +1,4 @@
+import type { UserOverviewStats } from '@syfthub/contracts';
 import { AUTH_PROVIDERS, type Db, executeRows, sql, USER_ROLES, users } from '@syfthub/db';
 
 const DAY_MS = 86_400_000;
@@ -24,7 +25,7 @@ function utcDate(ms: number): string {
  * `UserOverviewStats` (backend-api.md §8): one pass over `users` for every count, one grouped query for the
  * signup trend. `now` is a parameter so every bucket boundary comes from the same instant.
  */
-export async function userOverview(db: Db, trendDays: number, now = new Date()) {
+export async function userOverview(db: Db, trendDays: number, now = new Date()): Promise<UserOverviewStats> {
   const at = (offsetMs: number) => sql`${new Date(now.getTime() - offsetMs).toISOString()}::timestamptz`;
   const login = users.lastLoginAt;
   const [counts = {}] = await executeRows<CountRow>(

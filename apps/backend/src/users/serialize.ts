@@ -1,12 +1,15 @@
+import type { PublicUserProfile, User as UserJson } from '@syfthub/contracts';
 import type { User } from '@syfthub/db';
 
 /** RFC 3339 UTC with milliseconds, or null (README §2.2). */
+export function iso(value: Date): string;
+export function iso(value: Date | null | undefined): string | null;
 export function iso(value: Date | null | undefined): string | null {
   return value ? value.toISOString() : null;
 }
 
 /** The `User` wire shape (backend-api.md §3.1); never includes the password hash. */
-export function userJson(user: User) {
+export function userJson(user: User): UserJson {
   return {
     id: user.id,
     username: user.username,
@@ -30,7 +33,7 @@ export function userJson(user: User) {
 }
 
 /** The `PublicUserProfile` wire shape (§3.2): e-mail only when the user made it public. */
-export function publicProfileJson(user: User) {
+export function publicProfileJson(user: User): PublicUserProfile {
   return {
     username: user.username,
     full_name: user.fullName,

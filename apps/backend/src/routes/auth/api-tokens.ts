@@ -1,4 +1,5 @@
 import { generateApiToken } from '@syfthub/auth';
+import { ApiToken as ApiTokenJson, ApiTokenList, CreatedApiToken } from '@syfthub/contracts';
 import { type ApiToken, and, apiTokens, count, desc, eq, gt, isNull, or, type SQL, users } from '@syfthub/db';
 import { ApiError } from '@syfthub/service';
 import { z } from 'zod';
@@ -13,7 +14,7 @@ const MAX_ACTIVE_TOKENS = 50;
 const INT4_MAX = 2_147_483_647;
 
 /** The `APIToken` wire shape (§3.9). */
-function apiTokenJson(token: ApiToken) {
+function apiTokenJson(token: ApiToken): ApiTokenJson {
   return {
     id: token.id,
     name: token.name,
@@ -69,7 +70,7 @@ export function registerApiTokenRoutes({ routes, deps }: BackendContext): void {
       scope: 'full',
       body: createBody,
       responses: {
-        201: { description: 'APIToken plus `token`, the plaintext secret' },
+        201: { description: 'APIToken plus `token`, the plaintext secret', schema: CreatedApiToken },
         400: { description: 'Maximum number of active API tokens (50) reached' },
       },
     },
@@ -121,7 +122,7 @@ export function registerApiTokenRoutes({ routes, deps }: BackendContext): void {
       auth: 'user',
       scope: 'full',
       query: listQuery,
-      responses: { 200: { description: '`{"tokens": APIToken[], "total": int}`' } },
+      responses: { 200: { description: 'A page of tokens and the total', schema: ApiTokenList } },
     },
     async (c, input) => {
       const { user } = callerOf(input);
@@ -154,7 +155,10 @@ export function registerApiTokenRoutes({ routes, deps }: BackendContext): void {
       auth: 'user',
       scope: 'full',
       params: tokenParams,
-      responses: { 200: { description: 'APIToken' }, 404: { description: 'API token not found' } },
+      responses: {
+        200: { description: 'APIToken', schema: ApiTokenJson },
+        404: { description: 'API token not found' },
+      },
     },
     async (c, input) => {
       const { user } = callerOf(input);
@@ -176,7 +180,10 @@ export function registerApiTokenRoutes({ routes, deps }: BackendContext): void {
       scope: 'full',
       params: tokenParams,
       body: z.object({ name: textField(1, 100) }),
-      responses: { 200: { description: 'APIToken' }, 404: { description: 'API token not found' } },
+      responses: {
+        200: { description: 'APIToken', schema: ApiTokenJson },
+        404: { description: 'API token not found' },
+      },
     },
     async (c, input) => {
       const { user } = callerOf(input);

@@ -1,3 +1,4 @@
+import { AuthConfig } from '@syfthub/contracts';
 import type { BackendContext } from '../../http/context';
 
 /** `GET /auth/config` (§5.1): every flag is "an e-mail sender is configured". */
@@ -9,7 +10,12 @@ export function registerAuthConfigRoute({ routes, deps }: BackendContext): void 
       summary: 'Sign-up and sign-in features of this hub',
       tags: ['auth'],
       auth: 'none',
-      responses: { 200: { description: 'Whether e-mail verification and password reset are available' } },
+      responses: {
+        200: {
+          description: 'Whether e-mail verification and password reset are available',
+          schema: AuthConfig,
+        },
+      },
     },
     (c) => {
       const enabled = deps.email !== null;

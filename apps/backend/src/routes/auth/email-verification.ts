@@ -1,3 +1,4 @@
+import { AuthResponse, MessageResponse } from '@syfthub/contracts';
 import { eq, users } from '@syfthub/db';
 import { clientIpOf } from '@syfthub/service';
 import { z } from 'zod';
@@ -26,7 +27,10 @@ export function registerEmailVerificationRoutes(ctx: BackendContext, services: A
       body: z.object({ email: emailSchema, code: otpCodeSchema }),
       before,
       responses: {
-        200: { description: 'AuthResponse: the e-mail is verified and a session starts' },
+        200: {
+          description: 'AuthResponse: the e-mail is verified and a session starts',
+          schema: AuthResponse,
+        },
         400: { description: 'INVALID_OTP' },
         401: { description: 'Account is deactivated' },
         404: { description: 'EMAIL_NOT_CONFIGURED' },
@@ -63,7 +67,10 @@ export function registerEmailVerificationRoutes(ctx: BackendContext, services: A
       body: z.object({ email: emailSchema }),
       before,
       responses: {
-        200: { description: 'Always the same answer, so the route cannot probe for accounts' },
+        200: {
+          description: 'Always the same answer, so the route cannot probe for accounts',
+          schema: MessageResponse,
+        },
         404: { description: 'EMAIL_NOT_CONFIGURED' },
       },
     },

@@ -1,3 +1,4 @@
+import { AuthResponse } from '@syfthub/contracts';
 import { eq, users } from '@syfthub/db';
 import { ApiError, clientIpOf } from '@syfthub/service';
 import { z } from 'zod';
@@ -41,7 +42,7 @@ export function registerLoginRoute(ctx: BackendContext, services: AuthServices):
       bodyType: 'form',
       before: [limits.authLogin],
       responses: {
-        200: { description: 'AuthResponse: the user and a new session' },
+        200: { description: 'AuthResponse: the user and a new session', schema: AuthResponse },
         400: { description: 'The form body could not be parsed' },
         401: { description: 'Invalid credentials, or the account is deactivated' },
         403: { description: 'EMAIL_NOT_VERIFIED' },

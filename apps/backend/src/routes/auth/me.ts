@@ -1,3 +1,4 @@
+import { User as UserJson } from '@syfthub/contracts';
 import { eq, users } from '@syfthub/db';
 import { ApiError } from '@syfthub/service';
 import { z } from 'zod';
@@ -15,7 +16,7 @@ export function registerMeRoutes({ routes, deps, sessions }: BackendContext): vo
       summary: 'The signed-in user',
       tags: ['auth'],
       auth: 'user',
-      responses: { 200: { description: 'User' }, 401: { description: 'Not signed in' } },
+      responses: { 200: { description: 'User', schema: UserJson }, 401: { description: 'Not signed in' } },
     },
     (c, input) => c.json(userJson(callerOf(input).user)),
   );

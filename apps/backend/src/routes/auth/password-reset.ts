@@ -1,3 +1,4 @@
+import { MessageResponse } from '@syfthub/contracts';
 import { and, eq, isNotNull, users } from '@syfthub/db';
 import { clientIpOf } from '@syfthub/service';
 import { z } from 'zod';
@@ -25,7 +26,10 @@ export function registerPasswordResetRoutes(ctx: BackendContext, services: AuthS
       body: z.object({ email: emailSchema }),
       before,
       responses: {
-        200: { description: 'Always the same answer, so the route cannot probe for accounts' },
+        200: {
+          description: 'Always the same answer, so the route cannot probe for accounts',
+          schema: MessageResponse,
+        },
         404: { description: 'EMAIL_NOT_CONFIGURED' },
       },
     },
@@ -58,7 +62,7 @@ export function registerPasswordResetRoutes(ctx: BackendContext, services: AuthS
       }),
       before,
       responses: {
-        200: { description: 'Password reset' },
+        200: { description: 'Password reset', schema: MessageResponse },
         400: { description: 'INVALID_OTP' },
         404: { description: 'EMAIL_NOT_CONFIGURED' },
         422: { description: 'The new password is too weak' },

@@ -1,3 +1,4 @@
+import { RegisterResponse } from '@syfthub/contracts';
 import { eq, isUniqueViolation, or, type User, users } from '@syfthub/db';
 import { ApiError, clientIpOf } from '@syfthub/service';
 import { z } from 'zod';
@@ -42,7 +43,10 @@ export function registerRegisterRoute(ctx: BackendContext, services: AuthService
       body,
       before: [limits.auth],
       responses: {
-        201: { description: 'The new user, with tokens unless e-mail verification is required' },
+        201: {
+          description: 'The new user, with tokens unless e-mail verification is required',
+          schema: RegisterResponse,
+        },
         409: { description: 'USER_ALREADY_EXISTS (field email or username)' },
         422: { description: 'Invalid fields' },
       },

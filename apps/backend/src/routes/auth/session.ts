@@ -1,3 +1,4 @@
+import { TokenPair } from '@syfthub/contracts';
 import { ApiError } from '@syfthub/service';
 import { z } from 'zod';
 import type { BackendContext } from '../../http/context';
@@ -27,7 +28,7 @@ export function registerSessionRoutes({ routes, deps, limits, sessions }: Backen
       body: z.object({ refresh_token: z.string().max(8192) }),
       before: [limits.authRefresh],
       responses: {
-        200: { description: 'TokenPair; the presented refresh token is used up' },
+        200: { description: 'TokenPair; the presented refresh token is used up', schema: TokenPair },
         401: { description: 'Invalid, used, reused or revoked refresh token' },
       },
     },

@@ -1,3 +1,4 @@
+import { EndpointPublic, EndpointView, GroupedEndpoints, OwnersListing } from '@syfthub/contracts';
 import { ApiError } from '@syfthub/service';
 import { z } from 'zod';
 import { readableEndpointByPath } from '../../endpoints/access';
@@ -37,7 +38,7 @@ export function registerDiscoveryRoutes(ctx: BackendContext): void {
         endpoint_type: endpointTypeSchema.optional(),
         search: z.string().trim().min(1).max(200).optional(),
       }),
-      responses: { 200: { description: 'EndpointPublic[], newest first' } },
+      responses: { 200: { description: 'EndpointPublic[], newest first', schema: z.array(EndpointPublic) } },
     },
     async (c, input) => {
       const { endpoint_type: endpointType, ...rest } = input.query;
@@ -58,7 +59,7 @@ export function registerDiscoveryRoutes(ctx: BackendContext): void {
         max_per_owner: z.coerce.number().int().min(1).max(50).default(15),
         ...paginationQuery(100, 200),
       }),
-      responses: { 200: { description: '{"groups": [...]}' } },
+      responses: { 200: { description: '{"groups": [...]}', schema: GroupedEndpoints } },
     },
     async (c, input) => {
       const viewer = viewerOf(input.principal);
@@ -86,7 +87,7 @@ export function registerDiscoveryRoutes(ctx: BackendContext): void {
       tags: TAGS,
       auth: 'none',
       query: z.object(paginationQuery(100, 500)),
-      responses: { 200: { description: '{"owners": [...], "total_count": int}' } },
+      responses: { 200: { description: '{"owners": [...], "total_count": int}', schema: OwnersListing } },
     },
     async (c, input) => {
       const { owners, totalCount } = await listOwnerSummaries(db, input.query);
@@ -103,7 +104,9 @@ export function registerDiscoveryRoutes(ctx: BackendContext): void {
       auth: 'opt',
       params: ownerParams,
       query: z.object(paginationQuery(100, 500)),
-      responses: { 200: { description: 'EndpointPublic[]; [] for an unknown owner' } },
+      responses: {
+        200: { description: 'EndpointPublic[]; [] for an unknown owner', schema: z.array(EndpointPublic) },
+      },
     },
     async (c, input) => {
       const viewer = viewerOf(input.principal);
@@ -120,7 +123,10 @@ export function registerDiscoveryRoutes(ctx: BackendContext): void {
       tags: TAGS,
       auth: 'opt',
       params: ownerSlugParams,
-      responses: { 200: { description: 'EndpointPublic' }, 404: { description: 'Not public or not active' } },
+      responses: {
+        200: { description: 'EndpointPublic', schema: EndpointPublic },
+        404: { description: 'Not public or not active' },
+      },
     },
     async (c, input) => {
       const row = await findEndpointByPath(db, input.params.owner, input.params.slug);
@@ -139,7 +145,12 @@ export function registerDiscoveryRoutes(ctx: BackendContext): void {
       tags: TAGS,
       auth: 'opt',
       params: ownerSlugParams,
-      responses: { 200: { description: 'Endpoint for owners and admins, EndpointPublic otherwise' } },
+      responses: {
+        200: {
+          description: 'Endpoint for owners and admins, EndpointPublic otherwise',
+          schema: EndpointView,
+        },
+      },
     },
     async (c, input) => {
       const viewer = viewerOf(input.principal);
@@ -160,7 +171,9 @@ export function registerDiscoveryRoutes(ctx: BackendContext): void {
         min_stars: z.coerce.number().int().min(0).max(MAX_INT4).optional(),
         endpoint_type: endpointTypeSchema.optional(),
       }),
-      responses: { 200: { description: 'EndpointPublic[], most starred first' } },
+      responses: {
+        200: { description: 'EndpointPublic[], most starred first', schema: z.array(EndpointPublic) },
+      },
     },
     async (c, input) => {
       const viewer = viewerOf(input.principal);
@@ -178,7 +191,7 @@ export function registerDiscoveryRoutes(ctx: BackendContext): void {
       tags: TAGS,
       auth: 'opt',
       query: z.object({ ...paginationQuery(10, 100), endpoint_type: endpointTypeSchema.optional() }),
-      responses: { 200: { description: 'EndpointPublic[]' } },
+      responses: { 200: { description: 'EndpointPublic[]', schema: z.array(EndpointPublic) } },
     },
     async (c, input) => {
       const viewer = viewerOf(input.principal);

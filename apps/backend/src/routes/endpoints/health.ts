@@ -1,3 +1,4 @@
+import { HealthReportResult, UptimeResponse } from '@syfthub/contracts';
 import { z } from 'zod';
 import { readableEndpointByPath } from '../../endpoints/access';
 import { applyHealthReport, healthReportSchema } from '../../endpoints/health-reports';
@@ -21,7 +22,7 @@ export function registerHealthRoutes(ctx: BackendContext): void {
       tags: TAGS,
       auth: 'user',
       body: healthReportSchema,
-      responses: { 200: { description: '{"updated": int, "ignored": int}' } },
+      responses: { 200: { description: '{"updated": int, "ignored": int}', schema: HealthReportResult } },
     },
     async (c, input) => c.json(await applyHealthReport(db, config, callerOf(input).user.id, input.body)),
   );
@@ -35,7 +36,7 @@ export function registerHealthRoutes(ctx: BackendContext): void {
       auth: 'opt',
       params: ownerSlugParams,
       query: z.object({ window_hours: z.coerce.number().int().min(1).max(2160).default(24) }),
-      responses: { 200: { description: 'Uptime buckets, oldest first' } },
+      responses: { 200: { description: 'Uptime buckets, oldest first', schema: UptimeResponse } },
     },
     async (c, input) => {
       const { owner, slug } = input.params;

@@ -1,3 +1,4 @@
+import { Endpoint, SlugExists } from '@syfthub/contracts';
 import { z } from 'zod';
 import { endpointNotFound, manageableEndpointById, readableEndpointById } from '../../endpoints/access';
 import { listOwnEndpoints } from '../../endpoints/listings';
@@ -34,7 +35,7 @@ export function registerManageRoutes(ctx: BackendContext): void {
       tags: TAGS,
       auth: 'user',
       body: endpointCreateSchema,
-      responses: { 201: { description: 'The new endpoint (Endpoint)' } },
+      responses: { 201: { description: 'The new endpoint (Endpoint)', schema: Endpoint } },
     },
     async (c, input) => {
       const caller = callerOf(input);
@@ -55,7 +56,7 @@ export function registerManageRoutes(ctx: BackendContext): void {
         visibility: visibilitySchema.optional(),
         search: z.string().trim().min(1).max(200).optional(),
       }),
-      responses: { 200: { description: 'Endpoint[]' } },
+      responses: { 200: { description: 'Endpoint[]', schema: z.array(Endpoint) } },
     },
     async (c, input) => {
       const caller = callerOf(input);
@@ -72,7 +73,7 @@ export function registerManageRoutes(ctx: BackendContext): void {
       tags: TAGS,
       auth: 'user',
       params: slugParams,
-      responses: { 200: { description: 'true or false' } },
+      responses: { 200: { description: 'true or false', schema: SlugExists } },
     },
     async (c, input) => {
       const row = await findOwnEndpoint(db, callerOf(input).user.id, input.params.slug);
@@ -89,7 +90,7 @@ export function registerManageRoutes(ctx: BackendContext): void {
       auth: 'user',
       params: slugParams,
       body: endpointUpdateSchema,
-      responses: { 200: { description: 'The updated endpoint (Endpoint)' } },
+      responses: { 200: { description: 'The updated endpoint (Endpoint)', schema: Endpoint } },
     },
     async (c, input) => {
       const caller = callerOf(input);
@@ -125,7 +126,7 @@ export function registerManageRoutes(ctx: BackendContext): void {
       tags: TAGS,
       auth: 'user',
       params: endpointIdParams,
-      responses: { 200: { description: 'Endpoint (policies filtered for non-owners)' } },
+      responses: { 200: { description: 'Endpoint (policies filtered for non-owners)', schema: Endpoint } },
     },
     async (c, input) => {
       const viewer = viewerOf(input.principal);
@@ -143,7 +144,7 @@ export function registerManageRoutes(ctx: BackendContext): void {
       auth: 'user',
       params: endpointIdParams,
       body: endpointUpdateSchema,
-      responses: { 200: { description: 'The updated endpoint (Endpoint)' } },
+      responses: { 200: { description: 'The updated endpoint (Endpoint)', schema: Endpoint } },
     },
     async (c, input) => {
       const viewer = viewerOf(input.principal);
@@ -178,7 +179,7 @@ export function registerManageRoutes(ctx: BackendContext): void {
       auth: 'admin',
       params: endpointIdParams,
       body: endpointAdminUpdateSchema,
-      responses: { 200: { description: 'The updated endpoint (Endpoint)' } },
+      responses: { 200: { description: 'The updated endpoint (Endpoint)', schema: Endpoint } },
     },
     async (c, input) => {
       const row = await findEndpointById(db, input.params.endpoint_id);

@@ -1,3 +1,4 @@
+import { SearchResponse } from '@syfthub/contracts';
 import { z } from 'zod';
 import { endpointTypeSchema } from '../../endpoints/schemas';
 import { searchEndpoints } from '../../endpoints/search';
@@ -24,7 +25,10 @@ export function registerSearchRoutes(ctx: BackendContext): void {
       scope: 'read',
       body: searchBody,
       responses: {
-        200: { description: '{"results": [EndpointPublic + relevance_score], "total", "query"}' },
+        200: {
+          description: '{"results": [EndpointPublic + relevance_score], "total", "query"}',
+          schema: SearchResponse,
+        },
       },
     },
     async (c, input) => {

@@ -1,3 +1,4 @@
+import { StarState } from '@syfthub/contracts';
 import { readableEndpointById } from '../../endpoints/access';
 import { endpointIdParams } from '../../endpoints/schemas';
 import { hasStarred, starEndpoint, unstarEndpoint } from '../../endpoints/stars';
@@ -20,7 +21,12 @@ export function registerStarRoutes(ctx: BackendContext): void {
       tags: TAGS,
       auth: 'user',
       params: endpointIdParams,
-      responses: { 201: { description: '{"starred": true} if newly starred, false if it already was' } },
+      responses: {
+        201: {
+          description: '{"starred": true} if newly starred, false if it already was',
+          schema: StarState,
+        },
+      },
     },
     async (c, input) => {
       const caller = callerOf(input);
@@ -55,7 +61,7 @@ export function registerStarRoutes(ctx: BackendContext): void {
       tags: TAGS,
       auth: 'user',
       params: endpointIdParams,
-      responses: { 200: { description: '{"starred": bool}' } },
+      responses: { 200: { description: '{"starred": bool}', schema: StarState } },
     },
     async (c, input) => {
       const caller = callerOf(input);

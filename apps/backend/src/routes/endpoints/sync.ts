@@ -1,3 +1,4 @@
+import { SyncResult } from '@syfthub/contracts';
 import { syncBodySchema } from '../../endpoints/schemas';
 import { endpointJson } from '../../endpoints/serialize';
 import { syncEndpoints } from '../../endpoints/sync';
@@ -19,7 +20,9 @@ export function registerSyncRoutes(ctx: BackendContext): void {
       auth: 'user',
       body: syncBodySchema,
       bodyLimitBytes: SYNC_BODY_LIMIT_BYTES,
-      responses: { 200: { description: '{"synced", "deleted", "endpoints": Endpoint[]}' } },
+      responses: {
+        200: { description: '{"synced", "deleted", "endpoints": Endpoint[]}', schema: SyncResult },
+      },
     },
     async (c, input) => {
       const caller = callerOf(input);

@@ -1,3 +1,4 @@
+import { User as UserJson } from '@syfthub/contracts';
 import { asc, eq, users } from '@syfthub/db';
 import { ApiError } from '@syfthub/service';
 import { z } from 'zod';
@@ -26,7 +27,7 @@ export function registerUserByIdRoutes(ctx: BackendContext): void {
         tags: ['users'],
         auth: 'admin',
         query: z.object(paginationQuery(100, 100)),
-        responses: { 200: { description: 'User[] ordered by id' } },
+        responses: { 200: { description: 'User[] ordered by id', schema: z.array(UserJson) } },
       },
       async (c, { query }) => {
         const rows = await db
@@ -49,7 +50,7 @@ export function registerUserByIdRoutes(ctx: BackendContext): void {
       auth: 'user',
       params: userIdParams,
       responses: {
-        200: { description: 'User' },
+        200: { description: 'User', schema: UserJson },
         403: { description: 'Neither the user nor an admin' },
         404: { description: 'No such user' },
       },
@@ -74,7 +75,7 @@ export function registerUserByIdRoutes(ctx: BackendContext): void {
       params: userIdParams,
       body: userUpdateSchema,
       responses: {
-        200: { description: 'The updated User' },
+        200: { description: 'The updated User', schema: UserJson },
         403: { description: 'Neither the user nor an admin' },
         404: { description: 'No such user' },
         409: { description: 'Username or e-mail already taken' },
@@ -101,7 +102,7 @@ export function registerUserByIdRoutes(ctx: BackendContext): void {
       auth: 'admin',
       params: userIdParams,
       responses: {
-        200: { description: 'The deactivated User; all of its sessions are revoked' },
+        200: { description: 'The deactivated User; all of its sessions are revoked', schema: UserJson },
         404: { description: 'No such user (NOT_FOUND object)' },
         422: { description: 'An admin cannot deactivate their own account' },
       },
@@ -126,7 +127,7 @@ export function registerUserByIdRoutes(ctx: BackendContext): void {
       auth: 'admin',
       params: userIdParams,
       responses: {
-        200: { description: 'The activated User' },
+        200: { description: 'The activated User', schema: UserJson },
         404: { description: 'No such user (NOT_FOUND object)' },
       },
     },

@@ -1,3 +1,4 @@
+import { EmailAvailability, PublicUserProfile, UsernameAvailability } from '@syfthub/contracts';
 import { eq, users } from '@syfthub/db';
 import { z } from 'zod';
 import type { BackendContext } from '../../http/context';
@@ -19,7 +20,12 @@ export function registerUserLookupRoutes(ctx: BackendContext): void {
       auth: 'none',
       params: z.object({ username: z.string() }),
       before: [limits.lookup],
-      responses: { 200: { description: '`available` is false when taken, reserved or invalid' } },
+      responses: {
+        200: {
+          description: '`available` is false when taken, reserved or invalid',
+          schema: UsernameAvailability,
+        },
+      },
     },
     async (c, { params }) => {
       const username = params.username.trim().toLowerCase();
@@ -45,7 +51,9 @@ export function registerUserLookupRoutes(ctx: BackendContext): void {
       auth: 'none',
       params: z.object({ email: z.string() }),
       before: [limits.lookup],
-      responses: { 200: { description: '`available` is false when taken or invalid' } },
+      responses: {
+        200: { description: '`available` is false when taken or invalid', schema: EmailAvailability },
+      },
     },
     async (c, { params }) => {
       const email = params.email.trim().toLowerCase();
@@ -67,7 +75,7 @@ export function registerUserLookupRoutes(ctx: BackendContext): void {
       auth: 'none',
       params: z.object({ username: z.string() }),
       responses: {
-        200: { description: 'PublicUserProfile' },
+        200: { description: 'PublicUserProfile', schema: PublicUserProfile },
         404: { description: 'No such active user' },
       },
     },

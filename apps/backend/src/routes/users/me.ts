@@ -1,3 +1,4 @@
+import { User as UserJson } from '@syfthub/contracts';
 import type { BackendContext } from '../../http/context';
 import { callerOf } from '../../http/route-kit';
 import { userJson } from '../../users/serialize';
@@ -12,7 +13,7 @@ export function registerUserMeRoutes(ctx: BackendContext): void {
       summary: 'Current user',
       tags: ['users'],
       auth: 'user',
-      responses: { 200: { description: 'The caller as a User' } },
+      responses: { 200: { description: 'The caller as a User', schema: UserJson } },
     },
     (c, input) => c.json(userJson(callerOf(input).user)),
   );
@@ -26,7 +27,7 @@ export function registerUserMeRoutes(ctx: BackendContext): void {
       auth: 'user',
       body: userUpdateSchema,
       responses: {
-        200: { description: 'The updated User' },
+        200: { description: 'The updated User', schema: UserJson },
         409: { description: 'Username or e-mail already taken (CONFLICT with resource and field)' },
       },
     },
