@@ -1,3 +1,4 @@
+import type { AggregatorHealth, AggregatorReady } from '@syfthub/contracts';
 import {
   clientIpOf,
   createMemoryKv,
@@ -60,9 +61,13 @@ export function createApp(deps: AggregatorDeps): Hono<Env> {
     bodyLimitBytes: BODY_LIMIT_BYTES,
     trustedProxies: trusted,
     lifecycle: deps.lifecycle,
-    health: () => ({ status: 'healthy', service: config.serviceName, version: config.version }),
+    health: (): AggregatorHealth => ({
+      status: 'healthy',
+      service: config.serviceName,
+      version: config.version,
+    }),
     readiness: async ({ draining }) => {
-      if (draining) return { status: 503, body: { status: 'draining' } };
+      if (draining) return { status: 503, body: { status: 'draining' } satisfies AggregatorReady };
       let redis: 'ok' | 'error' | 'disabled' = 'disabled';
       if (kv.mode === 'redis') {
         redis = await kv.ping().then(
@@ -75,7 +80,7 @@ export function createApp(deps: AggregatorDeps): Hono<Env> {
         body: {
           status: 'ready',
           checks: { reranker: reranker.kind, embeddings_api: await reranker.embeddingsStatus(), redis },
-        },
+        } satisfies AggregatorReady,
       };
     },
   });

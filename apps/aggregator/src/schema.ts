@@ -1,51 +1,10 @@
+import { ChatRequest as ChatRequestWire, EndpointRef as EndpointRefWire } from '@syfthub/contracts';
 import { z } from 'zod';
 import { classifyUrl } from './endpoints';
 import type { AggregatorConfig } from './env';
 import type { ChatMessage, EndpointRef } from './types';
 
-const MAX_HISTORY_ITEMS = 100;
-const MAX_HISTORY_CHARS = 200_000;
-
-const nullableString = z
-  .string()
-  .nullish()
-  .transform((v) => v ?? null);
-
-const endpointRef = z.object({
-  url: z.string(),
-  slug: z.string(),
-  name: z
-    .string()
-    .nullish()
-    .transform((v) => v ?? ''),
-  tenant_name: nullableString,
-  owner_username: nullableString,
-  query_override: z
-    .string()
-    .max(2000)
-    .nullish()
-    .transform((v) => v ?? null),
-});
-
-const message = z.object({
-  role: z.enum(['system', 'user', 'assistant']),
-  content: z.string(),
-});
-
-/** Keeps the newest turns within the history caps; older turns are dropped rather than refused. */
-function trimHistory(messages: ChatMessage[]): ChatMessage[] {
-  let start = Math.max(0, messages.length - MAX_HISTORY_ITEMS);
-  let total = 0;
-  for (let i = messages.length - 1; i >= start; i -= 1) {
-    total += messages[i]!.content.length;
-    if (total > MAX_HISTORY_CHARS) {
-      start = i + 1;
-      break;
-    }
-  }
-  return start === 0 ? messages : messages.slice(start);
-}
-
+/** A validated request, normalised: defaults filled, ignored fields dropped. */
 export interface ChatRequest {
   prompt: string;
   model: EndpointRef;
@@ -60,44 +19,17 @@ export interface ChatRequest {
   retrieval_only: boolean;
 }
 
-/** The exact `ChatRequest` of aggregator.md §3.1 with this deployment's caps; unknown fields are ignored. */
+/** The `ChatRequest` of aggregator.md §3.1 (from the contract) with this deployment's caps. */
 export function createChatRequestSchema(config: AggregatorConfig) {
-  return z
-    .object({
-      prompt: z.string().min(1).max(config.maxPromptChars),
-      model: endpointRef,
-      data_sources: z
-        .array(endpointRef)
-        .max(config.maxDataSources)
-        .nullish()
-        .transform((v) => v ?? []),
-      endpoint_tokens: z
-        .record(z.string(), z.string())
-        .nullish()
-        .transform((v) => v ?? {}),
-      transaction_tokens: z.unknown().optional(),
-      user_token: z.string().nullish(),
-      top_k: z.number().int().min(1).max(config.maxTopK).default(config.defaultTopK),
-      stream: z.boolean().nullish(),
-      max_tokens: z.number().int().min(1).max(32_768).default(1024),
-      temperature: z.number().min(0).max(2).default(0.7),
-      similarity_threshold: z.number().min(0).max(1).default(0.5),
-      custom_system_prompt: z
-        .string()
-        .max(8000)
-        .nullish()
-        .transform((v) => v ?? null),
-      messages: z
-        .array(message)
-        .nullish()
-        .transform((v) => trimHistory(v ?? [])),
-      peer_token: z.string().nullish(),
-      peer_channel: z.string().nullish(),
-      retrieval_only: z
-        .boolean()
-        .nullish()
-        .transform((v) => v ?? false),
-    })
+  return ChatRequestWire.extend({
+    prompt: z.string().min(1).max(config.maxPromptChars),
+    data_sources: z
+      .array(EndpointRefWire)
+      .max(config.maxDataSources)
+      .nullish()
+      .transform((v) => v ?? []),
+    top_k: z.number().int().min(1).max(config.maxTopK).default(config.defaultTopK),
+  })
     .superRefine((req, ctx) => {
       if (req.retrieval_only) return;
       const kind = classifyUrl(req.model.url);

@@ -1,18 +1,21 @@
 import type { ServerResponse } from 'node:http';
+import { type ChatStreamEventName, ChatStreamEvents } from '@syfthub/contracts';
+import { assertMatchesContract, ResponseContractError } from '@syfthub/service';
 import type { Billing, RetrievalInfo, SourceEntry, Usage } from './types';
 
 /** The only event names the SDKs accept (aggregator.md §4.2); anything else breaks them. */
-export type SseEventName =
-  | 'retrieval_start'
-  | 'source_complete'
-  | 'reranking_start'
-  | 'reranking_complete'
-  | 'retrieval_complete'
-  | 'generation_start'
-  | 'generation_heartbeat'
-  | 'token'
-  | 'done'
-  | 'error';
+export type SseEventName = ChatStreamEventName;
+
+/** The contract problem of an event's data, or null when it matches (aggregator.md §4.2). */
+export function eventContractProblem(name: SseEventName, json: string): string | null {
+  try {
+    assertMatchesContract(ChatStreamEvents[name], JSON.parse(json), `The ${name} event`);
+    return null;
+  } catch (err) {
+    if (err instanceof ResponseContractError) return err.message;
+    throw err;
+  }
+}
 
 /** Longest `token` content, in UTF-16 units: even fully escaped it stays far below the 64 KiB line limit. */
 export const MAX_TOKEN_CHARS = 8000;
@@ -54,6 +57,8 @@ interface SseSink {
  */
 export class SseWriter {
   private open = true;
+  /** Set where event checks are on (development and tests): every event's data is checked before it is sent. */
+  checkEvents = false;
 
   private constructor(private readonly sink: SseSink) {}
 
@@ -101,6 +106,13 @@ export class SseWriter {
   /** Sends one event whose data is already serialised JSON. */
   sendJson(name: SseEventName, json: string): void {
     if (!this.open) return;
+    const problem = this.checkEvents ? eventContractProblem(name, json) : null;
+    if (problem !== null) {
+      // A broken event ends the stream with the reason, so the test that produced it fails on the spot.
+      this.sink.write(`event: error\ndata: ${JSON.stringify({ message: problem })}\n\n`);
+      this.close();
+      return;
+    }
     try {
       this.sink.write(`event: ${name}\ndata: ${json}\n\n`);
     } catch {

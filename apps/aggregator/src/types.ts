@@ -1,19 +1,16 @@
-/** The model or a data source as the client names it (aggregator.md §3.2). */
-export interface EndpointRef {
-  url: string;
-  slug: string;
-  name: string;
-  tenant_name: string | null;
-  owner_username: string | null;
-  query_override: string | null;
-}
+import type { SourceStatus } from '@syfthub/contracts';
 
-export interface ChatMessage {
-  role: 'system' | 'user' | 'assistant';
-  content: string;
-}
-
-export type SourceStatus = 'success' | 'error' | 'timeout' | 'payment_failed' | 'access_denied';
+// The wire shapes come from @syfthub/contracts; these are the aggregator's own working types.
+export type {
+  Billing,
+  BillingEntry,
+  ChatMessage,
+  EndpointRef,
+  RetrievalInfo,
+  SourceDocument as SourceEntry,
+  SourceStatus,
+  Usage,
+} from '@syfthub/contracts';
 
 /** One document as returned by a data source, tagged with where it came from. */
 export interface RetrievedDocument {
@@ -36,30 +33,4 @@ export interface SourceResult {
   attempts: number;
   /** The satellite's `policy_metadata`, from successes and error bodies alike (billing input). */
   policyMetadata: unknown;
-}
-
-export interface RetrievalInfo {
-  path: string;
-  documents_retrieved: number;
-  status: SourceStatus;
-  error_message: string | null;
-}
-
-/** The model's usage report, passed through as the satellite sent it. */
-export type Usage = Record<string, unknown>;
-
-export interface BillingEntry {
-  source: string;
-  [key: string]: unknown;
-}
-
-export interface Billing {
-  total_cost: number | null;
-  currency: string | null;
-  entries: BillingEntry[];
-}
-
-export interface SourceEntry {
-  slug: string;
-  content: string;
 }

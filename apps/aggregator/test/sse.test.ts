@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { buildDoneJson, MAX_DONE_BYTES, splitText } from '../src/sse';
+import { buildDoneJson, MAX_DONE_BYTES, SseWriter, splitText } from '../src/sse';
 
 describe('splitText', () => {
   it('splits into pieces of at most 8000 units without breaking surrogate pairs', () => {
@@ -52,5 +52,39 @@ describe('buildDoneJson', () => {
     const parsed = JSON.parse(json) as Record<string, unknown>;
     expect(parsed.response).toBeUndefined();
     expect(parsed.sources).toEqual({ T: { slug: 'a/x', content: 'x'.repeat(100) } });
+  });
+});
+
+describe('event checks against the contract (development and tests)', () => {
+  async function streamed(checkEvents: boolean, send: (writer: SseWriter) => void): Promise<string> {
+    const { writer, stream } = SseWriter.toWebStream(() => {});
+    writer.checkEvents = checkEvents;
+    send(writer);
+    writer.close();
+    return new Response(stream).text();
+  }
+
+  it('sends events whose data matches the contract', async () => {
+    const text = await streamed(true, (w) =>
+      w.send('source_complete', { path: 'a/x', status: 'success', documents: 2 }),
+    );
+    expect(text).toBe('event: source_complete\ndata: {"path":"a/x","status":"success","documents":2}\n\n');
+  });
+
+  it('ends the stream with the reason instead of a broken event', async () => {
+    const text = await streamed(true, (w) => {
+      w.send('source_complete', { path: 'a/x', status: 'bogus', documents: 2 });
+      w.send('retrieval_complete', { total_documents: 0, time_ms: 1 });
+    });
+    expect(text.startsWith('event: error\n')).toBe(true);
+    expect(text).toContain('The source_complete event does not match its contract');
+    expect(text).not.toContain('retrieval_complete');
+  });
+
+  it('leaves events alone where checks are off (production)', async () => {
+    const text = await streamed(false, (w) =>
+      w.send('source_complete', { path: 'a/x', status: 'bogus', documents: 2 }),
+    );
+    expect(text).toContain('event: source_complete');
   });
 });

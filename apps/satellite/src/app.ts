@@ -1,5 +1,13 @@
 import {
+  DataSourceQuery,
+  ModelQuery,
+  type PolicyMetadata,
+  retrievalQuery,
+  SatelliteResponse,
+} from '@syfthub/contracts';
+import {
   ApiError,
+  assertMatchesContract,
   createServiceApp,
   type Env,
   type Logger,
@@ -19,7 +27,6 @@ import type { CatalogueEntry } from './catalogue';
 import { type Endpoints, findEntry } from './endpoints';
 import type { HubStatus } from './hub/agent';
 import type { ModelResult } from './model/types';
-import { dataSourceQuerySchema, modelQuerySchema, retrievalQuery } from './schemas';
 
 export interface SatelliteDeps {
   version: string;
@@ -32,9 +39,11 @@ export interface SatelliteDeps {
   bodyLimitBytes?: number;
   corsOrigins?: string[];
   lifecycle?: ServiceLifecycle;
+  /** Check every JSON answer of the query route against the protocol (development and tests, not production). */
+  checkResponses?: boolean;
 }
 
-const SUCCESS_POLICY = { outcome: 'success', entries: [] } as const;
+const SUCCESS_POLICY: PolicyMetadata = { outcome: 'success', entries: [] };
 const encoder = new TextEncoder();
 
 function sseFrame(payload: string): Uint8Array {
@@ -102,6 +111,13 @@ export function createApp(deps: SatelliteDeps): Hono<Env> {
     health: () => healthBody(deps),
   });
 
+  /** The query route's JSON answer, checked against satellite-protocol.md §2.4 where checks are on. */
+  const answer = (c: Context<Env>, body: SatelliteResponse) => {
+    if (deps.checkResponses)
+      assertMatchesContract(SatelliteResponse, body, 'POST /api/v1/endpoints/:slug/query');
+    return c.json(body);
+  };
+
   const queries = deps.metrics?.counter({
     name: 'satellite_queries_total',
     help: 'Queries answered by the satellite, by endpoint type and HTTP status.',
@@ -149,12 +165,12 @@ export function createApp(deps: SatelliteDeps): Hono<Env> {
       if (entry.type === 'data_source') {
         const body = await queryDataSource(c, entry);
         log(200, body.references.documents.length);
-        return c.json(body);
+        return answer(c, body);
       }
       const result = await queryModel(c);
       if (result.kind === 'json') {
         log(200, null);
-        return c.json({
+        return answer(c, {
           summary: result.summary,
           references: null,
           cost: 0,
@@ -174,7 +190,7 @@ export function createApp(deps: SatelliteDeps): Hono<Env> {
   });
 
   async function queryDataSource(c: Context<Env>, entry: CatalogueEntry) {
-    const body = await readJsonBody(c, dataSourceQuerySchema);
+    const body = await readJsonBody(c, DataSourceQuery);
     const index = endpoints.dataSources.get(entry.slug)?.index ?? null;
     if (index === null) {
       throw new ApiError(503, 'The data source index is not ready yet', { 'Retry-After': '5' });
@@ -209,7 +225,7 @@ export function createApp(deps: SatelliteDeps): Hono<Env> {
   }
 
   async function queryModel(c: Context<Env>): Promise<ModelResult> {
-    const body = await readJsonBody(c, modelQuerySchema);
+    const body = await readJsonBody(c, ModelQuery);
     return endpoints.model.respond(
       {
         messages: body.messages,

@@ -119,6 +119,7 @@ export async function createSatellite(
       owner: () => agent.status().owner,
     },
     hubStatus: () => agent.status(),
+    checkResponses: env.ENVIRONMENT !== 'production',
     ...(overrides.lifecycle ? { lifecycle: overrides.lifecycle } : {}),
   });
 

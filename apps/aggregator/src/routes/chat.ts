@@ -1,11 +1,14 @@
 import { ServerResponse } from 'node:http';
 import { RESPONSE_ALREADY_SENT } from '@hono/node-server/utils/response';
+import { ChatFailure, ChatResponse } from '@syfthub/contracts';
 import {
   API_CONTENT_SECURITY_POLICY,
   ApiError,
+  assertMatchesContract,
   CORRELATION_HEADER,
   type Env,
   getCorrelationId,
+  ResponseContractError,
   readJsonBody,
 } from '@syfthub/service';
 import type { Context, Hono, MiddlewareHandler } from 'hono';
@@ -83,7 +86,7 @@ function formatSeconds(ms: number): string {
   return String(Math.round(ms) / 1000);
 }
 
-function chatResponseBody(result: ChatSuccess) {
+function chatResponseBody(result: ChatSuccess): ChatResponse {
   return {
     response: result.response,
     sources: result.sources,
@@ -150,6 +153,8 @@ function logCompleted(log: Logger, mode: Mode, req: ChatRequest, result: ChatSuc
 export function registerChatRoutes(app: Hono<Env>, deps: ChatRouteDeps): void {
   const schema = createChatRequestSchema(deps.config);
   const { metrics, config } = deps;
+  // Responses and events are checked against the contract in development and tests, never in production.
+  const checks = config.environment !== 'production';
   const timeoutMessage = `The request exceeded the total time limit of ${formatSeconds(config.totalTimeoutMs)} s.`;
   if (deps.rateLimit) {
     app.use('/api/v1/chat', deps.rateLimit);
@@ -172,13 +177,18 @@ export function registerChatRoutes(app: Hono<Env>, deps: ChatRouteDeps): void {
       metrics?.chatRequests.inc({ mode, outcome: outcomeLabel(outcome) });
       if (outcome.kind === 'ok') {
         logCompleted(log, mode, req, outcome, 0);
-        return c.json(chatResponseBody(outcome));
+        const body = chatResponseBody(outcome);
+        if (checks) assertMatchesContract(ChatResponse, body, 'POST /api/v1/chat → 200');
+        return c.json(body);
       }
       const detail =
         outcome.kind === 'access_denied' ? outcome.message : `Generation failed: ${outcome.reason}`;
       log.warn({ event: 'chat.failed', mode, reason: outcome.kind, detail }, 'chat failed');
-      return c.json({ detail, billing: outcome.billing }, 400);
+      const failure: ChatFailure = { detail, billing: outcome.billing };
+      if (checks) assertMatchesContract(ChatFailure, failure, 'POST /api/v1/chat → 400');
+      return c.json(failure, 400);
     } catch (err) {
+      if (err instanceof ResponseContractError) throw err;
       const reason: unknown = scope.controller.signal.reason;
       if (scope.controller.signal.aborted && reason instanceof TotalTimeout) {
         metrics?.chatRequests.inc({ mode, outcome: 'timeout' });
@@ -232,6 +242,7 @@ export function registerChatRoutes(app: Hono<Env>, deps: ChatRouteDeps): void {
       sse = web.writer;
       response = new Response(web.stream, { status: 200, headers });
     }
+    sse.checkEvents = checks;
     metrics?.activeStreams.inc();
 
     const run = async () => {

@@ -1,3 +1,4 @@
+import type { QueryPageResult } from '@syfthub/contracts';
 import { ApiError, type Env, escapeHtml, fetchWithContext, getCorrelationId } from '@syfthub/service';
 import type { Context, Hono } from 'hono';
 import { endpointPath } from '../endpoints';
@@ -120,17 +121,8 @@ async function satelliteToken(
   return null;
 }
 
-interface PageResult {
-  query: string;
-  model: string | null;
-  data_sources: string[];
-  answer: string | null;
-  sources: Record<string, unknown> | null;
-  error: string | null;
-}
-
 /** The page: the result as JSON for scripts (with `<` escaped) and as readable, HTML-escaped text. */
-export function renderPage(result: PageResult): string {
+export function renderPage(result: QueryPageResult): string {
   const json = JSON.stringify(result, null, 2);
   return [
     '<!doctype html>',
@@ -144,7 +136,7 @@ export function renderPage(result: PageResult): string {
   ].join('\n');
 }
 
-function page(c: Context<Env>, result: PageResult, status: 200 | 502) {
+function page(c: Context<Env>, result: QueryPageResult, status: 200 | 502) {
   return c.html(renderPage(result), status, { 'Content-Security-Policy': PAGE_CSP });
 }
 
@@ -165,7 +157,7 @@ export function registerQueryPage(app: Hono<Env>, deps: ChatRouteDeps): void {
     }
     const authorization = c.req.header('Authorization');
     const bearer = authorization?.startsWith('Bearer ') ? authorization : undefined;
-    const base: PageResult = {
+    const base: QueryPageResult = {
       query: q,
       model: null,
       data_sources: [],
@@ -235,7 +227,7 @@ export function registerQueryPage(app: Hono<Env>, deps: ChatRouteDeps): void {
       messages: [],
       retrieval_only: !aggregate,
     };
-    const result: PageResult = {
+    const result: QueryPageResult = {
       ...base,
       model: model ? endpointPath(model) : null,
       data_sources: sources.map((ref) => (ref.query_override ? ref.query_override : endpointPath(ref))),

@@ -1,7 +1,13 @@
-export interface ChatMessage {
-  role: 'system' | 'user' | 'assistant';
-  content: string;
-}
+import type { ChatMessage, ModelSummary } from '@syfthub/contracts';
+
+export type { ChatMessage, ModelSummary };
+
+/** What this satellite's models report: every count (the protocol's `usage` leaves them optional). */
+export type Usage = {
+  prompt_tokens: number;
+  completion_tokens: number;
+  total_tokens: number;
+};
 
 export interface ModelRequest {
   messages: ChatMessage[];
@@ -9,22 +15,6 @@ export interface ModelRequest {
   temperature: number;
   stream: boolean;
   stopSequences: string[];
-}
-
-export interface Usage {
-  prompt_tokens: number;
-  completion_tokens: number;
-  total_tokens: number;
-}
-
-/** The `summary` of satellite-protocol.md §2.4. */
-export interface ModelSummary {
-  id: string;
-  model: string;
-  message: { role: 'assistant'; content: string; tokens: number | null };
-  finish_reason: string | null;
-  usage: Usage | null;
-  provider_info: Record<string, unknown>;
 }
 
 /**
