@@ -93,6 +93,19 @@ describe('endpoints.search_vector', () => {
     expect(await matching('zeppelin')).toEqual(['deep-readme']);
   });
 
+  it('has a name_vector of the name and tags only, for search walks and the name index', async () => {
+    const [row] = await db
+      .select({ vector: endpoints.nameVector })
+      .from(endpoints)
+      .where(eq(endpoints.slug, 'by-tag'));
+    expect(row?.vector).toBe("'alpha':1A 'contract':4A 'jurisprud':2A");
+    const [described] = await db
+      .select({ vector: endpoints.nameVector })
+      .from(endpoints)
+      .where(eq(endpoints.slug, 'by-description'));
+    expect(described?.vector).toBe("'beta':1A");
+  });
+
   it('cannot be written by the application', async () => {
     const err = await db
       .execute(sql`update endpoints set search_vector = to_tsvector('x') where slug = 'by-name'`)

@@ -1,19 +1,13 @@
+import { type Db, desc, type EndpointType, endpoints, eq, sql, users } from '@syfthub/db';
 import {
-  and,
-  type Db,
-  type EndpointType,
-  endpoints,
-  eq,
-  executeRows,
-  inArray,
-  type SQL,
-  sql,
-  users,
-} from '@syfthub/db';
-import { idAmong } from './listings';
-import { selectViews } from './lookups';
-import type { EndpointView } from './views';
-import { listedCondition } from './visibility';
+  allTermsQuery,
+  isCommon,
+  mostTermsQuery,
+  type SearchTerm,
+  searchTerms,
+  termQuery,
+} from './search-terms';
+import { type EndpointView, endpointViewFields } from './views';
 
 export interface SearchOptions {
   query: string;
@@ -24,83 +18,236 @@ export interface SearchOptions {
 
 export type ScoredEndpoint = EndpointView & { relevanceScore: number };
 
-/** Candidate thresholds of §16 step 1: name word similarity and owner similarity. */
-const NAME_WORD_SIMILARITY = 0.3;
-const OWNER_SIMILARITY = 0.4;
+/**
+ * The bounds that keep a search's cost independent of how many endpoints match: every way of finding candidates
+ * stops after `PER_SOURCE` of them, at most `INDEXED_TERMS` terms are looked up one by one, and at most
+ * `CANDIDATES` full-text candidates plus two sets of `PER_SOURCE` trigram candidates are scored.
+ */
+const PER_SOURCE = 32;
+const INDEXED_TERMS = 4;
+const CANDIDATES = 64;
+/** Owner and fuzzy-name matching compare the whole query: only a short one can be a name. */
+const SHORT_QUERY = 40;
+/** Trigram matching ranks at most this many usernames or names that share enough trigrams with the query. */
+const FUZZY_ROWS = 200;
 
 /** `model` and `data_source` also match the hybrid type (§16 step 2); other types match exactly. */
-function typeFilter(type: EndpointType | undefined): SQL | undefined {
-  if (type === 'model' || type === 'data_source') {
-    return inArray(endpoints.type, [type, 'model_data_source']);
-  }
-  return type ? eq(endpoints.type, type) : undefined;
+function typesOf(type: EndpointType | undefined): string {
+  if (type === 'model' || type === 'data_source') return `${type},model_data_source`;
+  return type ?? 'model,data_source,model_data_source,agent';
 }
 
+const p = (name: string) => sql.placeholder(name);
+
 /**
- * Ids of the §16 candidates. The trigram operators `<%` and `%` mean exactly "word_similarity ≥ threshold" and
- * "similarity ≥ threshold" with the thresholds set for the transaction, and unlike the functions they can use the
- * trigram indexes. One branch per index: an OR of them would tempt the planner into a sequential scan.
+ * Listed endpoints (written as the partial indexes' predicate, so the planner uses them) of the wanted types (read
+ * from the `params` row, so the planner cannot fold them into a plan of its own for each request's values).
  */
-function candidateIds(query: string): SQL {
-  return sql`select id from endpoints where search_vector @@ websearch_to_tsquery('english', ${query})
-             union all
-             select id from endpoints where lower(${query}) <% lower(name)
-             union all
-             select owned.id from endpoints as owned join users as owner on owner.id = owned.user_id
-             where owner.username % lower(${query})`;
+const wanted = sql`e.visibility = 'public' and e.is_active and not e.archived
+                   and e.type::text = any((select types from params)::text[])`;
+
+// Bounds are literals, not parameters: the planner must know them to choose index scans.
+const perSource = sql.raw(String(PER_SOURCE));
+const candidateCount = sql.raw(String(CANDIDATES));
+const fuzzyRows = sql.raw(String(FUZZY_ROWS));
+const shortQuery = sql.raw(String(SHORT_QUERY));
+
+/**
+ * Ids of the candidates, each found in a bounded way. The full-text lookups come as rows (`lookups`, see
+ * {@link lookupsOf}): each reads at most `PER_SOURCE` listed endpoints matching its tsquery from one GIN index
+ * of listed endpoints, `search_vector` (the whole document) or `name_vector` (name and tags, far fewer matches per
+ * word). Which lookups run is data, not a parameter the planner could fold, so one generic plan serves every query.
+ * At most `CANDIDATES` full-text candidates are kept, by the sum of their lookups' priorities; an exact name
+ * adds 4. Then, for a short query, the most-starred endpoints of the (at most three) owners whose
+ * username is most like it; and for a short query that names no owner, has a rare or unknown word, and of which
+ * fewer than `top_k` endpoints contain every term (a typo), the endpoints whose name is most like it by trigram
+ * similarity. Both trigram lookups rank at most `FUZZY_ROWS` rows that pass the index's similarity threshold.
+ */
+const candidates = sql`
+  terms as materialized (
+    select * from jsonb_to_recordset(${p('terms')}::jsonb) as t(q tsquery, a tsquery, b tsquery)
+  ),
+  params as materialized (
+    select string_to_array(${p('types')}, ',') as types, ${p('topK')}::int as top_k
+  ),
+  short as materialized (
+    select ${p('text')}::text as text, ${p('anyRare')}::boolean as rare where length(${p('text')}) <= ${shortQuery}
+  ),
+  hits as materialized (
+    select h.id, l.priority, l.complete
+    from jsonb_to_recordset(${p('lookups')}::jsonb) as l(q tsquery, names boolean, priority numeric, complete boolean)
+      cross join lateral (
+        (select e.id from endpoints as e where not l.names and ${wanted} and e.search_vector @@ l.q limit ${perSource})
+        union all
+        (select e.id from endpoints as e where l.names and ${wanted} and e.name_vector @@ l.q limit ${perSource})
+      ) as h
+  ),
+  found as (
+    select id, priority from hits
+    union all
+    (select e.id, 4 from short join endpoints as e on lower(e.name) = short.text where ${wanted} limit ${perSource})
+  ),
+  owners as (
+    select id from (
+      select u.id, similarity(u.username, short.text) as similarity
+      from short join users as u on u.username % short.text
+      limit ${fuzzyRows}
+    ) as alike
+    where similarity >= 0.4
+    order by similarity desc, id
+    limit 3
+  ),
+  candidates as (
+    (select id from found group by id order by sum(priority) desc, id desc limit ${candidateCount})
+    union
+    select h.id from owners as o
+      cross join lateral (
+        select e.id from endpoints as e where e.user_id = o.id and ${wanted}
+        order by e.stars_count desc, e.id desc limit ${perSource}
+      ) as h
+    union
+    (select id from (
+       select e.id, similarity(lower(e.name), short.text) as similarity
+       from short join endpoints as e on lower(e.name) % short.text
+       where short.rare and not exists (select from owners)
+         and (select count(*) from hits where complete) < (select top_k from params) and ${wanted}
+       limit ${fuzzyRows}
+     ) as alike
+     order by similarity desc, id desc
+     limit ${perSource})
+  )`;
+
+/**
+ * The §16 relevance score of each candidate, computed per row in SQL:
+ * - coverage: the share of the query's terms the endpoint contains, each counting 1 in the name or tags, 0.8 in
+ *   the description, 0.7 only in the README;
+ * - name similarity: trigram similarity of the whole query and the name (1 for the exact name);
+ * - owner similarity: trigram similarity of the whole query and the owner's username (short queries only);
+ * - score = max(name similarity, 0.9 × coverage + 0.1 × name similarity, 0.8 × owner similarity), rounded to four
+ *   decimals.
+ * The search vector is read once per candidate (the `offset 0` subquery keeps the planner from inlining it into
+ * every test of every term).
+ */
+const ranked = sql`(
+  with ${candidates},
+  scored as (
+    select e.id, e.stars_count,
+           round(greatest(n.similarity,
+                          0.9 * coalesce(c.coverage, 0) + 0.1 * n.similarity,
+                          coalesce(0.8 * similarity(short.text, u.username), 0)
+                 )::numeric, 4)::float8 as score
+    from candidates
+      join endpoints as e on e.id = candidates.id
+      join users as u on u.id = e.user_id
+      cross join lateral (select e.search_vector || ''::tsvector as doc offset 0) as d
+      cross join lateral (
+        select sum(case when d.doc @@ t.a then 1.0 when d.doc @@ t.b then 0.8 when d.doc @@ t.q then 0.7 else 0 end)
+               / ${p('termCount')}::int as coverage
+        from terms as t
+      ) as c
+      cross join lateral (select similarity(${p('text')}, lower(e.name)) as similarity) as n
+      left join short on true
+    where u.is_active
+  )
+  select id, score, stars_count from (
+    select id, score, stars_count, row_number() over (order by score desc, stars_count desc, id desc) as place
+    from scored where score >= ${p('minScore')}
+  ) as placed
+  where place <= (select top_k from params)
+) as ranked`;
+
+interface PreparedSearch {
+  execute(values: Record<string, unknown>): Promise<Array<EndpointView & { relevanceScore: number }>>;
 }
 
-/**
- * Full-text plus trigram search over listed endpoints (§16). Scores are computed per row in SQL, so a score can never
- * be attached to the wrong endpoint. The first statement ranks every candidate once (a materialized CTE holds the
- * full-text rank and the name/owner similarity; inline, the planner would compute `ts_rank_cd` up to four times per
- * row: twice in the formula, again in the filter and the sort key) and keeps the top `topK` ids; the second loads
- * only those rows, README included. Parallel workers are off for the transaction: starting them costs more than
- * they save on a few thousand candidates, and under concurrent load they only compete for the same cores.
- */
-export async function searchEndpoints(db: Db, options: SearchOptions): Promise<ScoredEndpoint[]> {
-  const terms = sql`(select websearch_to_tsquery('english', ${options.query}) as tsq, lower(${options.query}) as lq) as terms`;
-  const rank = sql<number>`ts_rank_cd(${endpoints.searchVector}, terms.tsq, 32)`;
-  const similarity = sql<number>`greatest(word_similarity(terms.lq, lower(${endpoints.name})), similarity(terms.lq, ${users.username}))`;
+const preparedSearches = new WeakMap<Db, PreparedSearch>();
 
-  return db.transaction(async (tx) => {
-    await tx.execute(
-      sql`select set_config('pg_trgm.word_similarity_threshold', ${String(NAME_WORD_SIMILARITY)}, true),
-                 set_config('pg_trgm.similarity_threshold', ${String(OWNER_SIMILARITY)}, true),
-                 set_config('max_parallel_workers_per_gather', '0', true)`,
-    );
-    const candidates = tx
-      .select({
-        id: endpoints.id,
-        starsCount: endpoints.starsCount,
-        rank: rank.as('rank'),
-        similarity: similarity.as('similarity'),
-      })
+/** The search statement of a database, prepared once: building it costs more CPU than PostgreSQL needs to run it. */
+function preparedSearch(db: Db): PreparedSearch {
+  let statement = preparedSearches.get(db);
+  if (!statement) {
+    const score = sql<number>`ranked.score`;
+    statement = db
+      .select({ ...endpointViewFields, relevanceScore: score })
       .from(endpoints)
       .innerJoin(users, eq(users.id, endpoints.userId))
-      .innerJoin(terms, sql`true`)
-      .where(and(listedCondition, typeFilter(options.type), idAmong(candidateIds(options.query))));
-    const ranked = await executeRows<{ id: number; relevance_score: number }>(
-      tx,
-      sql`with candidates as materialized (${candidates}),
-               scored as (select id, stars_count,
-                                 round((0.7 * (rank / (rank + 1)) + 0.3 * similarity)::numeric, 4)::float8 as relevance_score
-                          from candidates)
-          select id, relevance_score from scored where relevance_score >= ${options.minScore}
-          order by relevance_score desc, stars_count desc, id desc limit ${options.topK}`,
-    );
-    if (ranked.length === 0) return [];
-    const views = await selectViews(
-      tx,
-      inArray(
-        endpoints.id,
-        ranked.map((row) => Number(row.id)),
-      ),
-    );
-    const byId = new Map(views.map((view) => [view.id, view]));
-    return ranked.flatMap((row) => {
-      const view = byId.get(Number(row.id));
-      return view ? [{ ...view, relevanceScore: Number(row.relevance_score) }] : [];
-    });
+      .innerJoin(ranked, sql`ranked.id = ${endpoints.id}`)
+      .orderBy(desc(score), desc(endpoints.starsCount), desc(endpoints.id))
+      .prepare('endpoint_search');
+    preparedSearches.set(db, statement);
+  }
+  return statement;
+}
+
+interface Lookup {
+  /** tsquery text */
+  q: string;
+  /** Read from the names-and-tags index instead of the whole document's. */
+  names: boolean;
+  priority: number;
+  /** Its matches contain every term (the typo fallback runs when there are too few). */
+  complete: boolean;
+}
+
+/**
+ * The full-text lookups of a query, each bounded (see {@link candidates}):
+ * - priority 3: the name and tags contain every term;
+ * - priority 2: the whole document contains every term, when one of them is rare (the rarest term drives the
+ *   index's intersection; when every term is common, the names-and-tags lookup stands for it);
+ * - priority 1.5: it contains all but one of the (up to four) rarest terms, when three or more are rare;
+ * - priority 1: each of the up to four rarest terms, from the whole document when rare, from names and tags when
+ *   common (only for queries of several terms; for one, the lookups above are that term's).
+ * A common word being typed stays out of the whole-document lookups: the index gathers every match of a prefix
+ * before intersecting (a quarter of the catalogue for "contr"), where it can skip through a whole word's.
+ */
+function lookupsOf(terms: SearchTerm[]): Lookup[] {
+  if (terms.length === 0) return [];
+  const rarestFirst = [...terms].sort((x, y) => x.matches - y.matches);
+  const rare = rarestFirst.filter((term) => !isCommon(term)).slice(0, INDEXED_TERMS);
+  const inDocuments = terms.filter((term) => !(term.prefix && isCommon(term)));
+  const lookups: Lookup[] = [
+    { q: allTermsQuery(terms) as string, names: true, priority: 3, complete: rare.length === 0 },
+  ];
+  if (rare.length > 0) {
+    lookups.push({ q: allTermsQuery(inDocuments) as string, names: false, priority: 2, complete: true });
+  }
+  const most = mostTermsQuery(rare);
+  if (most) lookups.push({ q: most, names: false, priority: 1.5, complete: false });
+  if (terms.length > 1) {
+    for (const term of rarestFirst.slice(0, INDEXED_TERMS)) {
+      lookups.push({ q: termQuery(term), names: isCommon(term), priority: 1, complete: false });
+    }
+  }
+  return lookups;
+}
+
+function searchValues(terms: SearchTerm[]) {
+  return {
+    terms: JSON.stringify(
+      terms.map((term) => ({ q: termQuery(term), a: termQuery(term, 'A'), b: termQuery(term, 'B') })),
+    ),
+    termCount: Math.max(terms.length, 1),
+    lookups: JSON.stringify(lookupsOf(terms)),
+    anyRare: terms.some((term) => !isCommon(term)),
+  };
+}
+
+/**
+ * Natural-language search over listed endpoints (§16 as amended in docs/search.md): any meaningful word of the
+ * query may match, endpoints containing more of them rank higher, and the score is on a 0–1 scale. Two round trips:
+ * the query's terms (stemmed by PostgreSQL), then one statement that finds a bounded set of candidates, scores
+ * them, and returns the best `topK` with their owners.
+ */
+export async function searchEndpoints(db: Db, options: SearchOptions): Promise<ScoredEndpoint[]> {
+  const text = options.query.toLowerCase();
+  const terms = await searchTerms(db, options.query);
+  if (terms.length === 0 && text.length > SHORT_QUERY) return [];
+  const rows = await preparedSearch(db).execute({
+    ...searchValues(terms),
+    text,
+    types: typesOf(options.type),
+    topK: options.topK,
+    minScore: options.minScore,
   });
+  return rows.map((row) => ({ ...row, relevanceScore: Number(row.relevanceScore) }));
 }

@@ -1,7 +1,7 @@
 import { type Endpoint, endpoints, sql, users } from '@syfthub/db';
 
 /**
- * The columns every endpoint response is built from: the endpoint (without its search vector and monitor
+ * The columns every endpoint response is built from: the endpoint (without its search vectors and monitor
  * bookkeeping) plus what the serialisers and visibility rules need of its owner, fetched in the same query.
  */
 export const endpointViewFields = {
@@ -33,7 +33,10 @@ export const endpointViewFields = {
 };
 
 /** An endpoint row joined with its owner, as selected by {@link endpointViewFields}. */
-export type EndpointView = Omit<Endpoint, 'searchVector' | 'disabledByAdmin' | 'consecutiveFailureCount'> & {
+export type EndpointView = Omit<
+  Endpoint,
+  'searchVector' | 'nameVector' | 'disabledByAdmin' | 'consecutiveFailureCount'
+> & {
   ownerUsername: string;
   ownerDomain: string | null;
   ownerIsActive: boolean;
@@ -44,6 +47,12 @@ export function viewOf(
   row: Endpoint,
   owner: { username: string; domain: string | null; isActive: boolean },
 ): EndpointView {
-  const { searchVector: _sv, disabledByAdmin: _d, consecutiveFailureCount: _c, ...rest } = row;
+  const {
+    searchVector: _sv,
+    nameVector: _nv,
+    disabledByAdmin: _d,
+    consecutiveFailureCount: _c,
+    ...rest
+  } = row;
   return { ...rest, ownerUsername: owner.username, ownerDomain: owner.domain, ownerIsActive: owner.isActive };
 }

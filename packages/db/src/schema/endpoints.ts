@@ -56,6 +56,18 @@ const searchVectorExpression = sql.raw(
   ].join(' || '),
 );
 
+/**
+ * The name and tags of the search document (weight A), without description and README, indexed apart: matches in
+ * names are far fewer than in whole documents, so "the name has this word" stays a small index read where the
+ * word is in a quarter of all READMEs (apps/backend/src/endpoints/search.ts).
+ */
+const nameVectorExpression = sql.raw(
+  [
+    `setweight(to_tsvector('english'::regconfig, "name"), 'A')`,
+    `setweight(jsonb_to_tsvector('english'::regconfig, "tags", '["string"]'::jsonb), 'A')`,
+  ].join(' || '),
+);
+
 /** The WHERE clause of public listings (backend-api §3.6), repeated verbatim so the planner uses the indexes. */
 export const listedPredicate = sql.raw(`"visibility" = 'public' AND "is_active" AND NOT "archived"`);
 
@@ -86,6 +98,7 @@ export const endpoints = pgTable(
     policies: jsonb('policies').$type<StoredPolicy[]>().notNull().default([]),
     connect: jsonb('connect').$type<StoredConnection[]>().notNull().default([]),
     searchVector: tsvector('search_vector').generatedAlwaysAs(searchVectorExpression),
+    nameVector: tsvector('name_vector').generatedAlwaysAs(nameVectorExpression),
     ...timestamps(),
   },
   (t) => [
@@ -99,6 +112,10 @@ export const endpoints = pgTable(
       .where(listedPredicate),
     index('endpoints_type_idx').on(t.type),
     index('endpoints_search_vector_idx').using('gin', t.searchVector),
+    // Search reads listed endpoints only: these hold nothing else, so no match is fetched to be thrown away.
+    index('endpoints_listed_search_vector_idx').using('gin', t.searchVector).where(listedPredicate),
+    index('endpoints_listed_name_vector_idx').using('gin', t.nameVector).where(listedPredicate),
+    index('endpoints_listed_lower_name_idx').on(sql`lower(${t.name})`).where(listedPredicate),
     index('endpoints_name_trgm_idx').using('gin', sql`lower(${t.name}) gin_trgm_ops`),
     index('endpoints_description_trgm_idx').using('gin', t.description.op('gin_trgm_ops')),
     // List search matches tags as text (`tags::text ILIKE ...`); without this it scans the table.

@@ -1,0 +1,4 @@
+ALTER TABLE "endpoints" ADD COLUMN "name_vector" "tsvector" GENERATED ALWAYS AS (setweight(to_tsvector('english'::regconfig, "name"), 'A') || setweight(jsonb_to_tsvector('english'::regconfig, "tags", '["string"]'::jsonb), 'A')) STORED;--> statement-breakpoint
+CREATE INDEX "endpoints_listed_search_vector_idx" ON "endpoints" USING gin ("search_vector") WHERE "visibility" = 'public' AND "is_active" AND NOT "archived";--> statement-breakpoint
+CREATE INDEX "endpoints_listed_name_vector_idx" ON "endpoints" USING gin ("name_vector") WHERE "visibility" = 'public' AND "is_active" AND NOT "archived";--> statement-breakpoint
+CREATE INDEX "endpoints_listed_lower_name_idx" ON "endpoints" USING btree (lower("name")) WHERE "visibility" = 'public' AND "is_active" AND NOT "archived";
