@@ -1,19 +1,24 @@
 import {
+  baseProductionRules as base,
   type EnvCheck,
   envBool,
   envCsv,
   envEnum,
+  envEnvironment,
+  envHost,
   envInt,
+  envLogFormat,
+  envLogLevel,
+  envPort,
   envUrl,
-  parseEnv,
-  refuseInProduction,
+  type LOG_LEVELS,
+  type ProductionRule,
+  parseServiceEnv,
 } from '@syfthub/service';
 import { z } from 'zod';
 import { version } from './version';
 
 export type RerankerKind = 'bm25' | 'embedding' | 'none';
-
-const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'] as const;
 
 /** Durations are configured in seconds, as upstream did (fractions allowed, for tests), and used in ms. */
 function envSeconds() {
@@ -29,12 +34,12 @@ function envSeconds() {
 
 /** aggregator.md §13. Durations come out in milliseconds. */
 export const envSchema = z.object({
-  ENVIRONMENT: z.string().trim().toLowerCase().default('development'),
+  ENVIRONMENT: envEnvironment(),
   AGGREGATOR_SERVICE_NAME: z.string().trim().min(1).default('syfthub-aggregator'),
-  AGGREGATOR_HOST: z.string().trim().min(1).default('0.0.0.0'),
-  AGGREGATOR_PORT: envInt(0, 65535).default(8001),
-  AGGREGATOR_LOG_LEVEL: envEnum(LOG_LEVELS).default('info'),
-  AGGREGATOR_LOG_FORMAT: envEnum(['json', 'console']).default('json'),
+  AGGREGATOR_HOST: envHost(),
+  AGGREGATOR_PORT: envPort(8001),
+  AGGREGATOR_LOG_LEVEL: envLogLevel(),
+  AGGREGATOR_LOG_FORMAT: envLogFormat(),
   AGGREGATOR_DEBUG: envBool().default(false),
   AGGREGATOR_CORS_ORIGINS: envCsv().default(['http://localhost:3000', 'http://localhost:8080']),
   AGGREGATOR_SYFTHUB_URL: envUrl(['http:', 'https:']).default('http://localhost:8000'),
@@ -72,24 +77,17 @@ export const envSchema = z.object({
 
 type Env = z.output<typeof envSchema>;
 
-const productionRules = refuseInProduction<Env>(
-  (e) => e.ENVIRONMENT === 'production',
-  [
-    {
-      name: 'AGGREGATOR_SSRF_ALLOW_PRIVATE_NETWORKS',
-      refused: (e) => e.AGGREGATOR_SSRF_ALLOW_PRIVATE_NETWORKS && !e.AGGREGATOR_SSRF_ALLOW_IN_PRODUCTION,
-      reason:
-        'refused in production: list the satellites in AGGREGATOR_SSRF_ALLOWED_HOSTS instead ' +
-        '(or set AGGREGATOR_SSRF_ALLOW_IN_PRODUCTION=true to insist)',
-    },
-    { name: 'AGGREGATOR_DEBUG', refused: (e) => e.AGGREGATOR_DEBUG, reason: 'refused in production' },
-    {
-      name: 'AGGREGATOR_LOG_FORMAT',
-      refused: (e) => e.AGGREGATOR_LOG_FORMAT === 'console',
-      reason: 'console logs are refused in production',
-    },
-  ],
-);
+/** The development shortcuts refused when `ENVIRONMENT=production` (aggregator.md §13). */
+export const aggregatorProductionRules: ProductionRule<Env>[] = [
+  base.consoleLogs('AGGREGATOR_LOG_FORMAT'),
+  base.memoryStore('REDIS_URL'),
+  base.privateNetworks(
+    'AGGREGATOR_SSRF_ALLOW_PRIVATE_NETWORKS',
+    'AGGREGATOR_SSRF_ALLOW_IN_PRODUCTION',
+    'AGGREGATOR_SSRF_ALLOWED_HOSTS',
+  ),
+  { name: 'AGGREGATOR_DEBUG', refused: (e) => e.AGGREGATOR_DEBUG, reason: 'refused in production' },
+];
 
 const consistency: EnvCheck<Env> = (e) => {
   const problems = [];
@@ -154,7 +152,10 @@ export interface AggregatorConfig {
 
 /** Parses the environment; throws the service EnvError naming every invalid or refused variable. */
 export function loadConfig(source: Record<string, string | undefined> = process.env): AggregatorConfig {
-  const e = parseEnv(envSchema, source, { checks: [productionRules, consistency] });
+  const e = parseServiceEnv(envSchema, source, {
+    production: aggregatorProductionRules,
+    checks: [consistency],
+  });
   return {
     environment: e.ENVIRONMENT,
     serviceName: e.AGGREGATOR_SERVICE_NAME,

@@ -1,16 +1,16 @@
-import { EnvError } from '@syfthub/service';
+import { envProblems, runEntryWithEnv } from '@syfthub/service/testing';
 import { describe, expect, it } from 'vitest';
-import { loadConfig } from '../src/env';
+import { aggregatorProductionRules, loadConfig } from '../src/env';
 
-function problems(env: Record<string, string>): string[] {
-  try {
-    loadConfig(env);
-  } catch (err) {
-    if (err instanceof EnvError) return err.problems.map((p) => p.name);
-    throw err;
-  }
-  return [];
-}
+const problems = (env: Record<string, string>) => envProblems(loadConfig, env);
+
+/** For each production rule, a change that breaks it. */
+const unsafe: Record<string, Record<string, string>> = {
+  AGGREGATOR_LOG_FORMAT: { AGGREGATOR_LOG_FORMAT: 'console' },
+  REDIS_URL: { REDIS_URL: 'memory://' },
+  AGGREGATOR_SSRF_ALLOW_PRIVATE_NETWORKS: { AGGREGATOR_SSRF_ALLOW_PRIVATE_NETWORKS: 'true' },
+  AGGREGATOR_DEBUG: { AGGREGATOR_DEBUG: 'true' },
+};
 
 describe('loadConfig', () => {
   it('applies the documented defaults', () => {
@@ -80,6 +80,29 @@ describe('loadConfig', () => {
       }),
     ).toEqual([]);
     expect(problems({ AGGREGATOR_SSRF_ALLOW_PRIVATE_NETWORKS: 'true' })).toEqual([]);
+  });
+
+  it.each(Object.entries(unsafe))('refuses %s in production only', (name, change) => {
+    expect(problems({ ENVIRONMENT: 'production', ...change })).toEqual([name]);
+    expect(problems({ ENVIRONMENT: 'development', ...change })).toEqual([]);
+  });
+
+  it('has a case above for every production rule', () => {
+    expect(Object.keys(unsafe).sort()).toEqual(aggregatorProductionRules.map((rule) => rule.name).sort());
+  });
+
+  it('stops at start-up naming every bad variable', () => {
+    const run = runEntryWithEnv(new URL('..', import.meta.url).pathname, {
+      ENVIRONMENT: 'staging',
+      AGGREGATOR_PORT: 'eighty',
+      AGGREGATOR_LOG_FORMAT: 'xml',
+      AGGREGATOR_RERANKER: 'onnx',
+    });
+    expect(run.status).toBe(1);
+    for (const name of ['ENVIRONMENT', 'AGGREGATOR_PORT', 'AGGREGATOR_LOG_FORMAT', 'AGGREGATOR_RERANKER']) {
+      expect(run.stderr).toContain(`  - ${name}: `);
+    }
+    expect(run.stderr).toContain('4 problems');
   });
 
   it('requires the embeddings settings for the embedding reranker', () => {

@@ -1,13 +1,18 @@
 import {
+  baseProductionRules as base,
   DEFAULT_TRUSTED_PROXIES,
   envBool,
   envCsv,
   envEnum,
+  envEnvironment,
+  envHost,
   envInt,
+  envLogFormat,
+  envLogLevel,
+  envPort,
   envUrl,
   type ProductionRule,
-  parseEnv,
-  refuseInProduction,
+  parseServiceEnv,
 } from '@syfthub/service';
 import { z } from 'zod';
 
@@ -15,12 +20,12 @@ const DEFAULT_SECRET_KEY = 'your-secret-key-here-change-in-production';
 
 /** Every setting of backend-api.md §18 (plus the bootstrap admin), parsed once at start-up. */
 export const backendEnvSchema = z.object({
-  ENVIRONMENT: envEnum(['development', 'test', 'production']).default('development'),
+  ENVIRONMENT: envEnvironment(),
   APP_NAME: z.string().default('Syfthub API'),
-  HOST: z.string().default('0.0.0.0'),
-  PORT: envInt(0, 65535).default(8000),
-  LOG_LEVEL: envEnum(['debug', 'info', 'warn', 'error', 'silent']).default('info'),
-  LOG_FORMAT: envEnum(['json', 'console']).default('json'),
+  HOST: envHost(),
+  PORT: envPort(8000),
+  LOG_LEVEL: envLogLevel(),
+  LOG_FORMAT: envLogFormat(),
   CORS_ORIGINS: envCsv().default(['http://localhost:3000', 'http://localhost:8080']),
   FRONTEND_URL: envUrl(['http:', 'https:']).default('http://localhost:3000'),
   DOCS_ENABLED: envBool().default(true),
@@ -117,26 +122,16 @@ export const backendEnvSchema = z.object({
 
 export type BackendConfig = z.output<typeof backendEnvSchema>;
 
-const productionRules: ProductionRule<BackendConfig>[] = [
+/** The development shortcuts refused when `ENVIRONMENT=production` (backend-api.md §18). */
+export const backendProductionRules: ProductionRule<BackendConfig>[] = [
+  base.consoleLogs('LOG_FORMAT'),
+  base.memoryStore('REDIS_URL'),
+  base.database('DATABASE_URL'),
+  base.privateNetworks('SSRF_ALLOW_PRIVATE_NETWORKS', 'SSRF_ALLOW_IN_PRODUCTION', 'SSRF_ALLOWED_HOSTS'),
   {
     name: 'SECRET_KEY',
     refused: (c) => c.SECRET_KEY === DEFAULT_SECRET_KEY || c.SECRET_KEY.length < 32,
     reason: 'must be set to a value of at least 32 characters (not the default) in production',
-  },
-  {
-    name: 'LOG_FORMAT',
-    refused: (c) => c.LOG_FORMAT === 'console',
-    reason: 'console logs are refused in production',
-  },
-  {
-    name: 'REDIS_URL',
-    refused: (c) => c.REDIS_URL.startsWith('memory:'),
-    reason: 'memory:// is refused in production',
-  },
-  {
-    name: 'DATABASE_URL',
-    refused: (c) => !c.DATABASE_URL,
-    reason: 'a PostgreSQL URL is required in production',
   },
   {
     name: 'ENABLE_TEST_ROUTES',
@@ -149,11 +144,6 @@ const productionRules: ProductionRule<BackendConfig>[] = [
     reason: 'the log e-mail sender is refused in production',
   },
   {
-    name: 'SSRF_ALLOW_PRIVATE_NETWORKS',
-    refused: (c) => c.SSRF_ALLOW_PRIVATE_NETWORKS && !c.SSRF_ALLOW_IN_PRODUCTION,
-    reason: 'refused in production unless SSRF_ALLOW_IN_PRODUCTION=true',
-  },
-  {
     name: 'INTERNAL_SERVICE_TOKEN',
     refused: (c) => c.INTERNAL_SERVICE_TOKEN === '',
     reason: 'required in production',
@@ -162,7 +152,5 @@ const productionRules: ProductionRule<BackendConfig>[] = [
 
 /** Parses the backend's environment, naming every invalid variable and every development shortcut refused in production. */
 export function parseBackendEnv(source: Record<string, string | undefined> = process.env): BackendConfig {
-  return parseEnv(backendEnvSchema, source, {
-    checks: [refuseInProduction((c) => c.ENVIRONMENT === 'production', productionRules)],
-  });
+  return parseServiceEnv(backendEnvSchema, source, { production: backendProductionRules });
 }

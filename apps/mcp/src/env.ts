@@ -1,15 +1,19 @@
 import {
+  baseProductionRules as base,
   DEFAULT_TRUSTED_PROXIES,
   type EnvCheck,
-  EnvError,
   envBool,
   envCsv,
-  envEnum,
+  envEnvironment,
+  envHost,
   envInt,
+  envLogFormat,
+  envLogLevel,
+  envPort,
   envUrl,
+  type ProductionRule,
   parseCidrList,
-  parseEnv,
-  refuseInProduction,
+  parseServiceEnv,
 } from '@syfthub/service';
 import { z } from 'zod';
 
@@ -45,9 +49,9 @@ function envIdentifierUrl() {
 
 /** Every setting of mcp.md §10, parsed once at start-up. */
 export const mcpEnvSchema = z.object({
-  ENVIRONMENT: envEnum(['development', 'test', 'production']).default('development'),
-  HOST: z.string().default('0.0.0.0'),
-  MCP_PORT: envInt(0, 65535).default(8002),
+  ENVIRONMENT: envEnvironment(),
+  HOST: envHost(),
+  MCP_PORT: envPort(8002),
   OAUTH_ISSUER: envIdentifierUrl().default('http://localhost:8080/mcp'),
   API_BASE_URL: envIdentifierUrl().optional(),
   SYFTHUB_URL: envUrl(['http:', 'https:']).default('http://localhost:8000'),
@@ -83,8 +87,8 @@ export const mcpEnvSchema = z.object({
   MCP_TOOL_TIMEOUT_SECONDS: envInt(1, 3600).default(150),
 
   TRUSTED_PROXIES: z.string().default(DEFAULT_TRUSTED_PROXIES),
-  LOG_LEVEL: envEnum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info'),
-  LOG_FORMAT: envEnum(['json', 'console']).default('json'),
+  LOG_LEVEL: envLogLevel(),
+  LOG_FORMAT: envLogFormat(),
   METRICS_ENABLED: envBool().default(true),
 });
 
@@ -96,9 +100,11 @@ export type McpConfig = Omit<ParsedEnv, 'API_BASE_URL' | 'MCP_ALLOWED_HOSTS'> & 
   MCP_ALLOWED_HOSTS: string[];
 };
 
-const isProduction = (c: McpConfig) => c.ENVIRONMENT === 'production';
-
-const productionRules = refuseInProduction<McpConfig>(isProduction, [
+/** The development shortcuts refused when `ENVIRONMENT=production` (mcp.md §10). */
+export const mcpProductionRules: ProductionRule<McpConfig>[] = [
+  base.consoleLogs('LOG_FORMAT'),
+  base.memoryStore('REDIS_URL'),
+  base.database('DATABASE_URL'),
   {
     name: 'OAUTH_ISSUER',
     refused: (c) => !c.OAUTH_ISSUER.startsWith('https://'),
@@ -124,22 +130,7 @@ const productionRules = refuseInProduction<McpConfig>(isProduction, [
     refused: (c) => !c.MCP_TOKEN_ENCRYPTION_KEYS,
     reason: 'is required in production (hub refresh tokens are encrypted with it)',
   },
-  {
-    name: 'REDIS_URL',
-    refused: (c) => c.REDIS_URL.startsWith('memory:'),
-    reason: 'memory:// is refused in production',
-  },
-  {
-    name: 'DATABASE_URL',
-    refused: (c) => !c.DATABASE_URL,
-    reason: 'a PostgreSQL URL is required in production',
-  },
-  {
-    name: 'LOG_FORMAT',
-    refused: (c) => c.LOG_FORMAT === 'console',
-    reason: 'console logs are refused in production',
-  },
-]);
+];
 
 const trustedProxiesCheck: EnvCheck<McpConfig> = (c) => {
   try {
@@ -155,16 +146,38 @@ function defaultAllowedHosts(resource: string): string[] {
   return [...new Set([new URL(resource).host, 'localhost', '127.0.0.1', 'mcp', 'mcp:8002'])];
 }
 
-/** Parses and checks the environment; throws an EnvError naming every problem. */
-export function parseMcpEnv(source: Record<string, string | undefined> = process.env): McpConfig {
-  const parsed = parseEnv(mcpEnvSchema, source);
+/** The settings with the derived defaults filled in: the resource URL and the allowed hosts. */
+function withDerivedDefaults(parsed: ParsedEnv): McpConfig {
   const resource = parsed.API_BASE_URL ?? parsed.OAUTH_ISSUER;
-  const config: McpConfig = {
+  return {
     ...parsed,
     API_BASE_URL: resource,
     MCP_ALLOWED_HOSTS: parsed.MCP_ALLOWED_HOSTS ?? defaultAllowedHosts(resource),
   };
-  const problems = [productionRules, trustedProxiesCheck].flatMap((check) => check(config));
-  if (problems.length > 0) throw new EnvError(problems);
-  return config;
+}
+
+/** On its own the service needs the hub's database; the one-process embedded mode passes its handle in. */
+const standaloneDatabase: EnvCheck<McpConfig> = (c) =>
+  c.DATABASE_URL
+    ? []
+    : [
+        {
+          name: 'DATABASE_URL',
+          problem:
+            'required: the MCP service shares the hub database (the one-process embedded mode passes it in)',
+        },
+      ];
+
+/**
+ * Parses and checks the environment; throws an EnvError naming every problem. `standalone` (the service's own
+ * process) also requires `DATABASE_URL`.
+ */
+export function parseMcpEnv(
+  source: Record<string, string | undefined> = process.env,
+  options: { standalone?: boolean } = {},
+): McpConfig {
+  return parseServiceEnv(mcpEnvSchema.transform(withDerivedDefaults), source, {
+    production: mcpProductionRules,
+    checks: [trustedProxiesCheck, ...(options.standalone ? [standaloneDatabase] : [])],
+  });
 }

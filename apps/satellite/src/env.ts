@@ -1,13 +1,27 @@
-import { EnvError, type EnvProblem, envBool, envEnum, envInt, envUrl, parseEnv } from '@syfthub/service';
+import {
+  baseProductionRules as base,
+  EnvError,
+  type EnvProblem,
+  envBool,
+  envEnvironment,
+  envHost,
+  envInt,
+  envLogFormat,
+  envLogLevel,
+  envPort,
+  envUrl,
+  type ProductionRule,
+  parseServiceEnv,
+} from '@syfthub/service';
 import { z } from 'zod';
 
 const httpUrl = () => envUrl(['http:', 'https:']);
 
 /** Every variable of satellite-protocol.md §8.1, plus ENVIRONMENT for log lines and SATELLITE_OWNER_USERNAME. */
 export const envSchema = z.object({
-  ENVIRONMENT: z.string().default('development'),
-  SATELLITE_PORT: envInt(0, 65_535).default(8003),
-  SATELLITE_HOST: z.string().default('0.0.0.0'),
+  ENVIRONMENT: envEnvironment(),
+  SATELLITE_PORT: envPort(8003),
+  SATELLITE_HOST: envHost(),
   SATELLITE_PUBLIC_URL: httpUrl().default('http://localhost:8003'),
   SYFTHUB_URL: httpUrl().default('http://localhost:8000'),
   SYFTHUB_ISSUER: z.string().min(1).default('http://localhost:8080'),
@@ -32,11 +46,14 @@ export const envSchema = z.object({
   OPENAI_API_KEY: z.string().min(1).optional(),
   OPENAI_MODEL: z.string().min(1).optional(),
   OPENAI_TIMEOUT_SECONDS: envInt(1, 3600).default(110),
-  LOG_LEVEL: envEnum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info'),
-  LOG_FORMAT: envEnum(['json', 'console']).default('json'),
+  LOG_LEVEL: envLogLevel(),
+  LOG_FORMAT: envLogFormat(),
 });
 
 export type SatelliteEnv = z.output<typeof envSchema>;
+
+/** The development shortcuts refused when `ENVIRONMENT=production`. */
+export const satelliteProductionRules: ProductionRule<SatelliteEnv>[] = [base.consoleLogs('LOG_FORMAT')];
 
 type Source = Record<string, string | undefined>;
 
@@ -66,7 +83,7 @@ export function parseSatelliteEnv(source: Source = process.env): SatelliteEnv {
   const combination = combinationProblems(source);
   let env: SatelliteEnv;
   try {
-    env = parseEnv(envSchema, source);
+    env = parseServiceEnv(envSchema, source, { production: satelliteProductionRules });
   } catch (error) {
     if (error instanceof EnvError) throw new EnvError([...error.problems, ...combination]);
     throw error;

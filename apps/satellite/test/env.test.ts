@@ -1,0 +1,32 @@
+import { envProblems, runEntryWithEnv } from '@syfthub/service/testing';
+import { describe, expect, it } from 'vitest';
+import { parseSatelliteEnv, satelliteProductionRules } from '../src/env';
+
+/** For each production rule, a change that breaks it. */
+const unsafe: Record<string, Record<string, string>> = { LOG_FORMAT: { LOG_FORMAT: 'console' } };
+
+describe('satellite environment in production', () => {
+  it.each(Object.entries(unsafe))('refuses %s in production only', (name, change) => {
+    expect(envProblems(parseSatelliteEnv, { ENVIRONMENT: 'production' })).toEqual([]);
+    expect(envProblems(parseSatelliteEnv, { ENVIRONMENT: 'production', ...change })).toEqual([name]);
+    expect(envProblems(parseSatelliteEnv, { ENVIRONMENT: 'development', ...change })).toEqual([]);
+  });
+
+  it('has a case above for every production rule', () => {
+    expect(Object.keys(unsafe).sort()).toEqual(satelliteProductionRules.map((rule) => rule.name).sort());
+  });
+
+  it('stops at start-up naming every bad variable', () => {
+    const run = runEntryWithEnv(new URL('..', import.meta.url).pathname, {
+      SATELLITE_PORT: 'eighty',
+      SYFTHUB_URL: 'not a url',
+      LOG_FORMAT: 'xml',
+      OPENAI_BASE_URL: 'http://llm.example/v1',
+    });
+    expect(run.status).toBe(1);
+    for (const name of ['SATELLITE_PORT', 'SYFTHUB_URL', 'LOG_FORMAT', 'OPENAI_MODEL']) {
+      expect(run.stderr).toContain(`  - ${name}: `);
+    }
+    expect(run.stderr).toContain('4 problems');
+  });
+});
