@@ -91,7 +91,8 @@ describe('loadConfig', () => {
     expect(Object.keys(unsafe).sort()).toEqual(aggregatorProductionRules.map((rule) => rule.name).sort());
   });
 
-  it('stops at start-up naming every bad variable', () => {
+  // Starts a real process through tsx: seconds on a busy machine.
+  it('stops at start-up naming every bad variable', { timeout: 90_000 }, () => {
     const run = runEntryWithEnv(new URL('..', import.meta.url).pathname, {
       ENVIRONMENT: 'staging',
       AGGREGATOR_PORT: 'eighty',

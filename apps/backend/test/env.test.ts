@@ -52,7 +52,8 @@ describe('backend environment', () => {
     expect(Object.keys(unsafe).sort()).toEqual(backendProductionRules.map((rule) => rule.name).sort());
   });
 
-  it('stops at start-up naming every bad variable', () => {
+  // Starts a real process through tsx: seconds on a busy machine.
+  it('stops at start-up naming every bad variable', { timeout: 90_000 }, () => {
     const run = runEntryWithEnv(new URL('..', import.meta.url).pathname, {
       ENVIRONMENT: 'staging',
       PORT: 'eighty',

@@ -16,7 +16,8 @@ describe('satellite environment in production', () => {
     expect(Object.keys(unsafe).sort()).toEqual(satelliteProductionRules.map((rule) => rule.name).sort());
   });
 
-  it('stops at start-up naming every bad variable', () => {
+  // Starts a real process through tsx: seconds on a busy machine.
+  it('stops at start-up naming every bad variable', { timeout: 90_000 }, () => {
     const run = runEntryWithEnv(new URL('..', import.meta.url).pathname, {
       SATELLITE_PORT: 'eighty',
       SYFTHUB_URL: 'not a url',
