@@ -1,7 +1,8 @@
 import { Suspense, useState } from 'react';
 import { useSearchParams } from 'react-router';
 import { useAuthModal } from '../auth/AuthModalContext';
-import AuthModals, { LoginForm } from '../auth/AuthModals';
+import AuthModals from '../auth/AuthModals';
+import { LoginForm } from '../auth/LoginForm';
 import { Field, InlineError, PageSpinner } from '../components/ui';
 import { useHub } from '../lib/ApiContext';
 import { useDocumentTitle } from '../lib/hooks';
