@@ -1,9 +1,9 @@
 import { createHash, randomInt } from 'node:crypto';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { timingSafeEqualHex } from '@syfthub/auth';
 import { and, type Db, desc, eq, gt, isNull, lt, type OtpPurpose, otpCodes, sql, type Tx } from '@syfthub/db';
 import { ApiError, checkRateLimit } from '@syfthub/service';
 import type { BackendDeps } from '../deps';
+import { deliverWithRetries } from '../email/deliver';
 import type { EmailMessage, EmailSender } from '../email/sender';
 
 /** 400 `INVALID_OTP` with one of the §5.9 messages. */
@@ -94,20 +94,6 @@ export function createOtpService(
     }
   }
 
-  async function deliver(message: EmailMessage, purpose: OtpPurpose): Promise<void> {
-    const tries = 1 + config.OTP_EMAIL_MAX_RETRIES;
-    for (let attempt = 1; attempt <= tries; attempt++) {
-      try {
-        await sender.send(message);
-        return;
-      } catch (err) {
-        logger.warn({ event: 'otp.email.failed', purpose, attempt, err });
-        if (attempt < tries) await sleep(config.OTP_EMAIL_RETRY_DELAY_SECONDS * attempt * 1000);
-      }
-    }
-    logger.error({ event: 'otp.email.gave_up', purpose, tries });
-  }
-
   return {
     async issue(executor, email, purpose, ip) {
       if (!(await withinLimits(email, purpose, ip))) {
@@ -137,7 +123,12 @@ export function createOtpService(
       const message = { to: email, ...messageFor(purpose, code, config.OTP_EXPIRY_MINUTES) };
       return {
         deliver: () => {
-          void deliver(message, purpose);
+          void deliverWithRetries(sender, message, {
+            config,
+            logger,
+            event: 'otp.email',
+            fields: { purpose },
+          });
         },
       };
     },

@@ -1,6 +1,9 @@
+import { MAX_INT4 } from '@syfthub/contracts';
 import { ENDPOINT_TYPES, ENDPOINT_VISIBILITIES } from '@syfthub/db';
 import { z } from 'zod';
 import { RESERVED_SLUGS, slugSchema, tagsSchema } from '../validation/rules';
+
+export { MAX_INT4 };
 
 // Request bodies of backend-api.md §3.3 and §9.1. Every endpoint write (create, update, sync) goes through these.
 
@@ -10,8 +13,6 @@ const MAX_POLICIES = 20;
 const MAX_CONNECTIONS = 10;
 const MAX_CONTRIBUTORS = 50;
 const MAX_SYNC_ITEMS = 300;
-/** Largest value of a Postgres `integer`: ids and counters beyond it cannot exist. */
-export const MAX_INT4 = 2_147_483_647;
 
 const configObject = z
   .record(z.string(), z.unknown())

@@ -1,4 +1,7 @@
+import { SLUG_PATTERN } from '@syfthub/contracts';
 import { z } from 'zod';
+
+export { httpUrlSchema, tagsSchema } from '@syfthub/contracts';
 
 // Shared field rules of backend-api.md §3.11 and §2.4: every route that takes one of these uses the same schema.
 
@@ -115,20 +118,6 @@ export function passwordSchema(minLength: number) {
     .refine((v) => /\d/.test(v), 'Password must contain at least one digit');
 }
 
-/** http(s) URL with a non-empty host, at most 500 characters (§3.11). */
-export const httpUrlSchema = z
-  .string()
-  .trim()
-  .max(500)
-  .refine((v) => {
-    try {
-      const url = new URL(v);
-      return (url.protocol === 'http:' || url.protocol === 'https:') && url.hostname !== '';
-    } catch {
-      return false;
-    }
-  }, 'URL must be an http:// or https:// URL with a host');
-
 const TUNNELING = /^tunneling:[A-Za-z0-9_-]{1,50}$/;
 
 /**
@@ -154,8 +143,6 @@ export const domainSchema = z
     return z.NEVER;
   });
 
-const SLUG_PATTERN = /^[a-z0-9]([a-z0-9-]*[a-z0-9])?$/;
-
 /** Endpoint slug (§3.11): 3..63, lowercased first, pattern, no `--`. Reserved slugs are checked by the route. */
 export const slugSchema = z
   .string()
@@ -169,30 +156,6 @@ export const slugSchema = z
       .regex(SLUG_PATTERN, 'Slug may contain only lowercase letters, digits and single hyphens inside')
       .refine((v) => !v.includes('--'), 'Slug may not contain "--"'),
   );
-
-const TAG_PATTERN = /^[a-z0-9]([a-z0-9-]*[a-z0-9])?$/;
-
-/** Tags (§3.11): trimmed, lowercased, 1..30, pattern, no `--`; empties dropped, duplicates removed, at most 10. */
-export const tagsSchema = z
-  .array(z.string().max(200))
-  .max(100)
-  .transform((tags, ctx) => {
-    const out: string[] = [];
-    for (const raw of tags) {
-      const tag = raw.trim().toLowerCase();
-      if (tag === '') continue;
-      if (tag.length > 30 || !TAG_PATTERN.test(tag) || tag.includes('--')) {
-        ctx.addIssue({ code: 'custom', message: `Invalid tag '${tag.slice(0, 40)}'` });
-        return z.NEVER;
-      }
-      if (!out.includes(tag)) out.push(tag);
-    }
-    if (out.length > 10) {
-      ctx.addIssue({ code: 'custom', message: 'At most 10 tags are allowed' });
-      return z.NEVER;
-    }
-    return out;
-  });
 
 /** `skip`/`limit` query parameters (README §2.5) with a route's default and maximum limit. */
 export function paginationQuery(defaultLimit: number, maxLimit: number) {

@@ -41,6 +41,9 @@ export const collectives = pgTable(
     uniqueIndex('collectives_slug_key').on(t.slug),
     index('collectives_owner_id_idx').on(t.ownerId),
     index('collectives_name_trgm_idx').using('gin', sql`lower(${t.name}) gin_trgm_ops`),
+    // The directory lists newest first with an id tie-break (collectives.md R02).
+    index('collectives_created_at_id_idx').on(t.createdAt.desc(), t.id.desc()),
+    check('collectives_slug_lowercase_check', sql`${t.slug} = lower(${t.slug})`),
   ],
 );
 
@@ -58,6 +61,10 @@ export const collectiveMembers = pgTable(
     requestedAt: timestamptz('requested_at').notNull().defaultNow(),
     respondedAt: timestamptz('responded_at'),
     reviewedByUserId: integer('reviewed_by_user_id').references(() => users.id, { onDelete: 'set null' }),
+    /** Who sent the current invitation (collectives.md §10.5 item 3); upstream loses it. */
+    invitedByUserId: integer('invited_by_user_id').references(() => users.id, { onDelete: 'set null' }),
+    /** Last invitation e-mail for this row: re-sends are throttled to one per 24 h (collectives.md C18). */
+    notifiedAt: timestamptz('notified_at'),
   },
   (t) => [
     uniqueIndex('collective_members_collective_id_endpoint_id_key').on(t.collectiveId, t.endpointId),
@@ -82,7 +89,11 @@ export const collectiveSharedEndpoints = pgTable(
     description: text('description').notNull().default(''),
     ...timestamps(),
   },
-  (t) => [uniqueIndex('collective_shared_endpoints_collective_id_slug_key').on(t.collectiveId, t.slug)],
+  (t) => [
+    uniqueIndex('collective_shared_endpoints_collective_id_slug_key').on(t.collectiveId, t.slug),
+    // `all` is the never-stored alias of every approved member (collectives.md §1).
+    check('collective_shared_endpoints_slug_check', sql`${t.slug} <> 'all' AND ${t.slug} = lower(${t.slug})`),
+  ],
 );
 
 export const collectiveSharedEndpointMembers = pgTable(
@@ -94,6 +105,8 @@ export const collectiveSharedEndpointMembers = pgTable(
     endpointId: integer('endpoint_id')
       .notNull()
       .references(() => endpoints.id, { onDelete: 'cascade' }),
+    /** 0-based configuration order, which is also the fan-out order (collectives.md §7, C23). */
+    position: integer('position').notNull().default(0),
   },
   (t) => [
     primaryKey({

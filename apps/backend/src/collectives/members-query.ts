@@ -1,0 +1,73 @@
+import {
+  and,
+  collectiveMembers,
+  collectiveSharedEndpointMembers,
+  type Db,
+  desc,
+  endpoints,
+  eq,
+  type StoredPolicy,
+  users,
+} from '@syfthub/db';
+import type { Viewer } from '../endpoints/visibility';
+import { visibleMember } from './visibility';
+
+/** A member the caller may use: what fan-out (paths) and billing summaries need of it. */
+export interface VisibleMember {
+  endpointId: number;
+  userId: number;
+  name: string;
+  slug: string;
+  type: string;
+  policies: StoredPolicy[];
+  ownerUsername: string;
+  ownerFullName: string;
+}
+
+const fields = {
+  endpointId: endpoints.id,
+  userId: endpoints.userId,
+  name: endpoints.name,
+  slug: endpoints.slug,
+  type: endpoints.type,
+  policies: endpoints.policies,
+  ownerUsername: users.username,
+  ownerFullName: users.fullName,
+};
+
+/**
+ * The members of a collective in `V(caller)` (collectives.md §5.3): every approved one, newest membership first
+ * (§14 D2), or with `sharedId` only that shared endpoint's configured ones, in configuration order (R10, R11).
+ */
+export async function visibleMembers(
+  db: Db,
+  collectiveId: number,
+  viewer: Viewer,
+  sharedId?: number,
+): Promise<VisibleMember[]> {
+  const base = db
+    .select(fields)
+    .from(collectiveMembers)
+    .innerJoin(endpoints, eq(endpoints.id, collectiveMembers.endpointId))
+    .innerJoin(users, eq(users.id, endpoints.userId))
+    .$dynamic();
+  const visible = and(eq(collectiveMembers.collectiveId, collectiveId), visibleMember(viewer));
+  if (sharedId === undefined) {
+    return base.where(visible).orderBy(desc(collectiveMembers.requestedAt), desc(collectiveMembers.id));
+  }
+  return base
+    .innerJoin(
+      collectiveSharedEndpointMembers,
+      and(
+        eq(collectiveSharedEndpointMembers.endpointId, collectiveMembers.endpointId),
+        eq(collectiveSharedEndpointMembers.sharedEndpointId, sharedId),
+      ),
+    )
+    .where(visible)
+    .orderBy(collectiveSharedEndpointMembers.position);
+}
+
+/** `owner/slug` of each member, the form the aggregator and the SDKs resolve. */
+export function pathsOf(members: readonly VisibleMember[]): string[] {
+  return members.map((member) => `${member.ownerUsername}/${member.slug}`);
+}
