@@ -50,7 +50,8 @@ export const envSchema = z.object({
   AGGREGATOR_TOTAL_TIMEOUT: envSeconds().default(180_000),
   AGGREGATOR_DEFAULT_TOP_K: envInt(1).default(5),
   AGGREGATOR_MAX_TOP_K: envInt(1).default(20),
-  AGGREGATOR_MAX_DATA_SOURCES: envInt(0).default(10),
+  // Raised from 10 so collectives of up to 50 visible members fit one chat (collectives.md §14 D1b).
+  AGGREGATOR_MAX_DATA_SOURCES: envInt(0).default(50),
   AGGREGATOR_MAX_PROMPT_CHARS: envInt(1).default(32_000),
   AGGREGATOR_MAX_RESPONSE_BYTES: envInt(1024).default(8 * 1024 * 1024),
   AGGREGATOR_RETRY_MAX: envInt(0, 10).default(2),

@@ -26,7 +26,7 @@ describe('loadConfig', () => {
       totalTimeoutMs: 180_000,
       defaultTopK: 5,
       maxTopK: 20,
-      maxDataSources: 10,
+      maxDataSources: 50,
       maxPromptChars: 32_000,
       maxResponseBytes: 8 * 1024 * 1024,
       retryMax: 2,

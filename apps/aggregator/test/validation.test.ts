@@ -5,7 +5,7 @@ import { createChatRequestSchema } from '../src/schema';
 import { testConfig } from './helpers/aggregator';
 
 const app = createApp({
-  config: testConfig({ AGGREGATOR_MAX_PROMPT_CHARS: '50' }),
+  config: testConfig({ AGGREGATOR_MAX_PROMPT_CHARS: '50', AGGREGATOR_MAX_DATA_SOURCES: '10' }),
   logger: createSilentLogger(),
   reportFailure: null,
 });

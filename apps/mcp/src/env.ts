@@ -57,6 +57,8 @@ export const mcpEnvSchema = z.object({
   SYFTHUB_URL: envUrl(['http:', 'https:']).default('http://localhost:8000'),
   SYFTHUB_PUBLIC_URL: envUrl(['http:', 'https:']).default('http://localhost:8080'),
   AGGREGATOR_URL: envUrl(['http:', 'https:']).default('http://localhost:8001'),
+  /** The aggregator's data-source limit, checked after collectives are expanded (collectives.md §9). */
+  AGGREGATOR_MAX_DATA_SOURCES: envInt(1, 1000).default(50),
   DATABASE_URL: z.string().optional(),
   DB_POOL_SIZE: envInt(1, 500).default(10),
   REDIS_URL: z.string().default('redis://localhost:6379/0'),

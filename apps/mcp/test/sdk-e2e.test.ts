@@ -10,6 +10,7 @@ import {
   StreamableHTTPClientTransport,
   UnauthorizedError,
 } from '@modelcontextprotocol/client';
+import { and, collectiveMembers, collectives, endpoints, eq, inArray, users } from '@syfthub/db';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { authorizeInBrowser } from './helpers/browser';
 import { PASSWORD, SATELLITE_OWNER, type Stack, startStack } from './helpers/stack';
@@ -244,6 +245,76 @@ describe('the official MCP SDK client against the real stack', () => {
       model: `${SATELLITE_OWNER}/larchmere-library`,
     });
   });
+
+  // The in-process stack only: the collectives are written straight into its database.
+  it.skipIf(process.env.MCP_E2E_RESOURCE !== undefined)(
+    'expands collective data sources, and names the limit when a collective is larger',
+    async () => {
+      const { db } = stack.database;
+      const [owner] = await db.select().from(users).where(eq(users.username, SATELLITE_OWNER));
+      const sources = await db
+        .select({ id: endpoints.id, slug: endpoints.slug })
+        .from(endpoints)
+        .where(
+          and(
+            eq(endpoints.userId, owner!.id),
+            inArray(endpoints.slug, ['larchmere-library', 'syfthub-guide']),
+          ),
+        );
+      const [small] = await db
+        .insert(collectives)
+        .values({ ownerId: owner!.id, name: 'MCP small', slug: 'mcp-small' })
+        .returning();
+      await db
+        .insert(collectiveMembers)
+        .values(
+          sources.map((e) => ({ collectiveId: small!.id, endpointId: e.id, status: 'approved' as const })),
+        );
+      const result = await call('chat_with_syfthub', {
+        prompt: 'How long can I borrow a book from the library?',
+        model: `${SATELLITE_OWNER}/assistant`,
+        data_sources: ['collective/mcp-small'],
+      });
+      expect(result.success).toBe(true);
+      expect((result.data_sources_used as string[]).sort()).toEqual(
+        sources.map((e) => `${SATELLITE_OWNER}/${e.slug}`).sort(),
+      );
+
+      const many = await db
+        .insert(endpoints)
+        .values(
+          Array.from({ length: 51 }, (_, i) => ({
+            userId: owner!.id,
+            name: `Bulk ${i}`,
+            slug: `mcp-bulk-${i}`,
+            type: 'data_source' as const,
+            visibility: 'public' as const,
+          })),
+        )
+        .returning({ id: endpoints.id });
+      const [big] = await db
+        .insert(collectives)
+        .values({ ownerId: owner!.id, name: 'MCP big', slug: 'mcp-big' })
+        .returning();
+      await db
+        .insert(collectiveMembers)
+        .values(many.map((e) => ({ collectiveId: big!.id, endpointId: e.id, status: 'approved' as const })));
+      const tooMany = await call('retrieve_documents', {
+        data_sources: ['collective/mcp-big'],
+        query: 'anything',
+      });
+      expect(tooMany).toMatchObject({
+        success: false,
+        error: 'This selection expands to 51 data sources; the limit is 50.',
+      });
+      const unknown = await call('retrieve_documents', {
+        data_sources: ['collective/no-such-one'],
+        query: 'x',
+      });
+      expect(unknown.success).toBe(false);
+      expect(unknown.error).toContain('collective/no-such-one');
+    },
+  );
 
   it('retrieves documents without generation', async () => {
     const result = await call('retrieve_documents', {

@@ -1,3 +1,4 @@
+import { createCollectivesResource } from './collectives';
 import { createHttp, type HttpOptions, seg } from './http';
 import type {
   AdminOverview,
@@ -241,7 +242,9 @@ export function createHubClient(options: HubClientOptions = {}) {
       }),
   };
 
-  return { http, auth, tokens, users, aggregators, admin, endpoints, identity, errors };
+  const collectives = createCollectivesResource(http);
+
+  return { http, auth, tokens, users, aggregators, admin, endpoints, identity, collectives, errors };
 }
 
 export type HubClient = ReturnType<typeof createHubClient>;

@@ -14,6 +14,16 @@ export {
   stripCitationMarkers,
 } from './citations';
 export {
+  CollectiveResolutionError,
+  type CollectivesResource,
+  createCollectivesResource,
+  DEFAULT_MAX_DATA_SOURCES,
+  type ExpandedSource,
+  expandDataSources,
+  parseCollectivePath,
+  TooManyDataSourcesError,
+} from './collectives';
+export {
   ApiError,
   apiErrorFromResponse,
   type ErrorDetail,

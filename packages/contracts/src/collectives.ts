@@ -99,17 +99,6 @@ export function suffixedSlug(base: string, suffix: string): string {
   return `${cut(base, 56)}-${suffix}`;
 }
 
-/** `collective/<slug>` or `collective/<slug>/<shared>` (`all` dropped), or null for any other data source. */
-export function parseCollectivePath(path: string): { slug: string; shared: string | null } | null {
-  if (!path.startsWith('collective/')) return null;
-  const rest = path.slice('collective/'.length);
-  const cutAt = rest.indexOf('/');
-  const slug = cutAt === -1 ? rest : rest.slice(0, cutAt);
-  if (slug === '') throw new Error(`Malformed collective path: ${path}`);
-  const shared = cutAt === -1 ? '' : rest.slice(cutAt + 1);
-  return { slug, shared: shared === '' || shared === ALL_SHARED_SLUG ? null : shared };
-}
-
 const name = z.string().trim().min(1).max(100);
 const description = z.string().trim().max(500);
 const about = z.string().max(50_000);

@@ -1,10 +1,13 @@
 import {
+  CollectiveResolutionError,
   type Connection,
   type EndpointRef,
   type EndpointType,
   type EndpointView,
+  expandDataSources,
   type HubClient,
   isApiError,
+  TooManyDataSourcesError,
 } from '@syfthub/client';
 
 /** A tool failure whose message is shown to the user as is (mcp.md §6 common error texts). */
@@ -19,7 +22,6 @@ export const MODEL_TYPES: ReadonlySet<EndpointType> = new Set(['model', 'model_d
 export const DATA_SOURCE_TYPES: ReadonlySet<EndpointType> = new Set(['data_source', 'model_data_source']);
 
 const OWNER_SLUG = /^([^/\s]+)\/([^/\s]+)$/;
-const COLLECTIVE = /^collective\/([^/\s]+)(?:\/([^/\s]+))?$/;
 
 function unresolvable(path: string): ToolFailure {
   return new ToolFailure(
@@ -72,29 +74,28 @@ export function toEndpointRef(endpoint: EndpointView): EndpointRef {
 }
 
 /**
- * Data-source paths with `collective/<slug>[/<shared>]` entries expanded through the hub's collective path
- * routes (backend-api.md §11); duplicates removed, order kept.
+ * Data-source paths with `collective/<slug>[/<shared>]` entries expanded with the user's credentials
+ * (collectives.md §9); duplicates removed, order kept. An unknown collective reads like any unresolvable path; a
+ * selection that expands past the aggregator's limit fails here with that limit named, before anything is sent.
  */
-async function expandDataSourcePaths(hub: HubClient, paths: readonly string[]): Promise<string[]> {
-  const expanded: string[] = [];
-  for (const path of paths) {
-    const collective = COLLECTIVE.exec(path.trim());
-    if (!collective?.[1]) {
-      expanded.push(path.trim());
-      continue;
-    }
-    const slug = encodeURIComponent(collective[1]);
-    const route = collective[2]
-      ? `/api/v1/collectives/by-slug/${slug}/shared-endpoints/${encodeURIComponent(collective[2])}/endpoint-paths`
-      : `/api/v1/collectives/by-slug/${slug}/endpoint-paths`;
-    try {
-      expanded.push(...(await hub.http.json<string[]>(route, { auth: 'optional' })));
-    } catch (error) {
-      if (isApiError(error) && [400, 403, 404, 422].includes(error.status)) throw unresolvable(path);
-      throw error;
-    }
+async function expandDataSourcePaths(
+  hub: HubClient,
+  paths: readonly string[],
+  limit: number,
+  signal?: AbortSignal,
+): Promise<string[]> {
+  try {
+    const expanded = await expandDataSources(
+      hub.collectives,
+      paths.map((path) => path.trim()),
+      { limit, ...(signal ? { signal } : {}) },
+    );
+    return expanded.map((source) => source.path);
+  } catch (error) {
+    if (error instanceof CollectiveResolutionError) throw unresolvable(error.source);
+    if (error instanceof TooManyDataSourcesError) throw new ToolFailure(error.message);
+    throw error;
   }
-  return [...new Set(expanded)];
 }
 
 /** Resolves `path` and checks its type, or fails with the common "could not resolve" text. */
@@ -141,9 +142,10 @@ export interface ResolvedSources {
 export async function resolveDataSources(
   hub: HubClient,
   paths: readonly string[],
+  limit: number,
   signal?: AbortSignal,
 ): Promise<ResolvedSources> {
-  const expanded = await expandDataSourcePaths(hub, paths);
+  const expanded = await expandDataSourcePaths(hub, paths, limit, signal);
   const endpoints = await Promise.all(
     expanded.map((path) => resolveTyped(hub, path, DATA_SOURCE_TYPES, signal)),
   );

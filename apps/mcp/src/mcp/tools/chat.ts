@@ -129,7 +129,12 @@ export function registerChatTool(server: McpServer, env: ToolEnv): void {
         async (signal) => {
           const [model, sources] = await Promise.all([
             resolveTyped(env.hub, args.model, MODEL_TYPES, signal),
-            resolveDataSources(env.hub, args.data_sources ?? [], signal),
+            resolveDataSources(
+              env.hub,
+              args.data_sources ?? [],
+              env.deps.config.AGGREGATOR_MAX_DATA_SOURCES,
+              signal,
+            ),
           ]);
           const modelRef = toEndpointRef(model);
           const request: ChatRequest = {

@@ -69,7 +69,12 @@ export function registerRetrieveTool(server: McpServer, env: ToolEnv): void {
           logFields: { prompt_length: args.query.length, sources_count: args.data_sources.length },
         },
         async (signal) => {
-          const sources = await resolveDataSources(env.hub, args.data_sources, signal);
+          const sources = await resolveDataSources(
+            env.hub,
+            args.data_sources,
+            env.deps.config.AGGREGATOR_MAX_DATA_SOURCES,
+            signal,
+          );
           const request: ChatRequest = {
             prompt: args.query,
             model: RETRIEVAL_ONLY_MODEL,
