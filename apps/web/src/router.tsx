@@ -19,6 +19,11 @@ const BuildPage = lazyPage(() => import('./pages/BuildPage'));
 const AboutPage = lazyPage(() => import('./pages/AboutPage'));
 const CliSetupPage = lazyPage(() => import('./pages/CliSetupPage'));
 const NotFoundPage = lazyPage(() => import('./pages/NotFoundPage'));
+const CollectivesLandingPage = lazyPage(() => import('./collectives/CollectivesLandingPage'));
+const CreateCollectivePage = lazyPage(() => import('./collectives/CreateCollectivePage'));
+const CollectiveDetailPage = lazyPage(() => import('./collectives/CollectiveDetailPage'));
+const CollectiveAdminPage = lazyPage(() => import('./collectives/CollectiveAdminPage'));
+const InvitationPage = lazyPage(() => import('./collectives/InvitationPage'));
 
 /**
  * Signed-out visitors go to `/` with the login modal open and come back after signing in (web.md §1); while the
@@ -96,6 +101,33 @@ export function createRouter() {
             </RequireAuth>
           ),
         },
+        { path: 'collectives', element: <CollectivesLandingPage /> },
+        { path: 'collectives/browse', element: <Navigate to="/browse?tab=collectives" replace /> },
+        {
+          path: 'collectives/create',
+          element: (
+            <RequireAuth>
+              <CreateCollectivePage />
+            </RequireAuth>
+          ),
+        },
+        {
+          path: 'collectives/:slug/invitations/:endpointId',
+          element: (
+            <RequireAuth>
+              <InvitationPage />
+            </RequireAuth>
+          ),
+        },
+        {
+          path: 'c/:slug/admin',
+          element: (
+            <RequireAuth>
+              <CollectiveAdminPage />
+            </RequireAuth>
+          ),
+        },
+        { path: 'c/:slug', element: <CollectiveDetailPage /> },
         { path: ':owner/:slug', element: <EndpointPage /> },
         { path: ':username', element: <ProfilePage /> },
         { path: '*', element: <NotFoundPage /> },

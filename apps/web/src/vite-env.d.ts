@@ -5,6 +5,7 @@ interface ImportMetaEnv {
   readonly VITE_AGGREGATOR_URL?: string;
   readonly VITE_DEFAULT_MODEL?: string;
   readonly VITE_APP_TITLE?: string;
+  readonly VITE_MAX_DATA_SOURCES?: string;
 }
 
 interface ImportMeta {

@@ -33,7 +33,7 @@ export function createCollectivesResource({ json }: Http) {
       ),
     bulkShared: (collectiveIds: number[]) =>
       json<SharedEndpoint[]>(
-        `${BASE}/shared-endpoints/bulk?${new URLSearchParams(collectiveIds.map((id) => ['collective_id', String(id)]))}`,
+        `${BASE}/shared-endpoints/bulk?${collectiveIds.map((id) => `collective_id=${seg(id)}`).join('&')}`,
         { auth: 'optional' },
       ),
     update: (id: number, body: CollectiveUpdate) =>

@@ -13,6 +13,19 @@ export {
   streamingDisplayText,
   stripCitationMarkers,
 } from './citations';
+export type {
+  BillingSummary,
+  Collective,
+  CollectiveCreate,
+  CollectiveMember,
+  CollectiveUpdate,
+  MemberBilling,
+  MemberStatus,
+  SharedEndpoint,
+  SharedEndpointCreate,
+  SharedEndpointMember,
+  SharedEndpointUpdate,
+} from '@syfthub/contracts';
 export {
   CollectiveResolutionError,
   type CollectivesResource,

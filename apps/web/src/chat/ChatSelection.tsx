@@ -1,11 +1,14 @@
 import type { EndpointType } from '@syfthub/client';
 import { createContext, type ReactNode, useCallback, useContext, useEffect, useMemo, useState } from 'react';
 
-/** An endpoint picked for chat, by its public `owner/slug` path. */
+/**
+ * An endpoint picked for chat, by its public `owner/slug` path, or a collective (or one of its shared endpoints)
+ * by its `collective/<slug>[/<shared>]` path, expanded when the message is sent.
+ */
 export interface EndpointChoice {
   path: string;
   name: string;
-  type: EndpointType;
+  type: EndpointType | 'collective';
 }
 
 export interface ChatSelection {

@@ -1,8 +1,10 @@
 import type { EndpointPublic } from '@syfthub/client';
 import { useQuery } from '@tanstack/react-query';
 import { type KeyboardEvent, useEffect, useId, useMemo, useRef, useState } from 'react';
+import { ChatCollectivesTab, useChatCollectives } from '../collectives/ChatCollectivesTab';
 import { Dialog } from '../components/Dialog';
 import { Icon } from '../components/Icon';
+import { Tabs, tabPanelProps } from '../components/Tabs';
 import { HealthDot, Spinner, TypeBadge } from '../components/ui';
 import { useHub } from '../lib/ApiContext';
 import { useDebounced } from '../lib/hooks';
@@ -160,12 +162,19 @@ export function ModelPicker() {
   );
 }
 
-/** "Add sources": a searchable list of data sources with toggles (web.md §6.1). */
+/**
+ * "Add sources": a searchable list of data sources with toggles (web.md §6.1), and a Collectives tab when any
+ * collective exists (collectives.md §12.9).
+ */
 export function AddSourcesDialog({ open, onClose }: { open: boolean; onClose: () => void }) {
   const catalog = useChatCatalog('data_source');
+  const { collectives } = useChatCollectives();
   const { hasSource, toggleSource, sources } = useChatSelection();
   const [query, setQuery] = useState('');
+  const [tab, setTab] = useState<'sources' | 'collectives'>('sources');
   const filtered = (catalog.data ?? []).filter((endpoint) => matches(endpoint, query));
+  const showCollectives = collectives.length > 0;
+  const current = showCollectives ? tab : 'sources';
   return (
     <Dialog
       open={open}
@@ -179,35 +188,57 @@ export function AddSourcesDialog({ open, onClose }: { open: boolean; onClose: ()
         </button>
       }
     >
+      {showCollectives && (
+        <Tabs
+          items={[
+            { id: 'sources', label: 'Data sources' },
+            { id: 'collectives', label: 'Collectives' },
+          ]}
+          selected={current}
+          onSelect={setTab}
+          label="Source kinds"
+          idPrefix="add-sources"
+        />
+      )}
       <input
         type="search"
         className="input-block"
-        aria-label="Search data sources"
-        placeholder="Search data sources…"
+        aria-label={current === 'collectives' ? 'Search collectives' : 'Search data sources'}
+        placeholder={current === 'collectives' ? 'Search collectives…' : 'Search data sources…'}
         value={query}
         onChange={(e) => setQuery(e.target.value)}
         data-autofocus
       />
-      <fieldset className="source-list">
-        <legend className="visually-hidden">Data sources</legend>
-        {catalog.isPending && <Spinner label="Loading data sources…" />}
-        {catalog.isError && <p className="muted">Could not load data sources.</p>}
-        {catalog.isSuccess && filtered.length === 0 && <p className="muted">No data sources match.</p>}
-        {filtered.map((endpoint) => {
-          const choice = toChoice(endpoint);
-          return (
-            <label key={choice.path} className="source-option">
-              <input type="checkbox" checked={hasSource(choice.path)} onChange={() => toggleSource(choice)} />
-              <span className="option-main">
-                <strong>{endpoint.name}</strong>
-                <span className="muted small">{choice.path}</span>
-                {endpoint.description && <span className="small">{endpoint.description}</span>}
-              </span>
-              <TypeBadge type={endpoint.type} />
-            </label>
-          );
-        })}
-      </fieldset>
+      {current === 'collectives' ? (
+        <div {...tabPanelProps('add-sources', 'collectives')}>
+          <ChatCollectivesTab query={query} />
+        </div>
+      ) : (
+        <fieldset className="source-list">
+          <legend className="visually-hidden">Data sources</legend>
+          {catalog.isPending && <Spinner label="Loading data sources…" />}
+          {catalog.isError && <p className="muted">Could not load data sources.</p>}
+          {catalog.isSuccess && filtered.length === 0 && <p className="muted">No data sources match.</p>}
+          {filtered.map((endpoint) => {
+            const choice = toChoice(endpoint);
+            return (
+              <label key={choice.path} className="source-option">
+                <input
+                  type="checkbox"
+                  checked={hasSource(choice.path)}
+                  onChange={() => toggleSource(choice)}
+                />
+                <span className="option-main">
+                  <strong>{endpoint.name}</strong>
+                  <span className="muted small">{choice.path}</span>
+                  {endpoint.description && <span className="small">{endpoint.description}</span>}
+                </span>
+                <TypeBadge type={endpoint.type} />
+              </label>
+            );
+          })}
+        </fieldset>
+      )}
     </Dialog>
   );
 }

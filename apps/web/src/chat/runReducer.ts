@@ -43,6 +43,8 @@ export interface RunState {
 
 export type RunAction =
   | { type: 'prepare'; names: Record<string, string> }
+  /** Names learnt while preparing (members of a collective, once expanded). */
+  | { type: 'names'; names: Record<string, string> }
   | { type: 'warning'; message: string }
   | { type: 'correlation'; id: string }
   | { type: 'event'; event: ChatStreamEvent }
@@ -209,6 +211,8 @@ export function runReducer(state: RunState, action: RunAction): RunState {
   switch (action.type) {
     case 'prepare':
       return { ...idleRun, phase: 'preparing', status: 'Preparing…', names: action.names };
+    case 'names':
+      return { ...state, names: { ...state.names, ...action.names } };
     case 'warning':
       return { ...state, warnings: [...state.warnings, action.message] };
     case 'correlation':

@@ -1,11 +1,15 @@
 import {
   type ChatMessage,
   type ChatStreamEvent,
+  CollectiveResolutionError,
   type EndpointRef,
   type EndpointView,
+  type ExpandedSource,
+  expandDataSources,
   isAbortError,
   isApiError,
   stripCitationMarkers,
+  TooManyDataSourcesError,
 } from '@syfthub/client';
 import { useQueryClient } from '@tanstack/react-query';
 import { useCallback, useEffect, useReducer, useRef } from 'react';
@@ -196,14 +200,34 @@ export function useConversation() {
           });
           return;
         }
+        // `collective/…` sources become their members, with the caller's credentials, and the whole selection
+        // is checked against the aggregator's limit before anything is sent (collectives.md §9).
+        let expanded: ExpandedSource[];
+        try {
+          expanded = await expandDataSources(
+            api.hub.collectives,
+            userTurn.sources.map((source) => source.path),
+            { limit: config.maxDataSources, signal: abort.signal },
+          );
+        } catch (error) {
+          if (error instanceof CollectiveResolutionError || error instanceof TooManyDataSourcesError) {
+            act({ type: 'fail', message: error.message });
+            return;
+          }
+          throw error;
+        }
         const resolved = await Promise.all(
-          userTurn.sources.map(async (source) => {
+          expanded.map(async (source) => {
+            const label = names[source.path] ?? source.path;
             try {
-              return toEndpointRef(await resolvePath(api, queryClient, source.path, signedIn), 'source');
+              const endpoint = await resolvePath(api, queryClient, source.path, signedIn);
+              if (source.from) act({ type: 'names', names: { [source.path]: endpoint.name } });
+              return toEndpointRef(endpoint, 'source');
             } catch (error) {
+              const via = source.from ? ` (from ${names[source.from] ?? source.from})` : '';
               act({
                 type: 'warning',
-                message: `${source.name} (${source.path}) was left out: ${errorText(error)}`,
+                message: `${label} (${source.path})${via} was left out: ${errorText(error)}`,
               });
               return null;
             }

@@ -1,6 +1,7 @@
 const PATHS = {
   chat: 'M4 5h16v10H8l-4 4V5z',
   browse: 'M4 4h7v7H4zM13 4h7v7h-7zM4 13h7v7H4zM13 13h7v7h-7z',
+  collectives: 'M8 8a3 3 0 100-.01M16 8a3 3 0 100-.01M12 16a3 3 0 100-.01M8 8l4 8M16 8l-4 8M8 8h8',
   endpoints: 'M5 4h14v4H5zM5 10h14v4H5zM5 16h14v4H5z',
   build: 'M14 4l6 6-10 10H4v-6L14 4z',
   about: 'M12 3a9 9 0 100 18 9 9 0 000-18zm0 7v7m0-10v1',

@@ -185,6 +185,7 @@ function Sidebar({ onNavigate }: { onNavigate: () => void }) {
   const items: { to: string; label: string; icon: IconName; end?: boolean }[] = [
     { to: '/', label: 'Chat', icon: 'chat', end: true },
     { to: '/browse', label: 'Browse', icon: 'browse' },
+    { to: '/collectives', label: 'Collectives', icon: 'collectives' },
     ...(status === 'signed_in'
       ? [{ to: '/my/endpoints', label: 'My endpoints', icon: 'endpoints' as const }]
       : []),

@@ -1,6 +1,7 @@
 import type { EndpointType } from '@syfthub/client';
 import { useEffect, useMemo, useState } from 'react';
 import { useSearchParams } from 'react-router';
+import { CollectivesBrowse } from '../collectives/CollectivesBrowse';
 import { EndpointCard, EndpointCardSkeleton } from '../components/EndpointCard';
 import { Icon } from '../components/Icon';
 import { Pagination } from '../components/Pagination';
@@ -86,9 +87,7 @@ export default function BrowsePage() {
       />
       <div {...tabPanelProps('browse', tab)} className="tab-panel">
         {tab === 'collectives' ? (
-          <EmptyState title="Collectives are coming soon" icon="◎">
-            Collectives group data sources from many publishers. They arrive in a later release.
-          </EmptyState>
+          <CollectivesBrowse />
         ) : (
           <>
             <search className="toolbar">

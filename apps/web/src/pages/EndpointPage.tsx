@@ -3,6 +3,7 @@ import { Link, useNavigate, useParams, useSearchParams } from 'react-router';
 import { useAuthModal } from '../auth/AuthModalContext';
 import { useChatSelection } from '../chat/ChatSelection';
 import { toChoice } from '../chat/resolve';
+import { EndpointCollectivesCard } from '../collectives/EndpointCollectivesCard';
 import { type TabItem, Tabs, tabPanelProps } from '../components/Tabs';
 import {
   Badge,
@@ -182,6 +183,12 @@ export default function EndpointPage() {
                 </dl>
               </section>
               <ConnectionsCard connections={endpoint.connect} />
+              <EndpointCollectivesCard
+                owner={endpoint.owner_username}
+                slug={endpoint.slug}
+                endpointId={endpoint.id}
+                canLeave={isOwnerView(endpoint) && (endpoint.user_id === user?.id || user?.role === 'admin')}
+              />
               <PoliciesCard policies={endpoint.policies} />
             </aside>
           </div>
