@@ -1,7 +1,6 @@
 import { once } from 'node:events';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { collectives } from '@syfthub/db';
 import Ajv2020, { type ValidateFunction } from 'ajv/dist/2020';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { EmailMessage } from '../src/email/sender';
@@ -340,26 +339,156 @@ describe('every operation answers its happy path with its documented shape', () 
     await del({ ...byId, status: 204 });
   });
 
-  it('collective path resolution', async () => {
+  it('collectives', async () => {
     const token = owner.access_token;
-    const ds = await post<{ id: number; slug: string }>({
+    const member = other.access_token;
+    const source = await post<{ id: number; slug: string }>({
       path: '/api/v1/endpoints',
-      token,
-      json: { name: 'Member docs', type: 'data_source' },
+      token: member,
+      json: { name: 'Member docs', type: 'data_source', visibility: 'public' },
       status: 201,
     });
-    // No route creates collectives yet (collectives.md): the fixture writes the row the path routes resolve.
-    await backend.deps.db
-      .insert(collectives)
-      .values({ ownerId: owner.user.id, name: 'Contract', slug: 'contract' });
-    const params = { slug: 'contract', shared: 'all' };
-    await get({ path: '/api/v1/collectives/by-slug/{slug}/endpoint-paths', params, status: 200 });
-    await get({
-      path: '/api/v1/collectives/by-slug/{slug}/shared-endpoints/{shared}/endpoint-paths',
-      params,
+    const invited = await post<{ id: number; slug: string }>({
+      path: '/api/v1/endpoints',
+      token: member,
+      json: { name: 'Invited docs', type: 'data_source', visibility: 'public' },
+      status: 201,
+    });
+    const byPath = await post<{ id: number; slug: string }>({
+      path: '/api/v1/endpoints',
+      token: member,
+      json: { name: 'Path docs', type: 'data_source', visibility: 'public' },
+      status: 201,
+    });
+    const created = await post<{ id: number; slug: string }>({
+      path: '/api/v1/collectives',
+      token,
+      json: { name: 'Contract collective', tags: ['law'] },
+      status: 201,
+    });
+    const id = { collective_id: created.id };
+    const slug = { slug: created.slug };
+    await get({ path: '/api/v1/collectives', status: 200 });
+    await get({ path: '/api/v1/collectives/by-slug/{slug}', params: slug, status: 200 });
+    await get({ path: '/api/v1/collectives/{collective_id}', params: id, status: 200 });
+    await patch({
+      path: '/api/v1/collectives/{collective_id}',
+      params: id,
+      token,
+      json: { description: 'Contracts' },
       status: 200,
     });
-    expect(ds.slug).toBe('member-docs');
+    await post({
+      path: '/api/v1/collectives/{collective_id}/members',
+      params: id,
+      token: member,
+      json: { endpoint_id: source.id },
+      status: 201,
+    });
+    await post({
+      path: '/api/v1/collectives/{collective_id}/members/{endpoint_id}/review',
+      params: { ...id, endpoint_id: source.id },
+      token,
+      json: { decision: 'approve' },
+      status: 200,
+    });
+    await get({ path: '/api/v1/collectives/{collective_id}/members', params: id, status: 200 });
+    await post({
+      path: '/api/v1/collectives/{collective_id}/invitations',
+      params: id,
+      token,
+      json: { endpoint_id: invited.id },
+      status: 201,
+    });
+    await get({
+      path: '/api/v1/collectives/{collective_id}/invitations/{endpoint_id}',
+      params: { ...id, endpoint_id: invited.id },
+      token: member,
+      status: 200,
+    });
+    await post({
+      path: '/api/v1/collectives/{collective_id}/invitations/{endpoint_id}/respond',
+      params: { ...id, endpoint_id: invited.id },
+      token: member,
+      json: { decision: 'accept' },
+      status: 200,
+    });
+    await post({
+      path: '/api/v1/collectives/{collective_id}/invitations/by-path',
+      params: id,
+      token,
+      json: { owner_username: other.user.username, slug: byPath.slug },
+      status: 201,
+    });
+    await del({
+      path: '/api/v1/collectives/{collective_id}/members/{endpoint_id}',
+      params: { ...id, endpoint_id: byPath.id },
+      token,
+      status: 204,
+    });
+    await post({
+      path: '/api/v1/collectives/{collective_id}/shared-endpoints',
+      params: id,
+      token,
+      json: { name: 'Subset', slug: 'subset', endpoint_ids: [invited.id, source.id] },
+      status: 201,
+    });
+    const shared = { ...id, shared_slug: 'subset' };
+    const sharedBySlug = { ...slug, shared_slug: 'subset' };
+    await get({ path: '/api/v1/collectives/{collective_id}/shared-endpoints', params: id, status: 200 });
+    await get({
+      path: '/api/v1/collectives/{collective_id}/shared-endpoints/{shared_slug}',
+      params: shared,
+      status: 200,
+    });
+    await patch({
+      path: '/api/v1/collectives/{collective_id}/shared-endpoints/{shared_slug}',
+      params: shared,
+      token,
+      json: { endpoint_ids: [source.id] },
+      status: 200,
+    });
+    await get({
+      path: '/api/v1/collectives/shared-endpoints/bulk',
+      query: { collective_id: String(created.id) },
+      status: 200,
+    });
+    await get({ path: '/api/v1/collectives/by-slug/{slug}/shared-endpoints', params: slug, status: 200 });
+    await get({
+      path: '/api/v1/collectives/by-slug/{slug}/shared-endpoints/{shared_slug}',
+      params: sharedBySlug,
+      status: 200,
+    });
+    await get({ path: '/api/v1/collectives/by-slug/{slug}/endpoint-paths', params: slug, status: 200 });
+    await get({
+      path: '/api/v1/collectives/by-slug/{slug}/shared-endpoints/{shared_slug}/endpoint-paths',
+      params: sharedBySlug,
+      status: 200,
+    });
+    await get({
+      path: '/api/v1/collectives/by-slug/{slug}/billing-summary',
+      params: slug,
+      token,
+      status: 200,
+    });
+    await get({
+      path: '/api/v1/collectives/by-slug/{slug}/shared-endpoints/{shared_slug}/billing-summary',
+      params: sharedBySlug,
+      token,
+      status: 200,
+    });
+    await get({
+      path: '/api/v1/collectives/by-endpoint/{owner_username}/{slug}',
+      params: { owner_username: other.user.username, slug: source.slug },
+      status: 200,
+    });
+    await del({
+      path: '/api/v1/collectives/{collective_id}/shared-endpoints/{shared_slug}',
+      params: shared,
+      token,
+      status: 204,
+    });
+    await del({ path: '/api/v1/collectives/{collective_id}', params: id, token, status: 204 });
   });
 
   it('identity provider', async () => {
@@ -423,6 +552,19 @@ describe('every operation answers its happy path with its documented shape', () 
       params: { endpoint_id: victim.id },
       token,
       json: { is_active: false },
+      status: 200,
+    });
+    const collective = await post<{ id: number }>({
+      path: '/api/v1/collectives',
+      token,
+      json: { name: 'To verify' },
+      status: 201,
+    });
+    await patch({
+      path: '/api/v1/admin/collectives/{collective_id}',
+      params: { collective_id: collective.id },
+      token,
+      json: { verified: true },
       status: 200,
     });
     await post({ path: '/api/v1/__test__/jobs/health-monitor', status: 200 });
