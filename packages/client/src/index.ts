@@ -1,3 +1,16 @@
+export type {
+  BillingSummary,
+  Collective,
+  CollectiveCreate,
+  CollectiveMember,
+  CollectiveUpdate,
+  MemberBilling,
+  MemberStatus,
+  SharedEndpoint,
+  SharedEndpointCreate,
+  SharedEndpointMember,
+  SharedEndpointUpdate,
+} from '@syfthub/contracts';
 export {
   type AggregatorClient,
   type AggregatorClientOptions,
@@ -13,19 +26,6 @@ export {
   streamingDisplayText,
   stripCitationMarkers,
 } from './citations';
-export type {
-  BillingSummary,
-  Collective,
-  CollectiveCreate,
-  CollectiveMember,
-  CollectiveUpdate,
-  MemberBilling,
-  MemberStatus,
-  SharedEndpoint,
-  SharedEndpointCreate,
-  SharedEndpointMember,
-  SharedEndpointUpdate,
-} from '@syfthub/contracts';
 export {
   CollectiveResolutionError,
   type CollectivesResource,
