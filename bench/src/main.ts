@@ -12,18 +12,25 @@
  * revocation and rate-limit keys would otherwise mix with whatever else uses the server).
  */
 import { execFileSync } from 'node:child_process';
-import { generateKeyPairSync, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { hash } from '@node-rs/argon2';
-import { createDb } from '@syfthub/db';
-import postgres from 'postgres';
 import { build } from 'tsup';
 import { runAggregatorScenarios, startSatellites } from './aggregator';
 import { captureSql } from './capture';
+import {
+  ARGON2,
+  createDatabase,
+  login,
+  migrateDatabase,
+  PASSWORD,
+  serviceEnv,
+  startBackend,
+} from './lib/backend';
 import { type LoadSpec, measure } from './lib/load';
 import { freePort, run, type Service, sleep, startService } from './lib/proc';
 import { machine, startLoadSampler } from './machine';
@@ -53,11 +60,8 @@ const ROOT = join(BENCH_DIR, '..');
 const BIN = join(BENCH_DIR, 'node_modules', '.bin');
 const SERVER_URL = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 const REDIS_URL = process.env.BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379/13';
-const PASSWORD = 'bench-password-1';
 const SEARCH_TERM = 'contract';
 const SEARCH_QUERY = 'legal contract assistant';
-/** The backend's defaults (env.ts), passed explicitly so the seeded hashes match what it verifies with. */
-const ARGON2 = { memoryCost: 65_536, timeCost: 3, parallelism: 4, maxConcurrent: 4 };
 
 const log = (message: string) => console.log(`[bench ${new Date().toISOString().slice(11, 19)}] ${message}`);
 
@@ -101,22 +105,6 @@ async function buildEverything(): Promise<void> {
     clean: true,
     silent: true,
   });
-}
-
-async function createDatabase(): Promise<{ url: string; drop(): Promise<void> }> {
-  const name = `syfthub_perf_${Date.now()}`;
-  const admin = postgres(SERVER_URL, { max: 1, onnotice: () => {} });
-  await admin.unsafe(`create database "${name}"`);
-  const url = new URL(SERVER_URL);
-  url.pathname = `/${name}`;
-  return {
-    url: url.toString(),
-    async drop() {
-      if (args.keep || args['seed-only']) log(`kept database ${name}`);
-      else await admin.unsafe(`drop database if exists "${name}" with (force)`);
-      await admin.end();
-    },
-  };
 }
 
 /** Sends `count` requests, `concurrency` at a time, so JIT, pools and caches are warm before a measurement. */
@@ -209,16 +197,6 @@ async function compare(ours: Service, floor: Service, scenario: Scenario): Promi
   };
 }
 
-async function login(base: string, username: string): Promise<string> {
-  const res = await fetch(`${base}/api/v1/auth/login`, {
-    method: 'POST',
-    headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
-    body: new URLSearchParams({ username, password: PASSWORD }),
-  });
-  if (!res.ok) throw new Error(`login failed: ${res.status} ${await res.text()}`);
-  return ((await res.json()) as { access_token: string }).access_token;
-}
-
 async function main(): Promise<void> {
   const started = Date.now();
   const loads = startLoadSampler();
@@ -227,12 +205,11 @@ async function main(): Promise<void> {
   const code = codeVersion();
   await buildEverything();
 
-  const database = await createDatabase();
+  const database = await createDatabase(SERVER_URL, args.keep || args['seed-only'], log);
   const services: Service[] = [];
   try {
     const t = Date.now();
-    const migrated = await createDb({ url: database.url, migrate: true, poolSize: 1 });
-    await migrated.close();
+    await migrateDatabase(database.url);
     const passwordHash = await hash(PASSWORD, { ...ARGON2, algorithm: 2 });
     const seeded = await seed(database.url, passwordHash);
     const seedSeconds = (Date.now() - t) / 1000;
@@ -251,50 +228,10 @@ async function main(): Promise<void> {
       return;
     }
 
-    const keys = generateKeyPairSync('rsa', { modulusLength: 2048 });
-    const privatePem = keys.privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
-    const publicPem = keys.publicKey.export({ type: 'spki', format: 'pem' }).toString();
-    const shared = {
-      NODE_ENV: 'production',
-      DATABASE_URL: database.url,
-      REDIS_URL,
-      DB_POOL_SIZE: '10',
-      DB_STATEMENT_TIMEOUT_MS: '15000',
-      SECRET_KEY: randomBytes(32).toString('hex'),
-      RSA_PRIVATE_KEY_PEM: Buffer.from(privatePem).toString('base64'),
-      RSA_PUBLIC_KEY_PEM: Buffer.from(publicPem).toString('base64'),
-      RSA_KEY_ID: 'bench-key-1',
-      SATELLITE_TOKEN_EXPIRE_SECONDS: '60',
-    };
+    const shared = serviceEnv(database.url, REDIS_URL);
 
     // Backend and its floor.
-    const backendPort = await freePort();
-    const backend = await startService({
-      name: 'backend',
-      entry: 'dist/main.js',
-      cwd: join(ROOT, 'apps', 'backend'),
-      port: backendPort,
-      readyPath: '/ready',
-      logDir,
-      env: {
-        ...shared,
-        ENVIRONMENT: 'production',
-        HOST: '127.0.0.1',
-        PORT: String(backendPort),
-        ISSUER_URL: `http://127.0.0.1:${backendPort}`,
-        LOG_LEVEL: 'info',
-        LOG_FORMAT: 'json',
-        RATE_LIMIT_ENABLED: 'false',
-        // The monitor would probe 20,000 made-up satellite URLs during the measurements.
-        HEALTH_CHECK_ENABLED: 'false',
-        EMAIL_SENDER: 'none',
-        INTERNAL_SERVICE_TOKEN: randomBytes(16).toString('hex'),
-        ARGON2_MEMORY_KIB: String(ARGON2.memoryCost),
-        ARGON2_ITERATIONS: String(ARGON2.timeCost),
-        ARGON2_PARALLELISM: String(ARGON2.parallelism),
-        ARGON2_MAX_CONCURRENT: String(ARGON2.maxConcurrent),
-      },
-    });
+    const backend = await startBackend(shared, join(ROOT, 'apps', 'backend'), logDir);
     services.push(backend);
     const backendFloorPort = await freePort();
     const backendFloor = await startService({
@@ -307,7 +244,7 @@ async function main(): Promise<void> {
       env: {
         ...shared,
         PORT: String(backendFloorPort),
-        ISSUER_URL: `http://127.0.0.1:${backendPort}`,
+        ISSUER_URL: backend.url,
         FLOOR_SQL_FILE: sqlFile,
       },
     });

@@ -3,6 +3,7 @@
 // process, real PostgreSQL and Redis), runs the edge checks, the MCP end-to-end test with the official SDK client
 // and the Playwright suite in Chromium through it, and always takes the stack down again.
 import { execFileSync, spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { REPO_ROOT } from './nginx.mjs';
 import { STACK_DIR } from './state.mjs';
@@ -72,6 +73,9 @@ try {
     ['--filter', '@syfthub/web', 'test:e2e'],
     {
       E2E_BASE_URL: base,
+      // The collectives flow accepts invitations as the reference satellite's owner.
+      E2E_SATELLITE_OWNER: 'syfthub',
+      E2E_SATELLITE_OWNER_PASSWORD: readFileSync(join(STACK_DIR, 'satellite-owner-password'), 'utf8').trim(),
     },
   );
 } catch (err) {

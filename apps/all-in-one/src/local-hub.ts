@@ -9,6 +9,7 @@ import { createDb } from '@syfthub/db';
 import { buildDeps as buildMcpDeps, createApp as createMcpApp, parseMcpEnv } from '@syfthub/mcp';
 import { createSatellite, parseSatelliteEnv } from '@syfthub/satellite';
 import { createKv, createLifecycle, createLogger, type Logger, startServer } from '@syfthub/service';
+import { seedDemoCollective } from './demo-collective';
 import { createEdge } from './edge';
 
 /** Where the local hub keeps its state, and what it listens on. */
@@ -152,6 +153,10 @@ export async function startLocalHub(options: LocalHubOptions): Promise<LocalHub>
     logger.warn({ event: 'local.demo_user.failed', status: demo.status }, await demo.text());
   }
 
+  const satelliteOwner = {
+    username: SATELLITE_OWNER.username,
+    password: persistentSecret(dataDir, 'satellite-owner-password'),
+  };
   const satelliteEnv = parseSatelliteEnv({
     ENVIRONMENT: 'development',
     LOG_LEVEL: logLevel,
@@ -163,7 +168,7 @@ export async function startLocalHub(options: LocalHubOptions): Promise<LocalHub>
     SYFTHUB_ISSUER: publicUrl,
     SATELLITE_HUB_USERNAME: SATELLITE_OWNER.username,
     SATELLITE_HUB_EMAIL: SATELLITE_OWNER.email,
-    SATELLITE_HUB_PASSWORD: persistentSecret(dataDir, 'satellite-owner-password'),
+    SATELLITE_HUB_PASSWORD: satelliteOwner.password,
     SATELLITE_DATA_DIR: join(dataDir, 'satellite'),
     SATELLITE_ENDPOINTS_FILE: resolve(options.repoRoot, 'apps/satellite/endpoints.example.json'),
     SATELLITE_HEALTH_INTERVAL_SECONDS: '30',
@@ -185,6 +190,10 @@ export async function startLocalHub(options: LocalHubOptions): Promise<LocalHub>
     port: satellitePort,
     hostname: '127.0.0.1',
   }) as Server;
+  // In the background: the satellite publishes its endpoints shortly after start.
+  void seedDemoCollective(backend, DEMO_USER, satelliteOwner, logger).catch((err) =>
+    logger.warn({ event: 'local.demo_collective.failed', err }),
+  );
 
   return {
     url: publicUrl,

@@ -1,6 +1,7 @@
 import { useMemo, useState } from 'react';
 import { Link } from 'react-router';
 import { Icon } from '../components/Icon';
+import { TagFilter } from '../components/TagFilter';
 import { EmptyState, ErrorState, Spinner } from '../components/ui';
 import { useDebounced } from '../lib/hooks';
 import { CollectiveCard } from './CollectiveCard';
@@ -61,23 +62,7 @@ export function CollectivesBrowse() {
           <input type="checkbox" checked={openOnly} onChange={(e) => setOpenOnly(e.target.checked)} />
           <span>Open to join</span>
         </label>
-        <label className="inline-field">
-          <span>Tag</span>
-          <select
-            value=""
-            onChange={(e) => {
-              const tag = e.target.value;
-              if (tag && !tags.includes(tag)) setTags([...tags, tag]);
-            }}
-          >
-            <option value="">Any</option>
-            {allTags.map((tag) => (
-              <option key={tag} value={tag}>
-                {tag}
-              </option>
-            ))}
-          </select>
-        </label>
+        <TagFilter tags={allTags} selected={tags} onChange={setTags} />
         <Link to="/collectives/create" className="button button-primary">
           <Icon name="plus" size={14} /> Create collective
         </Link>

@@ -6,6 +6,7 @@ import { EndpointCard, EndpointCardSkeleton } from '../components/EndpointCard';
 import { Icon } from '../components/Icon';
 import { Pagination } from '../components/Pagination';
 import { type TabItem, Tabs, tabPanelProps } from '../components/Tabs';
+import { TagFilter } from '../components/TagFilter';
 import { EmptyState, ErrorState } from '../components/ui';
 import { useDebounced, useDocumentTitle } from '../lib/hooks';
 import { type BrowseSort, PAGE_SIZE, useBrowse } from '../lib/queries';
@@ -111,23 +112,7 @@ export default function BrowsePage() {
                   <option value="stars">Most starred</option>
                 </select>
               </label>
-              <label className="inline-field">
-                <span>Tag</span>
-                <select
-                  value=""
-                  onChange={(e) => {
-                    const tag = e.target.value;
-                    if (tag && !tagFilter.includes(tag)) setTagFilter([...tagFilter, tag]);
-                  }}
-                >
-                  <option value="">Any</option>
-                  {tags.map((tag) => (
-                    <option key={tag} value={tag}>
-                      {tag}
-                    </option>
-                  ))}
-                </select>
-              </label>
+              <TagFilter tags={tags} selected={tagFilter} onChange={setTagFilter} />
               <label className="inline-field">
                 <span>Owner</span>
                 <select value={ownerFilter ?? ''} onChange={(e) => setOwnerFilter(e.target.value || null)}>
