@@ -15,6 +15,8 @@ import {
 } from '@syfthub/service';
 import type { Hono } from 'hono';
 import type { Logger } from 'pino';
+import { registerAgentRoute } from './agent/route';
+import type { AgentNodes, AgentSessionTiming } from './agent/session';
 import type { AggregatorConfig } from './env';
 import { createAggregatorMetrics } from './metrics';
 import { createFailureReporter } from './report';
@@ -37,6 +39,10 @@ export interface AggregatorDeps {
   /** Satellite failure reports; null disables them, absent posts them to the backend. */
   reportFailure?: ((failure: SatelliteFailure, correlationId: string) => void) | null;
   lifecycle?: ServiceLifecycle;
+  /** Where agent sessions run (agent-sessions.md); null refuses them with NATS_UNAVAILABLE. */
+  agentNodes?: AgentNodes | null;
+  /** Shorter agent-session timings (tests). */
+  agentTiming?: Partial<AgentSessionTiming>;
 }
 
 /** The aggregator's Hono app (aggregator.md §2). Builds no connections; `main.ts` owns the process. */
@@ -100,10 +106,11 @@ export function createApp(deps: AggregatorDeps): Hono<Env> {
         })
       : null;
 
+  const aggregatorMetrics = deps.metrics?.enabled ? createAggregatorMetrics(deps.metrics) : null;
   const chatDeps = {
     config,
     reranker,
-    metrics: deps.metrics?.enabled ? createAggregatorMetrics(deps.metrics) : null,
+    metrics: aggregatorMetrics,
     reportFailure:
       deps.reportFailure === undefined ? createFailureReporter(config, logger) : deps.reportFailure,
     request: (url, init) => guard.guardedRequest(url, init),
@@ -114,5 +121,13 @@ export function createApp(deps: AggregatorDeps): Hono<Env> {
   // The query page runs the same pipeline, so it shares the chat routes' limit.
   if (limiter) app.use('/api/v1/q', limiter);
   registerQueryPage(app, chatDeps);
+  registerAgentRoute(app, {
+    config,
+    logger,
+    kv,
+    nodes: deps.agentNodes ?? null,
+    metrics: aggregatorMetrics,
+    timing: deps.agentTiming,
+  });
   return app;
 }

@@ -68,6 +68,10 @@ export const envSchema = z.object({
   AGGREGATOR_SSRF_ALLOWED_HOSTS: envCsv().default([]),
   AGGREGATOR_SSRF_ALLOW_IN_PRODUCTION: envBool().default(false),
   AGGREGATOR_RATE_LIMIT_PER_MINUTE: envInt(0).default(30),
+  // agent-sessions.md §3 and §8 (ours): session caps and the inactivity limit of the agent WebSocket.
+  AGGREGATOR_AGENT_MAX_SESSIONS: envInt(0).default(200),
+  AGGREGATOR_AGENT_SESSIONS_PER_IP: envInt(0).default(5),
+  AGGREGATOR_AGENT_INACTIVITY_SECONDS: envSeconds().default(1_800_000),
   AGGREGATOR_METRICS_ENABLED: envBool().default(true),
   REDIS_URL: envUrl().optional(),
   INTERNAL_SERVICE_TOKEN: z.string().default(''),
@@ -143,6 +147,8 @@ export interface AggregatorConfig {
   embeddings: { baseUrl: string | null; apiKey: string | null; model: string | null; timeoutMs: number };
   ssrf: { allowPrivateNetworks: boolean; allowedHosts: string[] };
   rateLimitPerMinute: number;
+  /** Agent sessions (agent-sessions.md §3, §8): caps and inactivity limit. */
+  agent: { maxSessions: number; sessionsPerIp: number; inactivityMs: number };
   redisUrl: string | null;
   internalServiceToken: string;
   defaultQueryModel: string | null;
@@ -195,6 +201,11 @@ export function loadConfig(source: Record<string, string | undefined> = process.
       allowedHosts: e.AGGREGATOR_SSRF_ALLOWED_HOSTS,
     },
     rateLimitPerMinute: e.AGGREGATOR_RATE_LIMIT_PER_MINUTE,
+    agent: {
+      maxSessions: e.AGGREGATOR_AGENT_MAX_SESSIONS,
+      sessionsPerIp: e.AGGREGATOR_AGENT_SESSIONS_PER_IP,
+      inactivityMs: e.AGGREGATOR_AGENT_INACTIVITY_SECONDS,
+    },
     redisUrl: e.REDIS_URL ?? null,
     internalServiceToken: e.INTERNAL_SERVICE_TOKEN,
     defaultQueryModel: e.AGGREGATOR_DEFAULT_QUERY_MODEL ?? null,

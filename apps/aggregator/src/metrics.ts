@@ -9,6 +9,9 @@ export interface AggregatorMetrics {
   generationDuration: Histogram<'outcome'>;
   rerankDuration: Histogram<'reranker'>;
   activeStreams: Gauge;
+  agentSessionsOpened: Counter;
+  agentSessionsActive: Gauge;
+  agentSessionsFailed: Counter<'reason'>;
 }
 
 const BUCKETS = [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 180];
@@ -46,6 +49,19 @@ export function createAggregatorMetrics(metrics: Metrics): AggregatorMetrics {
     activeStreams: metrics.gauge({
       name: 'aggregator_active_streams',
       help: 'Chat streams currently open.',
+    }),
+    agentSessionsOpened: metrics.counter({
+      name: 'aggregator_agent_sessions_opened_total',
+      help: 'Agent sessions created on a node (session.created sent).',
+    }),
+    agentSessionsActive: metrics.gauge({
+      name: 'aggregator_agent_sessions_active',
+      help: 'Agent session sockets currently admitted (from the upgrade to the end of the session).',
+    }),
+    agentSessionsFailed: metrics.counter({
+      name: 'aggregator_agent_sessions_failed_total',
+      help: 'Agent sessions that ended without session.completed or a client cancel, by reason.',
+      labelNames: ['reason'],
     }),
   };
 }

@@ -27,4 +27,5 @@ export * from './security-headers';
 export * from './server';
 export * from './ssrf';
 export * from './types';
+export * from './upgrade';
 export * from './validation';

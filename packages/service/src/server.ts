@@ -4,6 +4,7 @@ import { serve } from '@hono/node-server';
 import type { Hono } from 'hono';
 import type { Logger } from 'pino';
 import { lifecycleOf, type ServiceLifecycle } from './lifecycle';
+import { type UpgradeHandler, upgradeHandlerOf } from './upgrade';
 
 /** Options of {@link startServer}. */
 export interface StartServerOptions {
@@ -21,6 +22,8 @@ export interface StartServerOptions {
   handleSignals?: boolean;
   /** Drained on shutdown; defaults to the lifecycle of an app built by `createServiceApp`. */
   lifecycle?: ServiceLifecycle;
+  /** WebSocket upgrades; defaults to the handler attached to the app (`attachUpgradeHandler`). */
+  upgrade?: UpgradeHandler;
 }
 
 /** A listening server. */
@@ -44,10 +47,12 @@ export function startServer(
 ): Promise<RunningServer> {
   const { logger } = options;
   const lifecycle = options.lifecycle ?? lifecycleOf(app);
+  const upgrade = options.upgrade ?? upgradeHandlerOf(app);
   const handleSignals = options.handleSignals ?? true;
 
   return new Promise((resolve, reject) => {
     const server = serve({ fetch: app.fetch, port: options.port, hostname: options.host }) as Server;
+    upgrade?.attach(server);
     let stopping: Promise<boolean> | undefined;
 
     const shutdown = (reason: string): Promise<boolean> => {
@@ -57,6 +62,7 @@ export function startServer(
 
     async function drainAndClose(target: Server, reason: string): Promise<boolean> {
       lifecycle?.startDraining();
+      upgrade?.closeAll();
       logger.info({ event: 'server.stopping', reason }, 'Shutting down');
       if (options.drainDelayMs) await new Promise((done) => setTimeout(done, options.drainDelayMs));
       const closed = new Promise<void>((done) => target.close(() => done()));
