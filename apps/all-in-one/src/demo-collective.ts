@@ -38,9 +38,12 @@ async function send(
   });
 }
 
-/** Ids of the reference satellite's demo data sources, once it has published them (it syncs after start). */
+/**
+ * Ids of the reference satellite's demo data sources, once it has published them: it syncs after start, which takes
+ * a minute or more on a busy machine, so this waits up to three.
+ */
 async function publishedSources(hub: Hub, owner: string): Promise<number[]> {
-  for (let attempt = 0; attempt < 60; attempt++) {
+  for (let attempt = 0; attempt < 360; attempt++) {
     const found = await Promise.all(
       SOURCES.map(async (slug) => {
         const res = await hub.request(`/api/v1/endpoints/by-path/${owner}/${slug}`);
@@ -65,11 +68,9 @@ export async function seedDemoCollective(
   logger: Logger,
 ): Promise<void> {
   if ((await hub.request(`/api/v1/collectives/by-slug/${DEMO_COLLECTIVE.slug}`)).status === 200) return;
-  const [ids, demoToken, ownerToken] = await Promise.all([
-    publishedSources(hub, satelliteOwner.username),
-    signIn(hub, demo),
-    signIn(hub, satelliteOwner),
-  ]);
+  // The satellite registers its owner before publishing, so the owner can sign in once the sources are there.
+  const ids = await publishedSources(hub, satelliteOwner.username);
+  const [demoToken, ownerToken] = await Promise.all([signIn(hub, demo), signIn(hub, satelliteOwner)]);
   const created = await send(hub, demoToken, 'POST', '/api/v1/collectives', {
     name: DEMO_COLLECTIVE.name,
     slug: DEMO_COLLECTIVE.slug,

@@ -138,7 +138,7 @@ test('create a shared endpoint', async ({ page }) => {
   await dialog.getByRole('checkbox', { name: /Larchmere/ }).check();
   await dialog.getByRole('button', { name: 'Save' }).click();
   await expect(dialog).toBeHidden();
-  await expect(page.getByText(`collective/${slug}/library-only`)).toBeVisible();
+  await expect(page.getByText(`collective/${slug}/library-only`).first()).toBeVisible();
   await page.goto(`/c/${slug}`);
   await expect(page.getByRole('heading', { name: collectiveName })).toBeVisible();
   await expect(page.getByText(`collective/${slug}`, { exact: true })).toBeVisible();
