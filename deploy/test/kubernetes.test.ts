@@ -260,6 +260,7 @@ describe.each(KUSTOMIZATIONS)('deploy/kubernetes/%s', (name) => {
       '/health': 'backend',
       '/.well-known/jwks.json': 'backend',
       '/aggregator(/|$)(.*)': 'aggregator',
+      '/aggregator/api/v1/agent/(.*)': 'aggregator',
       '/q': 'aggregator',
       '/register': 'mcp',
       '/mcp': 'mcp',
@@ -278,6 +279,11 @@ describe.each(KUSTOMIZATIONS)('deploy/kubernetes/%s', (name) => {
       expect(annotations(path)['nginx.ingress.kubernetes.io/proxy-send-timeout']).toBe('300');
     }
     expect(annotations('/aggregator(/|$)(.*)')['nginx.ingress.kubernetes.io/rewrite-target']).toBe('/$2');
+    const agent = annotations('/aggregator/api/v1/agent/(.*)');
+    expect(agent['nginx.ingress.kubernetes.io/rewrite-target']).toBe('/api/v1/agent/$1');
+    expect(agent['nginx.ingress.kubernetes.io/proxy-read-timeout']).toBe('1800');
+    expect(agent['nginx.ingress.kubernetes.io/proxy-send-timeout']).toBe('1800');
+    expect(agent['nginx.ingress.kubernetes.io/proxy-buffering']).toBe('off');
     expect(annotations('/q')['nginx.ingress.kubernetes.io/rewrite-target']).toBe('/api/v1/q');
     expect(annotations('/api')['nginx.ingress.kubernetes.io/proxy-body-size']).toBe('16m');
     const issuers = ingresses.filter(

@@ -1,11 +1,12 @@
 import { execFileSync, spawn } from 'node:child_process';
-import { chmodSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import WebSocket, { WebSocketServer } from 'ws';
 import { ensureSelfSignedCert } from '../local-stack/certs.mjs';
 import { nginxArgs, renderNginx } from '../local-stack/nginx.mjs';
 import { edgeRequest } from './support/edge-request';
@@ -89,6 +90,14 @@ describe.skipIf(!process.env.CI && !nginxInstalled())('nginx configs', () => {
       res.write('event: retrieval_start\ndata: {"sources":0}\n\n');
       setTimeout(() => res.end('event: done\ndata: {}\n\n'), 1500);
       return true;
+    });
+    // Agent sessions: the stub accepts the upgrade and says what nginx forwarded.
+    const sockets = new WebSocketServer({ noServer: true });
+    aggregator.on('upgrade', (req, socket, head) => {
+      sockets.handleUpgrade(req, socket, head, (ws) => {
+        ws.send(JSON.stringify({ url: req.url, host: req.headers.host }));
+        ws.on('message', (data) => ws.send(data.toString()));
+      });
     });
     const mcp = await stub('mcp');
     servers = [backend, aggregator, mcp];
@@ -247,5 +256,38 @@ describe.skipIf(!process.env.CI && !nginxInstalled())('nginx configs', () => {
       req.end();
     });
     expect(firstChunkAt - started).toBeLessThan(1000);
+  });
+
+  it('upgrades /aggregator/api/v1/agent/ to the aggregator WebSocket, prefix stripped, Host with its port', async () => {
+    const ws = new WebSocket(`wss://127.0.0.1:${httpsPort}/aggregator/api/v1/agent/session`, {
+      rejectUnauthorized: false,
+    });
+    const frames: string[] = [];
+    const two = new Promise<void>((resolve, reject) => {
+      ws.on('message', (data) => {
+        frames.push(data.toString());
+        if (frames.length === 2) resolve();
+      });
+      ws.on('error', reject);
+    });
+    ws.on('open', () => ws.send('{"type":"ping"}'));
+    await two;
+    ws.close();
+    expect(JSON.parse(frames[0]!)).toEqual({ url: '/api/v1/agent/session', host: `127.0.0.1:${httpsPort}` });
+    expect(frames[1]).toBe('{"type":"ping"}');
+    for (const variant of ['nginx.prod.conf', 'nginx.dev.conf']) {
+      expect(readFileSync(join(import.meta.dirname, '../../nginx/common/routes.conf'), 'utf8')).toContain(
+        'location ^~ /aggregator/api/v1/agent/ { include common/agent-sessions.conf; }',
+      );
+      expect(readFileSync(join(import.meta.dirname, '../../nginx', variant), 'utf8')).toContain(
+        'include common/routes.conf;',
+      );
+    }
+    const agentConf = readFileSync(
+      join(import.meta.dirname, '../../nginx/common/agent-sessions.conf'),
+      'utf8',
+    );
+    expect(agentConf).toMatch(/proxy_read_timeout 1800s;/);
+    expect(agentConf).toMatch(/proxy_send_timeout 1800s;/);
   });
 });
