@@ -4,6 +4,7 @@ import { serve } from '@hono/node-server';
 import type { Hono } from 'hono';
 import type { Logger } from 'pino';
 import { lifecycleOf, type ServiceLifecycle } from './lifecycle';
+import { settlingUnreadBodies } from './unread-body';
 import { type UpgradeHandler, upgradeHandlerOf } from './upgrade';
 
 /** Options of {@link startServer}. */
@@ -37,7 +38,8 @@ export interface RunningServer {
 const IDLE_SWEEP_MS = 100;
 
 /**
- * Serves `app` with @hono/node-server. On SIGTERM/SIGINT (or `stop()`): `/ready` turns 503, the listener closes,
+ * Serves `app` with @hono/node-server; a request answered before its body was read leaves no body behind on a kept
+ * connection (see `settleUnreadBody`). On SIGTERM/SIGINT (or `stop()`): `/ready` turns 503, the listener closes,
  * in-flight requests finish (bounded by `shutdownTimeoutMs`, then remaining sockets are closed), the `onShutdown`
  * hooks run, and with signal handling the process exits 0 (1 when a hook failed).
  */
@@ -51,7 +53,11 @@ export function startServer(
   const handleSignals = options.handleSignals ?? true;
 
   return new Promise((resolve, reject) => {
-    const server = serve({ fetch: app.fetch, port: options.port, hostname: options.host }) as Server;
+    const server = serve({
+      fetch: settlingUnreadBodies(app.fetch),
+      port: options.port,
+      hostname: options.host,
+    }) as Server;
     upgrade?.attach(server);
     let stopping: Promise<boolean> | undefined;
 
