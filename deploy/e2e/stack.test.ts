@@ -1,6 +1,7 @@
 import { createServer, type Server } from 'node:http';
-import { request as httpsRequest } from 'node:https';
+import { Agent, request as httpsRequest } from 'node:https';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { BODY_LIMITS } from '../test/support/body-limits';
 import { type EdgeAnswer, edgeRequest } from '../test/support/edge-request';
 
 // Runs against the production-like stack (`pnpm stack:up`, driven by `pnpm test:e2e`): real nginx with TLS in
@@ -10,6 +11,12 @@ const HTTP_PORT = Number(process.env.STACK_HTTP_PORT ?? 8080);
 // A model endpoint on this port is allowed by the stack's SSRF allow-list (STACK_EXTRA_SSRF_HOSTS).
 const SLOW_MODEL_PORT = Number(process.env.STACK_SLOW_MODEL_PORT ?? 18093);
 const TOKEN_GAP_MS = 400;
+// The services themselves, behind nginx.
+const SERVICE_PORTS = {
+  backend: Number(process.env.STACK_BACKEND_PORT ?? 8000),
+  aggregator: Number(process.env.STACK_AGGREGATOR_PORT ?? 8001),
+  mcp: Number(process.env.STACK_MCP_PORT ?? 8002),
+};
 
 function call(
   path: string,
@@ -88,6 +95,56 @@ describe.skipIf(!process.env.STACK_E2E)('the nginx stack', () => {
     expect(JSON.parse(api.body)).toMatchObject({ slug: 'syfthub-guide', owner_username: 'syfthub' });
     const page = await call('/syfthub/syfthub-guide', { headers: { Accept: 'text/html' } });
     expect(page.body).toContain('<div id="root">');
+  });
+
+  it("hides the aggregator's readiness and metrics, as the backend's", async () => {
+    for (const path of ['/ready', '/metrics', '/aggregator/ready', '/aggregator/metrics']) {
+      expect((await call(path)).status, path).toBe(404);
+    }
+    expect((await call('/aggregator/health')).status).toBe(200);
+  });
+
+  it('has each service refuse exactly what the edge refuses: the body limits of the public routes', async () => {
+    for (const { path, bytes, service, servicePath } of BODY_LIMITS) {
+      const direct = { port: SERVICE_PORTS[service], path: servicePath, method: 'POST', tls: false };
+      const over = await edgeRequest({ ...direct, headers: { 'Content-Length': String(bytes + 1) } });
+      expect(over.status, `${service} ${servicePath}: ${bytes + 1} bytes`).toBe(413);
+      const within = await edgeRequest({ ...direct, body: 'x'.repeat(bytes) });
+      expect(within.status, `${service} ${servicePath}: ${bytes} bytes`).not.toBe(413);
+      expect(
+        (await call(path, { method: 'POST', headers: { 'Content-Length': String(bytes + 1) } })).status,
+      ).toBe(413);
+    }
+  });
+
+  it('answers the next request on a connection after a ~900 KB body each service refused unread', async () => {
+    const agent = new Agent({ keepAlive: true, maxSockets: 1, rejectUnauthorized: false });
+    const big = 'x'.repeat(900 * 1024);
+    try {
+      for (const [path, status] of [
+        ['/api/v1/auth/tokens', 401],
+        ['/api/v1/no-such-route', 404],
+        ['/aggregator/api/v1/no-such-route', 404],
+        ['/mcp/oauth/userinfo', 401],
+        ['/api/v1/errors/report', 413],
+      ] as const) {
+        for (let round = 0; round < 3; round++) {
+          const refused = await edgeRequest({ port: HTTPS_PORT, path, method: 'POST', body: big, agent });
+          expect(refused.status, path).toBe(status);
+          const next = await edgeRequest({
+            port: HTTPS_PORT,
+            path: '/api/v1/endpoints/search',
+            method: 'POST',
+            body: '{"query":"guide"}',
+            headers: { 'Content-Type': 'application/json' },
+            agent,
+          });
+          expect(next.status, `after ${path}, round ${round}: ${next.body}`).toBe(200);
+        }
+      }
+    } finally {
+      agent.destroy();
+    }
   });
 
   it('streams SSE through nginx unbuffered: tokens arrive before the model has finished', async () => {

@@ -18,6 +18,7 @@ import { Service } from 'kubernetes-models/v1/Service';
 import ts from 'typescript';
 import { describe, expect, it } from 'vitest';
 import { APPS, type AppName, defaultPort, loadEnv, tsupEntries } from './support/apps';
+import { BODY_LIMITS } from './support/body-limits';
 import { build, containers, getPath, type Resource } from './support/kustomize';
 import { isObject, type Json, type JsonObject, readYamlDocuments, repoPath } from './support/repo';
 
@@ -259,15 +260,22 @@ describe.each(KUSTOMIZATIONS)('deploy/kubernetes/%s', (name) => {
       '/openapi.json': 'backend',
       '/health': 'backend',
       '/.well-known/jwks.json': 'backend',
+      '/api/v1/endpoints/sync': 'backend',
+      '/api/v1/errors/report': 'backend',
       '/aggregator(/|$)(.*)': 'aggregator',
       '/aggregator/api/v1/agent/(.*)': 'aggregator',
       '/q': 'aggregator',
       '/register': 'mcp',
+      '/mcp/oauth/token': 'mcp',
+      '/mcp/oauth/register': 'mcp',
+      '/mcp/oauth/authorize': 'mcp',
+      '/mcp/oauth/revoke': 'mcp',
       '/mcp': 'mcp',
       '/mcp/': 'mcp',
       '/\\.well-known/(oauth-protected-resource|oauth-authorization-server|openid-configuration)(/mcp)?$':
         'mcp',
       '/api/v1/errors/service-report': 'web',
+      '/aggregator/(ready|metrics)(/|$)': 'web',
       '/': 'web',
     };
     expect(Object.fromEntries([...route].map(([p, r]) => [p, r.service]))).toEqual(expected);
@@ -285,7 +293,6 @@ describe.each(KUSTOMIZATIONS)('deploy/kubernetes/%s', (name) => {
     expect(agent['nginx.ingress.kubernetes.io/proxy-send-timeout']).toBe('1800');
     expect(agent['nginx.ingress.kubernetes.io/proxy-buffering']).toBe('off');
     expect(annotations('/q')['nginx.ingress.kubernetes.io/rewrite-target']).toBe('/api/v1/q');
-    expect(annotations('/api')['nginx.ingress.kubernetes.io/proxy-body-size']).toBe('16m');
     const issuers = ingresses.filter(
       (i) => (i.metadata.annotations as JsonObject)['cert-manager.io/cluster-issuer'],
     );
@@ -293,6 +300,42 @@ describe.each(KUSTOMIZATIONS)('deploy/kubernetes/%s', (name) => {
       issuers.map((i) => i.metadata.name),
       'one certificate for the host',
     ).toEqual(['web']);
+  });
+
+  it("routes as ingress-nginx does: each service's body limit, the aggregator's /ready and /metrics kept from it", () => {
+    // With use-regex on any Ingress of a host, every path of the host is a case-insensitive regular expression
+    // anchored at the start, and the longest path is tried first.
+    const routes = ofKind(resources, 'Ingress')
+      .flatMap((ing) =>
+        (getPath(ing, 'spec.rules.0.http.paths') as JsonObject[]).map((p) => ({
+          pattern: new RegExp(`^${String(p.path)}`, 'i'),
+          length: String(p.path).length,
+          service: String(getPath(p, 'backend.service.name')),
+          bodySize: String(
+            (ing.metadata.annotations as JsonObject)['nginx.ingress.kubernetes.io/proxy-body-size'],
+          ),
+        })),
+      )
+      .sort((a, b) => b.length - a.length);
+    const routeOf = (path: string) => {
+      const route = routes.find((r) => r.pattern.test(path));
+      if (!route) throw new Error(`no Ingress path matches ${path}`);
+      return route;
+    };
+    const bytes = (size: string) => {
+      const [, count, unit] = /^(\d+)([km])$/.exec(size) ?? [];
+      return Number(count) * (unit === 'k' ? 1024 : 1024 * 1024);
+    };
+    for (const { path, bytes: limit } of BODY_LIMITS) expect(bytes(routeOf(path).bodySize), path).toBe(limit);
+    for (const path of [
+      '/aggregator/ready',
+      '/aggregator/metrics',
+      '/AGGREGATOR/Metrics',
+      '/aggregator/metrics/x',
+    ])
+      expect(routeOf(path).service, path).toBe('web');
+    for (const path of ['/aggregator/api/v1/chat', '/aggregator/health', '/aggregator/readme'])
+      expect(routeOf(path).service, path).toBe('aggregator');
   });
 
   it('denies all traffic by default and allows each app exactly its callers on its port', async () => {

@@ -1,64 +1,22 @@
 import { execFileSync, spawn } from 'node:child_process';
 import { chmodSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { Server } from 'node:http';
 import { request as httpsRequest } from 'node:https';
-import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket, { WebSocketServer } from 'ws';
 import { ensureSelfSignedCert } from '../local-stack/certs.mjs';
 import { nginxArgs, renderNginx } from '../local-stack/nginx.mjs';
+import { BODY_LIMITS } from './support/body-limits';
 import { edgeRequest } from './support/edge-request';
-
-const NGINX = '/usr/sbin/nginx';
-
-// A stand-in upstream that names itself and echoes what nginx forwarded.
-function stub(
-  name: string,
-  handler?: (req: IncomingMessage, res: ServerResponse) => boolean,
-): Promise<Server> {
-  const server = createServer((req, res) => {
-    if (handler?.(req, res)) return;
-    res.setHeader('Content-Type', 'application/json');
-    res.end(
-      JSON.stringify({
-        upstream: name,
-        method: req.method,
-        url: req.url,
-        realIp: req.headers['x-real-ip'],
-        correlationId: req.headers['x-correlation-id'],
-        proto: req.headers['x-forwarded-proto'],
-      }),
-    );
-  });
-  return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve(server)));
-}
-
-const portOf = (s: Server) => (s.address() as AddressInfo).port;
-
-async function freePort(): Promise<number> {
-  const s = await stub('probe');
-  const port = portOf(s);
-  await new Promise((r) => s.close(r));
-  return port;
-}
+import { echoUpstream, freePort, NGINX, portOf, runsWithNginx, waitForNginx } from './support/nginx-harness';
 
 const get = (port: number, path: string, headers: Record<string, string> = {}, method = 'GET') =>
   edgeRequest({ port, path, headers, method });
 const plainGet = (port: number, path: string) => edgeRequest({ port, path, tls: false });
 
-function nginxInstalled(): boolean {
-  try {
-    execFileSync(NGINX, ['-v'], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-// CI installs nginx (.ci/run); a developer machine without it skips rather than fails.
-describe.skipIf(!process.env.CI && !nginxInstalled())('nginx configs', () => {
+describe.runIf(runsWithNginx())('nginx configs', () => {
   const prefix = mkdtempSync(join(tmpdir(), 'syfthub-nginx-'));
   const webRoot = mkdtempSync(join(tmpdir(), 'syfthub-web-'));
   let servers: Server[] = [];
@@ -70,7 +28,7 @@ describe.skipIf(!process.env.CI && !nginxInstalled())('nginx configs', () => {
     writeFileSync(join(webRoot, 'index.html'), '<!doctype html><title>SPA</title>');
     // nginx workers run as an unprivileged user: the web root must be world-readable, as a deployed one is.
     chmodSync(webRoot, 0o755);
-    const backend = await stub('backend', (req, res) => {
+    const backend = await echoUpstream('backend', (req, res) => {
       if (req.url !== '/api/v1/with-headers') return false;
       // Services send their own security headers and correlation id; the edge must not duplicate them.
       res.writeHead(200, {
@@ -83,7 +41,7 @@ describe.skipIf(!process.env.CI && !nginxInstalled())('nginx configs', () => {
       res.end('{}');
       return true;
     });
-    const aggregator = await stub('aggregator', (req, res) => {
+    const aggregator = await echoUpstream('aggregator', (req, res) => {
       if (req.url !== '/api/v1/chat/stream') return false;
       // First event immediately, the rest after a delay: proves nginx does not buffer the stream.
       res.writeHead(200, { 'Content-Type': 'text/event-stream', 'Cache-Control': 'no-cache' });
@@ -99,7 +57,7 @@ describe.skipIf(!process.env.CI && !nginxInstalled())('nginx configs', () => {
         ws.on('message', (data) => ws.send(data.toString()));
       });
     });
-    const mcp = await stub('mcp');
+    const mcp = await echoUpstream('mcp');
     servers = [backend, aggregator, mcp];
     httpPort = await freePort();
     httpsPort = await freePort();
@@ -117,15 +75,7 @@ describe.skipIf(!process.env.CI && !nginxInstalled())('nginx configs', () => {
       certDir: ensureSelfSignedCert(join(prefix, 'ssl')),
     });
     nginx = spawn(NGINX, nginxArgs(prefix, '-g', 'daemon off;'), { stdio: 'ignore' });
-    for (let i = 0; i < 50; i++) {
-      try {
-        await plainGet(httpPort, '/nginx-health');
-        return;
-      } catch {
-        await new Promise((r) => setTimeout(r, 100));
-      }
-    }
-    throw new Error('nginx did not start');
+    await waitForNginx(httpPort);
   });
 
   afterAll(async () => {
@@ -228,11 +178,63 @@ describe.skipIf(!process.env.CI && !nginxInstalled())('nginx configs', () => {
     expect(deep.body).toContain('SPA');
   });
 
-  it('hides /ready, /metrics and the internal error-report route', async () => {
-    for (const path of ['/ready', '/metrics', '/api/v1/errors/service-report']) {
+  it("hides /ready, /metrics, the aggregator's and the internal error-report route", async () => {
+    for (const path of [
+      '/ready',
+      '/metrics',
+      '/aggregator/ready',
+      '/aggregator/metrics',
+      '/aggregator/metrics/x',
+      '/api/v1/errors/service-report',
+    ]) {
       const res = await get(httpsPort, path);
-      expect(res.status).toBe(404);
+      expect(res.status, path).toBe(404);
+      expect(JSON.parse(res.body), path).toEqual({ detail: 'Not Found' });
     }
+    expect(JSON.parse((await get(httpsPort, '/aggregator/health')).body).url).toBe('/health');
+  });
+
+  it("enforces each route's body limit exactly, refusing in the services' JSON shape", async () => {
+    for (const { path, bytes } of BODY_LIMITS) {
+      const over = await get(httpsPort, path, { 'Content-Length': String(bytes + 1) }, 'POST');
+      expect(over.status, `${path}: ${bytes + 1} bytes`).toBe(413);
+      expect(JSON.parse(over.body), path).toEqual({ detail: 'Request body too large' });
+      const within = await edgeRequest({
+        port: httpsPort,
+        path,
+        method: 'POST',
+        headers: { Accept: 'application/json' },
+        body: 'x'.repeat(bytes),
+      });
+      expect(JSON.parse(within.body), `${path}: ${bytes} bytes`).toMatchObject({
+        method: 'POST',
+        bodyBytes: bytes,
+      });
+    }
+  });
+
+  it('throttles the credential routes per address, and not /auth/me or token listing', async () => {
+    const statuses = async (path: string, method: string) => {
+      const seen: number[] = [];
+      for (let i = 0; i < 30; i++) seen.push((await get(httpsPort, path, {}, method)).status);
+      return seen;
+    };
+    expect(new Set(await statuses('/api/v1/auth/me', 'GET'))).toEqual(new Set([200]));
+    expect(new Set(await statuses('/api/v1/auth/tokens', 'GET'))).toEqual(new Set([200]));
+    const logins = await statuses('/api/v1/auth/login', 'POST');
+    expect(logins.filter((status) => status === 429).length).toBeGreaterThan(10);
+    // Same address, same zone: every credential route is now refused, the rest still answered.
+    for (const path of [
+      '/api/v1/auth/register',
+      '/api/v1/auth/register/verify-otp',
+      '/api/v1/auth/password-reset/request',
+      '/api/v1/auth/password-reset/confirm',
+      '/api/v1/auth/refresh',
+    ]) {
+      expect((await get(httpsPort, path, {}, 'POST')).status, path).toBe(429);
+    }
+    expect((await get(httpsPort, '/api/v1/auth/me', {}, 'GET')).status).toBe(200);
+    expect((await get(httpsPort, '/api/v1/auth/logout', {}, 'POST')).status).toBe(200);
   });
 
   it('streams SSE through /aggregator without buffering', async () => {

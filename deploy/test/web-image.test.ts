@@ -1,22 +1,16 @@
 // The web image's two jobs, run for real: copy-spa (the compose frontend-init) on a volume-like directory,
 // and its nginx config (the Kubernetes web Deployment) serving the SPA and the root dispatch.
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
-import {
-  chmodSync,
-  cpSync,
-  existsSync,
-  mkdirSync,
-  mkdtempSync,
-  readdirSync,
-  readFileSync,
-  writeFileSync,
-} from 'node:fs';
-import { createServer, request, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { chmodSync, cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import type { Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { edgeRequest } from './support/edge-request';
+import { echoUpstream, freePort, NGINX, portOf, runsWithNginx, waitForNginx } from './support/nginx-harness';
 import { readRepoFile, repoPath } from './support/repo';
+
+const MiB = 1024 * 1024;
 
 const COPY_SPA = repoPath('deploy', 'web', 'copy-spa.sh');
 
@@ -84,35 +78,10 @@ describe('copy-spa (frontend-init)', () => {
   });
 });
 
-const NGINX = '/usr/sbin/nginx';
-const nginxInstalled = () => existsSync(NGINX);
+const get = (port: number, path: string, headers: Record<string, string> = {}, method = 'GET') =>
+  edgeRequest({ port, path, headers, method, tls: false });
 
-function get(port: number, path: string, headers: Record<string, string> = {}, method = 'GET') {
-  return new Promise<{ status: number; headers: Record<string, unknown>; body: string }>(
-    (resolve, reject) => {
-      const req = request({ host: '127.0.0.1', port, path, method, headers }, (res) => {
-        let body = '';
-        res.on('data', (chunk) => {
-          body += chunk;
-        });
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body }));
-      });
-      req.on('error', reject);
-      req.end();
-    },
-  );
-}
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  const { port } = server.address() as AddressInfo;
-  await new Promise((r) => server.close(r));
-  return port;
-}
-
-// CI installs nginx (.ci/run); a developer machine without it skips rather than fails.
-describe.skipIf(!process.env.CI && !nginxInstalled())('web image nginx (Kubernetes)', () => {
+describe.runIf(runsWithNginx())('web image nginx (Kubernetes)', () => {
   const prefix = mkdtempSync(join(tmpdir(), 'syfthub-web-nginx-'));
   const html = mkdtempSync(join(tmpdir(), 'syfthub-web-html-'));
   let backend: Server;
@@ -125,18 +94,9 @@ describe.skipIf(!process.env.CI && !nginxInstalled())('web image nginx (Kubernet
     writeFileSync(join(html, 'assets', 'app-abc.js'), 'console.log(1)');
     chmodSync(html, 0o755);
     chmodSync(join(html, 'assets'), 0o755);
-    backend = createServer((req, res) => {
-      res.setHeader('Content-Type', 'application/json');
-      res.end(
-        JSON.stringify({
-          upstream: 'backend',
-          url: req.url,
-          method: req.method,
-          realIp: req.headers['x-real-ip'],
-        }),
-      );
-    });
-    await new Promise<void>((r) => backend.listen(0, '127.0.0.1', r));
+    // Workers buffer large request bodies in the prefix's temp directories.
+    chmodSync(prefix, 0o755);
+    backend = await echoUpstream('backend');
     port = await freePort();
     // The image's config, pointed at this machine: the same substitutions the image's paths need.
     let conf = readRepoFile('deploy', 'web', 'nginx.conf');
@@ -144,7 +104,7 @@ describe.skipIf(!process.env.CI && !nginxInstalled())('web image nginx (Kubernet
       if (!conf.includes(from)) throw new Error(`deploy/web/nginx.conf no longer contains ${from}`);
       conf = conf.split(from).join(to);
     };
-    swap('server backend:8000;', `server 127.0.0.1:${(backend.address() as AddressInfo).port};`);
+    swap('server backend:8000;', `server 127.0.0.1:${portOf(backend)};`);
     swap('listen 8080;', `listen 127.0.0.1:${port};`);
     swap('root /usr/share/nginx/html;', `root ${html};`);
     swap('pid /tmp/nginx.pid;', `pid ${join(prefix, 'nginx.pid')};`);
@@ -170,15 +130,7 @@ describe.skipIf(!process.env.CI && !nginxInstalled())('web image nginx (Kubernet
     ];
     execFileSync(NGINX, [...args, '-t'], { stdio: 'pipe' });
     nginx = spawn(NGINX, [...args, '-g', 'daemon off;'], { stdio: 'ignore' });
-    for (let i = 0; i < 100; i++) {
-      try {
-        if ((await get(port, '/nginx-health')).status === 200) return;
-      } catch {
-        // not listening yet
-      }
-      await new Promise((r) => setTimeout(r, 50));
-    }
-    throw new Error('nginx did not start');
+    await waitForNginx(port);
   });
 
   afterAll(async () => {
@@ -225,6 +177,9 @@ describe.skipIf(!process.env.CI && !nginxInstalled())('web image nginx (Kubernet
       '/ready',
       '/metrics',
       '/metrics/x',
+      '/aggregator/ready',
+      '/aggregator/metrics',
+      '/AGGREGATOR/Metrics/x',
       '/.well-known/security.txt',
       '/.env',
       '/api/v1/errors/service-report',
@@ -233,5 +188,20 @@ describe.skipIf(!process.env.CI && !nginxInstalled())('web image nginx (Kubernet
       expect(res.status, path).toBe(404);
       expect(JSON.parse(res.body), path).toEqual({ detail: 'Not Found' });
     }
+  });
+
+  it("refuses bodies over the backend's 1 MiB in its JSON shape and forwards ones within it", async () => {
+    const path = '/alice/model';
+    const over = await edgeRequest({
+      port,
+      path,
+      method: 'POST',
+      tls: false,
+      headers: { 'Content-Length': String(MiB + 1) },
+    });
+    expect(over.status).toBe(413);
+    expect(JSON.parse(over.body)).toEqual({ detail: 'Request body too large' });
+    const within = await edgeRequest({ port, path, method: 'POST', tls: false, body: 'x'.repeat(MiB) });
+    expect(JSON.parse(within.body)).toMatchObject({ upstream: 'backend', bodyBytes: MiB });
   });
 });

@@ -1,4 +1,4 @@
-import { request as httpRequest } from 'node:http';
+import { type Agent, request as httpRequest } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 
 /** An answer from the edge, body read whole. */
@@ -17,6 +17,8 @@ export interface EdgeRequest {
   body?: string;
   /** HTTPS with the local stack's self-signed certificate accepted (default true). */
   tls?: boolean;
+  /** Keeps connections for later requests (default: a connection per request). */
+  agent?: Agent;
 }
 
 /** One request to nginx on 127.0.0.1 as `Host: localhost`, the way the local stack and the nginx tests serve it. */
@@ -31,6 +33,7 @@ export function edgeRequest(options: EdgeRequest): Promise<EdgeAnswer> {
         method: options.method ?? 'GET',
         headers: { Host: 'localhost', ...options.headers },
         rejectUnauthorized: false,
+        agent: options.agent,
       },
       (res) => {
         let body = '';
