@@ -223,6 +223,11 @@ describe.runIf(runsWithNginx())('nginx configs', () => {
     expect(new Set(await statuses('/api/v1/auth/tokens', 'GET'))).toEqual(new Set([200]));
     const logins = await statuses('/api/v1/auth/login', 'POST');
     expect(logins.filter((status) => status === 429).length).toBeGreaterThan(10);
+    const refused = await get(httpsPort, '/api/v1/auth/login', {}, 'POST');
+    expect(refused.status).toBe(429);
+    expect(JSON.parse(refused.body)).toEqual({
+      detail: 'Too many requests. Please slow down and try again later.',
+    });
     // Same address, same zone: every credential route is now refused, the rest still answered.
     for (const path of [
       '/api/v1/auth/register',
