@@ -1,4 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { Readable } from 'node:stream';
 
 /** The most of an unread body a service reads to keep the connection: the largest any route accepts (16 MiB). */
 export const UNREAD_BODY_DRAIN_BYTES = 16 * 1024 * 1024;
@@ -14,8 +15,22 @@ function announcesBody(incoming: IncomingMessage): boolean {
   return (length !== undefined && length !== '0') || incoming.headers['transfer-encoding'] !== undefined;
 }
 
+/**
+ * The body as a stream nobody reads yet, or null. The adapter gives a GET or HEAD request no body stream, so the
+ * body such a request carries is still untouched on the socket.
+ */
+function unreadBody(request: Request, incoming: IncomingMessage): ReadableStream<Uint8Array> | null {
+  if (request.body) return request.body.locked ? null : request.body;
+  return incoming.readableDidRead ? null : (Readable.toWeb(incoming) as ReadableStream<Uint8Array>);
+}
+
 /** Reads `body` to its end and drops it; false when it is longer than `maxBytes` or slower than `maxMs`. */
-async function discard(body: ReadableStream<Uint8Array>, maxBytes: number, maxMs: number): Promise<boolean> {
+async function discard(
+  body: ReadableStream<Uint8Array> | null,
+  maxBytes: number,
+  maxMs: number,
+): Promise<boolean> {
+  if (body === null) return false;
   const reader = body.getReader();
   let timer: NodeJS.Timeout | undefined;
   const late = new Promise<'late'>((resolve) => {
@@ -50,9 +65,10 @@ export async function settleUnreadBody(request: Request, bindings: NodeBindings)
   // `complete`: every byte of the body is off the socket (Node discards what nobody read).
   if (incoming.complete || incoming.destroyed) return;
   const declared = Number(incoming.headers['content-length'] ?? 0);
-  const body = declared <= UNREAD_BODY_DRAIN_BYTES && !request.bodyUsed ? request.body : null;
   const drained =
-    body !== null && !body.locked && (await discard(body, UNREAD_BODY_DRAIN_BYTES, UNREAD_BODY_DRAIN_MS));
+    declared <= UNREAD_BODY_DRAIN_BYTES &&
+    !request.bodyUsed &&
+    (await discard(unreadBody(request, incoming), UNREAD_BODY_DRAIN_BYTES, UNREAD_BODY_DRAIN_MS));
   if (!drained && !outgoing.headersSent) outgoing.setHeader('Connection', 'close');
 }
 

@@ -85,8 +85,11 @@ class Connection {
   }
 }
 
-const post = (path: string, length: number) =>
-  `POST ${path} HTTP/1.1\r\nHost: test\r\nContent-Type: application/json\r\nContent-Length: ${length}\r\n\r\n`;
+// `path` may start with a method (default POST).
+function post(path: string, length: number): string {
+  const [method, target] = path.includes(' ') ? path.split(' ') : ['POST', path];
+  return `${method} ${target} HTTP/1.1\r\nHost: test\r\nContent-Type: application/json\r\nContent-Length: ${length}\r\n\r\n`;
+}
 
 describe('a request answered before its body was read', () => {
   const logger = createSilentLogger();
@@ -96,6 +99,7 @@ describe('a request answered before its body was read', () => {
   beforeAll(async () => {
     const app = createServiceApp({ name: 'test', version: '1', logger, corsOrigins: [] });
     app.post('/refuse', (c) => c.json({ detail: 'Not authenticated' }, 401));
+    app.get('/refuse', (c) => c.json({ detail: 'Not authenticated' }, 401));
     app.post('/echo', async (c) => c.json({ size: (await c.req.text()).length }));
     server = await startServer(app, { port: 0, host: '127.0.0.1', logger, handleSignals: false });
   });
@@ -113,6 +117,7 @@ describe('a request answered before its body was read', () => {
 
   it.each([
     ['refused by the route (401)', '/refuse', 900 * 1024],
+    ['a GET with a body, which no route reads (401)', 'GET /refuse', 900 * 1024],
     ['sent to no route (404)', '/nowhere', 900 * 1024],
     ['refused by the body limit on Content-Length (413)', '/echo', 2 * 1024 * 1024],
   ])(
