@@ -24,8 +24,12 @@ const env = {
   ...process.env,
   DATABASE_URL: databaseUrl(DATABASE),
   REDIS_URL: process.env.E2E_REDIS_URL ?? 'redis://127.0.0.1:6379/4',
-  // Suites register many users from one IP within a minute; the limits themselves are covered by unit tests.
+  // Suites register many users and clients from one IP within a minute; the limits themselves are covered by
+  // unit tests.
   STACK_RATE_LIMITS: 'false',
+  MCP_LOGIN_RATE_LIMIT_PER_MINUTE: '100000',
+  MCP_REGISTER_RATE_LIMIT_PER_HOUR: '100000',
+  MCP_TOKEN_RATE_LIMIT_PER_MINUTE: '100000',
   // The MCP suite checks refresh-token reuse immediately after rotation.
   MCP_REFRESH_REUSE_GRACE_SECONDS: '0',
   STACK_EXTRA_SSRF_HOSTS: `127.0.0.1:${SLOW_MODEL_PORT}`,

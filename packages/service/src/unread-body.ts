@@ -1,8 +1,8 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { Readable } from 'node:stream';
 
-/** The most of an unread body a service reads to keep the connection: the largest any route accepts (16 MiB). */
-export const UNREAD_BODY_DRAIN_BYTES = 16 * 1024 * 1024;
+/** The most of an unread body a service reads to keep the connection: twice the largest any route accepts. */
+export const UNREAD_BODY_DRAIN_BYTES = 32 * 1024 * 1024;
 /** How long a service waits for the rest of an unread body before giving up on the connection. */
 export const UNREAD_BODY_DRAIN_MS = 5_000;
 
