@@ -19,6 +19,7 @@ const BuildPage = lazyPage(() => import('./pages/BuildPage'));
 const AboutPage = lazyPage(() => import('./pages/AboutPage'));
 const CliSetupPage = lazyPage(() => import('./pages/CliSetupPage'));
 const NotFoundPage = lazyPage(() => import('./pages/NotFoundPage'));
+const AgentPage = lazyPage(() => import('./pages/AgentPage'));
 const CollectivesLandingPage = lazyPage(() => import('./collectives/CollectivesLandingPage'));
 const CreateCollectivePage = lazyPage(() => import('./collectives/CreateCollectivePage'));
 const CollectiveDetailPage = lazyPage(() => import('./collectives/CollectiveDetailPage'));
@@ -98,6 +99,14 @@ export function createRouter() {
           element: (
             <RequireAuth>
               <AdminPage />
+            </RequireAuth>
+          ),
+        },
+        {
+          path: 'agent/:owner/:slug',
+          element: (
+            <RequireAuth>
+              <AgentPage />
             </RequireAuth>
           ),
         },

@@ -125,6 +125,11 @@ export default function EndpointPage() {
         </div>
         <div className="endpoint-actions">
           <StarButton endpoint={endpoint} />
+          {endpoint.type === 'agent' && (
+            <Link to={`/agent/${endpoint.owner_username}/${endpoint.slug}`} className="button button-primary">
+              Start a session
+            </Link>
+          )}
           {(isModel || isSource) && (
             <button type="button" className="button button-primary" onClick={addToChat}>
               Use in chat
