@@ -3,6 +3,7 @@ import type { User } from '@syfthub/db';
 import { createServiceApp } from '@syfthub/service';
 import type { Hono } from 'hono';
 import { createAuthenticator } from './auth/credentials';
+import { createOtpService } from './auth/otp';
 import { createSessionService } from './auth/sessions';
 import { type BackendDeps, VERSION } from './deps';
 import type { BackendContext, BackendEnv } from './http/context';
@@ -57,6 +58,7 @@ export function createApp(deps: BackendDeps): Hono<BackendEnv> {
     sessions,
     auth,
     limits: createRateLimits(deps),
+    otp: deps.email ? createOtpService(deps, deps.email) : null,
   };
 
   registerRootRoutes(ctx);

@@ -29,6 +29,7 @@ const USER_FIELDS = [
   'role',
   'is_active',
   'is_email_verified',
+  'email_verified_at',
   'auth_provider',
   'created_at',
   'updated_at',

@@ -5,6 +5,8 @@ import { createAccount, createAdmin, createPat, startSession } from './users-fix
 
 type UserBody = Record<string, unknown> & { id: number; username: string; email: string };
 
+const PASSWORD = 'correct-horse-1';
+
 let backend: TestBackend;
 beforeAll(async () => {
   backend = await createTestBackend();
@@ -36,6 +38,7 @@ describe('GET /users/me', () => {
       role: 'user',
       is_active: true,
       is_email_verified: true,
+      email_verified_at: null,
       auth_provider: 'local',
       created_at: user.createdAt.toISOString(),
       updated_at: user.updatedAt.toISOString(),
@@ -62,10 +65,13 @@ describe('GET /users/me', () => {
 
 describe('PUT /users/me (UserUpdate)', () => {
   it('updates every field, normalising domain, username and e-mail', async () => {
-    const { token } = await createAccount(backend);
+    const { token } = await createAccount(backend, {
+      passwordHash: await backend.deps.passwords.hash(PASSWORD),
+    });
     const res = await backend.api<UserBody>('PUT', '/api/v1/users/me', {
       token,
       json: {
+        current_password: PASSWORD,
         username: '  New_Name-1 ',
         email: ' New.Address@Example.COM ',
         full_name: '  Ada Lovelace ',
@@ -213,7 +219,9 @@ describe('PUT /users/me (UserUpdate)', () => {
 
   it('answers 409 CONFLICT with resource and field for taken or reserved names', async () => {
     const other = await createAccount(backend);
-    const { token, user } = await createAccount(backend);
+    const { token, user } = await createAccount(backend, {
+      passwordHash: await backend.deps.passwords.hash(PASSWORD),
+    });
     const taken = await backend.api('PUT', '/api/v1/users/me', {
       token,
       json: { username: other.user.username.toUpperCase() },
@@ -225,7 +233,10 @@ describe('PUT /users/me (UserUpdate)', () => {
     const reserved = await backend.api('PUT', '/api/v1/users/me', { token, json: { username: 'Admin' } });
     expect(reserved.status).toBe(409);
     expect(reserved.body).toEqual(taken.body);
-    const email = await backend.api('PUT', '/api/v1/users/me', { token, json: { email: other.user.email } });
+    const email = await backend.api('PUT', '/api/v1/users/me', {
+      token,
+      json: { email: other.user.email, current_password: PASSWORD },
+    });
     expect(email.status).toBe(409);
     expect(email.body).toEqual({
       detail: { code: 'CONFLICT', message: 'Email already exists', resource: 'user', field: 'email' },

@@ -1,6 +1,6 @@
 import { generateKeyPairSync } from 'node:crypto';
 import http from 'node:http';
-import { eq, oauthClients, oauthGrants } from '@syfthub/db';
+import { eq, oauthClients, oauthGrants, users } from '@syfthub/db';
 import { createSsrfGuard } from '@syfthub/service';
 import { SignJWT } from 'jose';
 import * as oauth from 'oauth4webapi';
@@ -423,6 +423,8 @@ describe('token endpoint', () => {
       sub: String(user.id),
       aud: publicClient.client_id,
       email: user.email,
+      // The hub has no e-mail sender: it marks accounts verified without proof, which is no claim to make.
+      email_verified: false,
       preferred_username: user.username,
       nonce,
     });
@@ -448,10 +450,32 @@ describe('token endpoint', () => {
     );
     expect(userinfo).toMatchObject({
       email: user.email,
-      email_verified: true,
+      email_verified: false,
       preferred_username: user.username,
     });
     expect((await pingMcp(stack.resource, tokens.access_token)).status).toBe(200);
+  });
+
+  it('claims email_verified only for an address the hub saw proven', async () => {
+    const proven = await stack.registerUser('proven');
+    await stack.database.handle.db
+      .update(users)
+      .set({ emailVerifiedAt: new Date() })
+      .where(eq(users.id, proven.id));
+    const { verifier, challenge } = await pkce();
+    const callback = await obtainCallback(as, publicClient, proven, challenge);
+    const tokens = await redeem(publicClient, callback, verifier);
+    expect(oauth.getValidatedIdTokenClaims(tokens)).toMatchObject({
+      email: proven.email,
+      email_verified: true,
+    });
+    const userinfo = await oauth.processUserInfoResponse(
+      as,
+      publicClient,
+      String(proven.id),
+      await oauth.userInfoRequest(as, publicClient, tokens.access_token, insecure),
+    );
+    expect(userinfo).toMatchObject({ email: proven.email, email_verified: true });
   });
 
   it('refuses a wrong or missing PKCE verifier and a mismatched redirect URI or resource', async () => {

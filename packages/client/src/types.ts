@@ -21,6 +21,8 @@ export interface User {
   role: Role;
   is_active: boolean;
   is_email_verified: boolean;
+  /** When the current address was proven by a code (null: never; absent from hubs older than this field). */
+  email_verified_at?: Timestamp | null;
   auth_provider: AuthProvider;
   created_at: Timestamp;
   updated_at: Timestamp;
@@ -247,6 +249,8 @@ export interface UserUpdate {
   aggregator_url?: string;
   bio?: string | null;
   is_email_public?: boolean;
+  /** Required when `email` changes (sessions only; API tokens cannot change it). */
+  current_password?: string;
 }
 
 export interface UserAggregator {

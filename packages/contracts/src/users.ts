@@ -20,6 +20,8 @@ export const User = z
     role: Role,
     is_active: z.boolean(),
     is_email_verified: z.boolean(),
+    /** [new] When the current address was proven by a code (or set by the operator); null when it never was. */
+    email_verified_at: Timestamp.nullable(),
     auth_provider: AuthProvider,
     created_at: Timestamp,
     updated_at: Timestamp,
@@ -44,6 +46,7 @@ export const User = z
         role: 'user',
         is_active: true,
         is_email_verified: true,
+        email_verified_at: '2026-07-08T11:50:02.000Z',
         auth_provider: 'local',
         created_at: '2026-07-08T11:46:50.123Z',
         updated_at: '2026-07-08T11:46:50.123Z',

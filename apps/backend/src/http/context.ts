@@ -1,6 +1,7 @@
 import type { AuthMiddleware, Principal } from '@syfthub/auth';
 import type { User } from '@syfthub/db';
 import type { ServiceVariables } from '@syfthub/service';
+import type { OtpService } from '../auth/otp';
 import type { SessionService } from '../auth/sessions';
 import type { BackendDeps } from '../deps';
 import type { RateLimits } from './rate-limits';
@@ -18,4 +19,6 @@ export interface BackendContext {
   sessions: SessionService;
   auth: AuthMiddleware<User>;
   limits: RateLimits;
+  /** One-time codes; null when no e-mail sender is configured. */
+  otp: OtpService | null;
 }

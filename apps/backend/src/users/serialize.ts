@@ -19,6 +19,7 @@ export function userJson(user: User): UserJson {
     role: user.role,
     is_active: user.isActive,
     is_email_verified: user.isEmailVerified,
+    email_verified_at: iso(user.emailVerifiedAt),
     auth_provider: user.authProvider,
     created_at: iso(user.createdAt),
     updated_at: iso(user.updatedAt),

@@ -1,5 +1,7 @@
+import type { Principal } from '@syfthub/auth';
 import { and, eq, isUniqueViolation, type NewUser, ne, type User, users } from '@syfthub/db';
 import { z } from 'zod';
+import type { PendingOtpDelivery } from '../auth/otp';
 import type { BackendContext } from '../http/context';
 import {
   domainSchema,
@@ -8,6 +10,7 @@ import {
   RESERVED_USERNAMES,
   usernameSchema,
 } from '../validation/rules';
+import { authorizeEmailChange, notifyPreviousAddress } from './email-change';
 import { userConflict, userNotFound } from './errors';
 
 // Browsers drop control characters and spaces anywhere in a scheme (`java\tscript:`), so the check does too.
@@ -49,6 +52,8 @@ export const userUpdateSchema = z.object({
     .nullish(),
   bio: z.string().trim().max(2000).nullish(),
   is_email_public: z.boolean().nullish(),
+  /** Needed (and only read) when `email` changes: the caller's own password. */
+  current_password: z.string().max(256).nullish(),
 });
 
 export type UserUpdate = z.output<typeof userUpdateSchema>;
@@ -92,28 +97,51 @@ async function assertUnique(ctx: BackendContext, target: User, patch: Partial<Ne
 }
 
 /**
- * Applies a `UserUpdate` to `target` in one statement and returns the new row. Deactivation revokes every
- * session of the user (§2.3). Uniqueness is checked first for a clear 409 and enforced again by the unique
- * indexes, which catch a concurrent update that took the same name.
+ * Applies a `UserUpdate` by `caller` to `target` and returns the new row. Deactivation revokes every session of
+ * the user (§2.3). An e-mail change must be authorised (see email-change.ts), leaves the new address unproven
+ * (unverified until its code is entered, when e-mail is configured) and is announced to the previous address.
+ * Uniqueness is checked first for a clear 409 and enforced again by the unique indexes, which catch a concurrent
+ * update that took the same name.
  */
-export async function applyUserUpdate(ctx: BackendContext, target: User, input: UserUpdate): Promise<User> {
+export async function applyUserUpdate(
+  ctx: BackendContext,
+  request: { caller: Principal<User>; ip: string },
+  target: User,
+  input: UserUpdate,
+): Promise<User> {
   const patch = changesOf(target, input);
   if (Object.keys(patch).length === 0) return target;
+  const newEmail = patch.email;
+  if (newEmail !== undefined) {
+    await authorizeEmailChange(ctx, request.caller, input.current_password);
+    patch.emailVerifiedAt = null;
+    if (ctx.otp) patch.isEmailVerified = false;
+  }
   await assertUnique(ctx, target, patch);
-  let updated: User | undefined;
+  let result: { row: User | undefined; code: PendingOtpDelivery | null };
   try {
-    [updated] = await ctx.deps.db
-      .update(users)
-      .set({ ...patch, updatedAt: new Date() })
-      .where(eq(users.id, target.id))
-      .returning();
+    result = await ctx.deps.db.transaction(async (tx) => {
+      const [row] = await tx
+        .update(users)
+        .set({ ...patch, updatedAt: new Date() })
+        .where(eq(users.id, target.id))
+        .returning();
+      const code =
+        row && newEmail !== undefined && ctx.otp
+          ? await ctx.otp.issue(tx, newEmail, 'registration', request.ip)
+          : null;
+      return { row, code };
+    });
   } catch (err) {
     if (isUniqueViolation(err, 'users_username_key')) throw userConflict('username');
     if (isUniqueViolation(err, 'users_email_key')) throw userConflict('email');
     throw err;
   }
+  const updated = result.row;
   // The row vanished between authentication and the update: the account was deleted meanwhile.
   if (!updated) throw userNotFound();
+  result.code?.deliver();
+  if (newEmail !== undefined) notifyPreviousAddress(ctx, updated, target.email, newEmail);
   if (patch.isActive === false) {
     await ctx.sessions.revokeUserSessions(target.id, 'user_deactivated');
   }

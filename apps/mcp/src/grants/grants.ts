@@ -252,7 +252,8 @@ export function createGrantService(options: GrantServiceOptions): GrantService {
         userEmail: input.user.email,
         username: input.user.username,
         fullName: input.user.full_name || null,
-        emailVerified: input.user.is_email_verified,
+        // Only an address the hub saw proven: `is_email_verified` alone is true on hubs without an e-mail sender.
+        emailVerified: input.user.is_email_verified && Boolean(input.user.email_verified_at),
         hubRefreshTokenEnc: sealed.data,
         hubTokenKeyId: sealed.kid,
         hubSessionExpiresAt: hubSessionExpiry(input.hubTokens.refresh_token),

@@ -1,6 +1,7 @@
-import type { UserUpdate } from '@syfthub/client';
+import { isApiError, type UserUpdate } from '@syfthub/client';
 import { useQuery } from '@tanstack/react-query';
 import { type FormEvent, useState } from 'react';
+import { useAuthModal } from '../auth/AuthModalContext';
 import { UsernameAvailability } from '../auth/parts';
 import { Tabs } from '../components/Tabs';
 import { useToast } from '../components/Toasts';
@@ -55,8 +56,12 @@ export function ProfileTab() {
   const [bioTab, setBioTab] = useState<'write' | 'preview'>('write');
   const [emailPublic, setEmailPublic] = useState(user?.is_email_public ?? false);
   const [domain, setDomain] = useState(user?.domain ?? '');
-  const { errors, summary, busy, validated, submitting } = useFormSubmit();
+  const [currentPassword, setCurrentPassword] = useState('');
+  const { errors, setErrors, summary, busy, validated, showApiError, submitting } = useFormSubmit();
+  const authModal = useAuthModal();
   if (!user) return null;
+  // The hub asks for the password before it moves the account to another address (password resets go there).
+  const emailChanged = email.trim().toLowerCase() !== user.email;
 
   async function submit(event: FormEvent) {
     event.preventDefault();
@@ -71,11 +76,17 @@ export function ProfileTab() {
     check('avatar_url', validateAvatarUrl(avatar));
     check('bio', validateMaxLength(bio, 'Bio', LIMITS.bio));
     check('domain', validateDomain(domain));
+    if (emailChanged && !currentPassword) {
+      found.current_password = 'Enter your current password to change the e-mail address.';
+    }
     if (!validated(found)) return;
     const body: UserUpdate = {};
     if (fullName.trim() !== user.full_name) body.full_name = fullName.trim();
     if (username.trim().toLowerCase() !== user.username) body.username = username.trim().toLowerCase();
-    if (email.trim().toLowerCase() !== user.email) body.email = email.trim();
+    if (emailChanged) {
+      body.email = email.trim();
+      body.current_password = currentPassword;
+    }
     if (avatar.trim() !== (user.avatar_url ?? '')) body.avatar_url = avatar.trim();
     if (bio !== (user.bio ?? '')) body.bio = bio === '' ? null : bio;
     if (emailPublic !== user.is_email_public) body.is_email_public = emailPublic;
@@ -84,12 +95,26 @@ export function ProfileTab() {
       toast.info('Nothing to save.');
       return;
     }
-    await submitting(async () => {
-      const updated = await hub.users.updateMe(body);
-      setUser(updated);
-      setDomain(updated.domain ?? '');
-      toast.success('Profile saved.');
-    });
+    await submitting(
+      async () => {
+        const updated = await hub.users.updateMe(body);
+        setUser(updated);
+        setDomain(updated.domain ?? '');
+        setCurrentPassword('');
+        toast.success('Profile saved.');
+        if (body.email && !updated.is_email_verified) {
+          authModal.open({
+            kind: 'verify',
+            email: updated.email,
+            notice: 'We sent a code to your new address. Enter it to verify the address.',
+          });
+        }
+      },
+      (error) => {
+        if (isApiError(error) && error.status === 400) setErrors({ current_password: error.message });
+        else showApiError(error);
+      },
+    );
   }
 
   return (
@@ -136,6 +161,17 @@ export function ProfileTab() {
         value={email}
         onValue={setEmail}
       />
+      {emailChanged && (
+        <InputField
+          label="Current password"
+          error={errors.current_password}
+          hint="Needed to move your account to another e-mail address."
+          type="password"
+          autoComplete="current-password"
+          value={currentPassword}
+          onValue={setCurrentPassword}
+        />
+      )}
       <label className="checkbox-field">
         <input type="checkbox" checked={emailPublic} onChange={(e) => setEmailPublic(e.target.checked)} />{' '}
         Show e-mail on my public profile

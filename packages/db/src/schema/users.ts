@@ -49,6 +49,12 @@ export const users = pgTable(
     passwordHash: varchar('password_hash', { length: 255 }),
     isActive: boolean('is_active').notNull().default(true),
     isEmailVerified: boolean('is_email_verified').notNull().default(true),
+    /**
+     * When the current address was proven by a code sent to it (OTP verification, password reset) or set by the
+     * operator (bootstrap admin). Null when it never was, e.g. on a hub without an e-mail sender, where
+     * `is_email_verified` is true without proof; cleared by every e-mail change.
+     */
+    emailVerifiedAt: timestamptz('email_verified_at'),
     authProvider: varchar('auth_provider', { length: 20 }).$type<AuthProvider>().notNull().default('local'),
     domain: varchar('domain', { length: 500 }),
     aggregatorUrl: varchar('aggregator_url', { length: 500 }),

@@ -46,9 +46,10 @@ export function registerEmailVerificationRoutes(ctx: BackendContext, services: A
         const [found] = await tx.select().from(users).where(eq(users.email, body.email)).limit(1);
         if (!found) throw invalidOtp('Invalid or expired verification code');
         if (!found.isActive) throw accountDeactivated();
+        const now = new Date();
         const [verified] = await tx
           .update(users)
-          .set({ isEmailVerified: true, updatedAt: new Date() })
+          .set({ isEmailVerified: true, emailVerifiedAt: now, updatedAt: now })
           .where(eq(users.id, found.id))
           .returning();
         return verified ?? found;

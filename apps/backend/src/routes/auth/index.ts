@@ -11,7 +11,7 @@ import { registerSessionRoutes } from './session';
 
 /** `/api/v1/auth` (backend-api.md §5). */
 export function registerAuthRoutes(ctx: BackendContext): void {
-  const services = createAuthServices(ctx.deps);
+  const services = createAuthServices(ctx);
   registerAuthConfigRoute(ctx);
   registerRegisterRoute(ctx, services);
   registerLoginRoute(ctx, services);

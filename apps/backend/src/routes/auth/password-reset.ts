@@ -1,5 +1,5 @@
 import { MessageResponse } from '@syfthub/contracts';
-import { and, eq, isNotNull, users } from '@syfthub/db';
+import { and, apiTokens, eq, isNotNull, users } from '@syfthub/db';
 import { clientIpOf } from '@syfthub/service';
 import { z } from 'zod';
 import { invalidOtp } from '../../auth/otp';
@@ -52,7 +52,7 @@ export function registerPasswordResetRoutes(ctx: BackendContext, services: AuthS
     {
       method: 'post',
       path: '/api/v1/auth/password-reset/confirm',
-      summary: 'Set a new password with a reset code; signs out every session',
+      summary: 'Set a new password with a reset code; signs out every session and revokes every API token',
       tags: ['auth'],
       auth: 'none',
       body: z.object({
@@ -75,12 +75,19 @@ export function registerPasswordResetRoutes(ctx: BackendContext, services: AuthS
       const passwordHash = await deps.passwords.hash(body.new_password);
       const user = await deps.db.transaction(async (tx) => {
         await otp.markUsed(tx, codeId);
+        const now = new Date();
+        // The code reached this address, which proves it.
         const [updated] = await tx
           .update(users)
-          .set({ passwordHash, isEmailVerified: true, updatedAt: new Date() })
+          .set({ passwordHash, isEmailVerified: true, emailVerifiedAt: now, updatedAt: now })
           .where(and(eq(users.email, body.email), eq(users.isActive, true)))
           .returning({ id: users.id });
         if (!updated) throw invalidOtp('Invalid or expired verification code');
+        // Whoever held the account before the reset may have minted API tokens; they die with the old password.
+        await tx
+          .update(apiTokens)
+          .set({ isActive: false, updatedAt: now })
+          .where(and(eq(apiTokens.userId, updated.id), eq(apiTokens.isActive, true)));
         return updated;
       });
       await sessions.revokeUserSessions(user.id, 'password_reset');

@@ -1,6 +1,6 @@
 import { createLoginEvents, type LoginEvents } from '../../auth/login-events';
-import { createOtpService, type OtpService } from '../../auth/otp';
-import type { BackendDeps } from '../../deps';
+import type { OtpService } from '../../auth/otp';
+import type { BackendContext } from '../../http/context';
 
 /** What the auth routes share besides the backend context. */
 export interface AuthServices {
@@ -9,9 +9,6 @@ export interface AuthServices {
   events: LoginEvents;
 }
 
-export function createAuthServices(deps: BackendDeps): AuthServices {
-  return {
-    otp: deps.email ? createOtpService(deps, deps.email) : null,
-    events: createLoginEvents(deps),
-  };
+export function createAuthServices(ctx: BackendContext): AuthServices {
+  return { otp: ctx.otp, events: createLoginEvents(ctx.deps) };
 }

@@ -1,6 +1,6 @@
 import { User as UserJson } from '@syfthub/contracts';
 import { asc, eq, users } from '@syfthub/db';
-import { ApiError } from '@syfthub/service';
+import { ApiError, clientIpOf } from '@syfthub/service';
 import { z } from 'zod';
 import type { BackendContext } from '../../http/context';
 import { callerOf } from '../../http/route-kit';
@@ -76,20 +76,28 @@ export function registerUserByIdRoutes(ctx: BackendContext): void {
       body: userUpdateSchema,
       responses: {
         200: { description: 'The updated User', schema: UserJson },
-        403: { description: 'Neither the user nor an admin' },
+        400: { description: 'Current password (of the caller) is incorrect (e-mail change)' },
+        403: { description: 'Neither the user nor an admin, or an API token changing the e-mail address' },
         404: { description: 'No such user' },
         409: { description: 'Username or e-mail already taken' },
       },
     },
     async (c, input) => {
-      const { user: caller } = callerOf(input);
+      const principal = callerOf(input);
+      const caller = principal.user;
       const id = input.params.user_id;
       if (caller.id !== id && caller.role !== 'admin') {
         throw permissionDenied('Can only update your own profile');
       }
       const target = caller.id === id ? caller : await findUserById(db, id);
       if (!target) throw userNotFound();
-      return c.json(userJson(await applyUserUpdate(ctx, target, input.body)));
+      const updated = await applyUserUpdate(
+        ctx,
+        { caller: principal, ip: clientIpOf(c) },
+        target,
+        input.body,
+      );
+      return c.json(userJson(updated));
     },
   );
 

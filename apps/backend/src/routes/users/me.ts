@@ -1,4 +1,5 @@
 import { User as UserJson } from '@syfthub/contracts';
+import { clientIpOf } from '@syfthub/service';
 import type { BackendContext } from '../../http/context';
 import { callerOf } from '../../http/route-kit';
 import { userJson } from '../../users/serialize';
@@ -28,9 +29,16 @@ export function registerUserMeRoutes(ctx: BackendContext): void {
       body: userUpdateSchema,
       responses: {
         200: { description: 'The updated User', schema: UserJson },
+        400: { description: 'Current password is incorrect (e-mail change)' },
+        403: { description: 'An API token tried to change the e-mail address' },
         409: { description: 'Username or e-mail already taken (CONFLICT with resource and field)' },
+        422: { description: 'Invalid field, or an e-mail change without current_password' },
       },
     },
-    async (c, input) => c.json(userJson(await applyUserUpdate(ctx, callerOf(input).user, input.body))),
+    async (c, input) => {
+      const caller = callerOf(input);
+      const updated = await applyUserUpdate(ctx, { caller, ip: clientIpOf(c) }, caller.user, input.body);
+      return c.json(userJson(updated));
+    },
   );
 }
