@@ -1,6 +1,7 @@
 /** Helpers shared by the retrieval and generation calls to satellites. */
 
 import type { IncomingMessage } from 'node:http';
+import { parseJsonBounded } from '@syfthub/service';
 
 /** Thrown while reading a body that grew past `AGGREGATOR_MAX_RESPONSE_BYTES`. */
 export class ResponseTooLargeError extends Error {
@@ -48,9 +49,10 @@ function clip(text: string, max: number): string {
   return text.length > max ? `${text.slice(0, max)}…` : text;
 }
 
+/** A satellite's JSON, or undefined when it is not JSON or nests too deep to pass on safely. */
 export function tryParseJson(text: string): unknown {
   try {
-    return JSON.parse(text);
+    return parseJsonBounded(text);
   } catch {
     return undefined;
   }

@@ -29,6 +29,28 @@ describe.each(['/api/v1/chat', '/api/v1/chat/stream'])('ChatRequest validation o
     expect(r.body.detail[0]).toMatchObject({ type: 'json_invalid' });
   });
 
+  it('refuses JSON nested deeper than 64 levels with a short 422 (5,000 levels once overflowed the stack)', async () => {
+    const deep = `${'['.repeat(5000)}${']'.repeat(5000)}`;
+    const res = await app.request(path, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: `{"prompt":${deep},"model":${deep}}`,
+    });
+    expect(res.status).toBe(422);
+    const text = await res.text();
+    expect(text.length).toBeLessThan(500);
+    expect(JSON.parse(text)).toEqual({
+      detail: [
+        {
+          type: 'json_invalid',
+          loc: ['body'],
+          msg: 'JSON nesting exceeds 64 levels',
+          ctx: { max_depth: 64 },
+        },
+      ],
+    });
+  });
+
   it('requires prompt and model', async () => {
     const r = await post(path, {});
     expect(r.status).toBe(422);

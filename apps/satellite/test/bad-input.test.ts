@@ -43,6 +43,16 @@ describe('request validation', () => {
     expect(body.detail[0]).toMatchObject({ type: 'json_invalid', loc: ['body', expect.any(Number)] });
   });
 
+  it('refuses JSON nested deeper than 64 levels with a short 422 (5,000 levels once overflowed the stack)', async () => {
+    for (const slug of ['documents', 'assistant']) {
+      const res = await post(slug, `{"messages":${'['.repeat(5000)}${']'.repeat(5000)}}`);
+      expect(res.status).toBe(422);
+      const text = await res.text();
+      expect(text.length).toBeLessThan(500);
+      expect(JSON.parse(text).detail[0]).toMatchObject({ type: 'json_invalid', loc: ['body'] });
+    }
+  });
+
   it('refuses more than 200 messages and accepts exactly 200', async () => {
     const many = Array.from({ length: 201 }, (_, i) => user(`question ${i}`));
     const res = await post('assistant', { messages: many });

@@ -1,6 +1,7 @@
 import type { Context } from 'hono';
 import type { core, ZodType } from 'zod';
 import { ApiError } from './errors';
+import { JsonTooDeepError, parseJsonBounded } from './json-depth';
 import { parseOrThrow, validationItem } from './validation';
 
 function isJsonContentType(contentType: string): boolean {
@@ -19,7 +20,7 @@ function jsonErrorReason(error: unknown): { reason: string; position: number } {
 
 /**
  * Reads and validates a JSON body, as FastAPI does: a missing Content-Type or a JSON one is parsed; malformed JSON
- * gives 422 `json_invalid`; another Content-Type is not read as JSON and fails validation; an empty body is
+ * gives 422 `json_invalid`, and so does JSON nested deeper than MAX_JSON_DEPTH; another Content-Type is not read as JSON and fails validation; an empty body is
  * `undefined` to the schema (a required body then reports `missing`).
  */
 export async function readJsonBody<T extends ZodType>(c: Context, schema: T): Promise<core.output<T>> {
@@ -31,8 +32,13 @@ export async function readJsonBody<T extends ZodType>(c: Context, schema: T): Pr
       data = text;
     } else {
       try {
-        data = JSON.parse(text);
+        data = parseJsonBounded(text);
       } catch (error) {
+        if (error instanceof JsonTooDeepError) {
+          throw new ApiError(422, [
+            validationItem('body', [], 'json_invalid', error.message, { ctx: { max_depth: error.maxDepth } }),
+          ]);
+        }
         const { reason, position } = jsonErrorReason(error);
         throw new ApiError(422, [
           validationItem('body', [position], 'json_invalid', 'JSON decode error', {

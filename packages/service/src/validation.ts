@@ -106,18 +106,55 @@ function finishItem(item: ValidationItem, location: ValidationLocation): Validat
   const out: ValidationItem = { type: item.type, loc: [location, ...item.loc], msg: item.msg };
   const last = [...item.loc].reverse().find((part): part is string => typeof part === 'string');
   if ('input' in item && !(last !== undefined && SECRET_INPUT_FIELDS.has(last)))
-    out.input = scrub(item.input);
+    out.input = scrub(item.input, { left: MAX_ECHOED_INPUT }, 0);
   if (item.ctx) out.ctx = item.ctx;
   return out;
 }
 
-function scrub(value: unknown, depth = 0): unknown {
+/**
+ * Characters of rejected input one 422 item may echo. A hostile body can be a megabyte of text or thousands of
+ * nested arrays; the echo is for a developer reading the error, so it is cut (with `…`) instead of repeated.
+ */
+export const MAX_ECHOED_INPUT = 2048;
+const MAX_ECHOED_DEPTH = 8;
+const CUT = '…';
+
+function scrub(value: unknown, budget: { left: number }, depth: number): unknown {
   if (value === undefined) return null;
-  if (value === null || typeof value !== 'object' || depth > 10) return value;
-  if (Array.isArray(value)) return value.map((inner) => scrub(inner, depth + 1));
+  if (typeof value === 'string') {
+    if (value.length <= budget.left) {
+      budget.left -= value.length;
+      return value;
+    }
+    const kept = value.slice(0, Math.max(0, budget.left));
+    budget.left = 0;
+    return kept + CUT;
+  }
+  if (value === null || typeof value !== 'object') {
+    budget.left -= 1;
+    return value;
+  }
+  if (depth >= MAX_ECHOED_DEPTH || budget.left <= 0) return CUT;
+  if (Array.isArray(value)) {
+    const out: unknown[] = [];
+    for (const inner of value) {
+      if (budget.left <= 0) {
+        out.push(CUT);
+        break;
+      }
+      out.push(scrub(inner, budget, depth + 1));
+    }
+    return out;
+  }
   const out: Record<string, unknown> = {};
   for (const [key, inner] of Object.entries(value)) {
-    if (!SECRET_INPUT_FIELDS.has(key)) out[key] = scrub(inner, depth + 1);
+    if (SECRET_INPUT_FIELDS.has(key)) continue;
+    if (budget.left <= 0) {
+      out[CUT] = CUT;
+      break;
+    }
+    budget.left -= key.length;
+    out[key] = scrub(inner, budget, depth + 1);
   }
   return out;
 }

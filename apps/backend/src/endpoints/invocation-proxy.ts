@@ -1,6 +1,12 @@
 import { signSatelliteToken } from '@syfthub/auth';
 import type { User } from '@syfthub/db';
-import { ApiError, CORRELATION_HEADER, currentCorrelationId, type SsrfGuard } from '@syfthub/service';
+import {
+  ApiError,
+  CORRELATION_HEADER,
+  currentCorrelationId,
+  parseJsonBounded,
+  type SsrfGuard,
+} from '@syfthub/service';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import type { BackendDeps } from '../deps';
 import { resolveConnectionUrl } from './connections';
@@ -44,11 +50,11 @@ function proxyTargetOf(endpoint: EndpointView): string {
 /** The request body must be a JSON object (§4.4 step 4). */
 function parseProxyBody(text: string): Record<string, unknown> {
   try {
-    const value: unknown = JSON.parse(text);
+    const value = parseJsonBounded(text);
     if (typeof value === 'object' && value !== null && !Array.isArray(value))
       return value as Record<string, unknown>;
   } catch {
-    // reported below like any other non-object
+    // reported below like any other non-object (too deep included: it could not be forwarded)
   }
   throw new ApiError(400, 'Invalid JSON request body');
 }
@@ -94,7 +100,8 @@ async function readCapped(response: Response): Promise<string> {
 
 function parseJson(text: string): { ok: true; value: unknown } | { ok: false } {
   try {
-    return { ok: true, value: JSON.parse(text) };
+    // A satellite's answer is as untrusted as a client's: too deep to re-serialise is "not JSON".
+    return { ok: true, value: parseJsonBounded(text) };
   } catch {
     return { ok: false };
   }

@@ -5,11 +5,13 @@ import {
   ApiError,
   assertResponseMatchesContract,
   bodyLimit,
+  findUnstorableText,
   ResponseContractError,
   readFormBody,
   readJsonBody,
   readParams,
   readQuery,
+  UNSTORABLE_MESSAGES,
   type ValidationLocation,
   validationItem,
 } from '@syfthub/service';
@@ -87,33 +89,13 @@ export interface RouteRegistry {
   ): void;
 }
 
-// PostgreSQL text cannot hold U+0000, so a NUL anywhere in the input would end as a database error; every route
-// refuses it up front as a 422 instead.
-function nulPath(value: unknown, path: (string | number)[] = []): (string | number)[] | null {
-  if (typeof value === 'string') return value.includes('\u0000') ? path : null;
-  if (Array.isArray(value)) {
-    for (const [i, item] of value.entries()) {
-      const found = nulPath(item, [...path, i]);
-      if (found) return found;
-    }
-    return null;
-  }
-  if (value !== null && typeof value === 'object') {
-    for (const [key, item] of Object.entries(value)) {
-      if (key.includes('\u0000')) return [...path, key];
-      const found = nulPath(item, [...path, key]);
-      if (found) return found;
-    }
-  }
-  return null;
-}
-
-function refuseNul(value: unknown, location: ValidationLocation): void {
-  const path = nulPath(value);
-  if (path) {
-    throw new ApiError(422, [
-      validationItem(location, path, 'string_nul', 'Text must not contain NUL characters'),
-    ]);
+// PostgreSQL cannot store U+0000 or an unpaired surrogate, so either anywhere in the input would end as a database
+// error; every route refuses them up front as a 422 instead.
+function refuseUnstorable(value: unknown, location: ValidationLocation): void {
+  const found = findUnstorableText(value);
+  if (found) {
+    const type = found.reason === 'nul' ? 'string_nul' : 'string_unpaired_surrogate';
+    throw new ApiError(422, [validationItem(location, found.path, type, UNSTORABLE_MESSAGES[found.reason])]);
   }
 }
 
@@ -180,9 +162,9 @@ export function createRouteRegistry(
         let body: unknown;
         if (def.body)
           body = def.bodyType === 'form' ? await readFormBody(c, def.body) : await readJsonBody(c, def.body);
-        refuseNul(params, 'path');
-        refuseNul(query, 'query');
-        refuseNul(body, 'body');
+        refuseUnstorable(params, 'path');
+        refuseUnstorable(query, 'query');
+        refuseUnstorable(body, 'body');
         const principal = (c.get('principal') as Principal<User> | null | undefined) ?? null;
         const res = await handler(c, {
           body: body as Out<typeof def.body>,

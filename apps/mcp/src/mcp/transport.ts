@@ -1,5 +1,5 @@
 import { type AuthInfo, createMcpHandler } from '@modelcontextprotocol/server';
-import { currentLogger, type Env } from '@syfthub/service';
+import { currentLogger, type Env, jsonNestingExceeds, MAX_JSON_DEPTH } from '@syfthub/service';
 import type { Context, Hono } from 'hono';
 import type { McpDeps } from '../deps';
 import { authenticateBearer } from '../oauth/bearer';
@@ -30,6 +30,21 @@ export function hostAllowed(rules: readonly HostRule[], hostHeader: string): boo
   const host = match[1];
   const port = match[2] ?? null;
   return rules.some((rule) => rule.host === host && (rule.port === null || rule.port === port));
+}
+
+/**
+ * The request to hand to the SDK, or the answer when its body nests deeper than MAX_JSON_DEPTH: a POST body is read
+ * here first so such JSON is refused (a JSON-RPC parse error, as the SDK answers malformed JSON) before anything
+ * walks it recursively.
+ */
+async function boundedRequest(c: Context): Promise<Request | Response> {
+  if (c.req.method !== 'POST') return c.req.raw;
+  const text = await c.req.text();
+  if (jsonNestingExceeds(text)) {
+    const message = `Parse error: JSON nesting exceeds ${MAX_JSON_DEPTH} levels`;
+    return c.json({ jsonrpc: '2.0', id: null, error: { code: -32700, message } }, 400);
+  }
+  return new Request(c.req.raw, { body: text });
 }
 
 function forbidden(c: Context, description: string): Response {
@@ -86,6 +101,7 @@ export function registerMcpRoutes(app: Hono<Env>, deps: McpDeps): void {
       resourceMetadataUrl: urls.protectedResourceMetadata,
       extra: { user },
     };
-    return handler.fetch(c.req.raw, { authInfo });
+    const request = await boundedRequest(c);
+    return request instanceof Response ? request : handler.fetch(request, { authInfo });
   });
 }

@@ -1,4 +1,4 @@
-import { bodyLimit, clientIp, currentLogger, type Env, rateLimitKey } from '@syfthub/service';
+import { bodyLimit, clientIp, currentLogger, type Env, isStorableText, rateLimitKey } from '@syfthub/service';
 import type { Context, Hono } from 'hono';
 import { deleteCookie, getCookie, setCookie } from 'hono/cookie';
 import type { McpDeps } from '../deps';
@@ -162,7 +162,13 @@ export function registerAuthorizeRoutes(app: Hono<Env>, deps: McpDeps): void {
   });
 
   app.post('/mcp/oauth/authorize', bodyLimit(MAX_FORM_BYTES), async (c) => {
-    const form = await c.req.parseBody();
+    let form: Record<string, unknown>;
+    try {
+      form = await c.req.parseBody();
+    } catch {
+      // Hono throws on a malformed multipart body (e.g. no boundary): the client's error, as at token/revoke.
+      return errorPage(c, urls, 400, 'The form could not be read. Start again from your application.');
+    }
     const requestId = formString(form, 'request_id');
     const cookie = getCookie(c, COOKIE_NAME);
     if (requestId === '' || !cookie || !deps.encryption.verifyMac(requestId, cookie)) {
@@ -216,7 +222,13 @@ export function registerAuthorizeRoutes(app: Hono<Env>, deps: McpDeps): void {
     if (login === '' || password === '') {
       return page(400, { text: 'Enter your e-mail or username and your password.' });
     }
-    if (login.length > MAX_LOGIN || password.length > MAX_PASSWORD) {
+    // No account has such a login or password: the hub would refuse them as input, not as credentials.
+    if (
+      login.length > MAX_LOGIN ||
+      password.length > MAX_PASSWORD ||
+      !isStorableText(login) ||
+      !isStorableText(password)
+    ) {
       return page(401, { text: LOGIN_FAILURES.invalid_credentials.text });
     }
 

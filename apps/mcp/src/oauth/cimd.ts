@@ -1,5 +1,5 @@
 import { type Db, oauthClients, sql } from '@syfthub/db';
-import type { Kv } from '@syfthub/service';
+import { type Kv, parseJsonBounded } from '@syfthub/service';
 import { type ClientMetadata, validateClientMetadata } from './client-metadata';
 import { sha256Hex } from './params';
 
@@ -93,7 +93,7 @@ export function createCimdResolver(options: CimdResolverOptions): CimdResolver {
     }
     const text = await readCapped(response);
     try {
-      return { document: JSON.parse(text), ttl: cacheSeconds(response.headers.get('cache-control')) };
+      return { document: parseJsonBounded(text), ttl: cacheSeconds(response.headers.get('cache-control')) };
     } catch {
       throw new CimdError('The client metadata document is not valid JSON.');
     }

@@ -1,4 +1,5 @@
 import type { OAuthTokenEndpointAuthMethod } from '@syfthub/db';
+import { findUnstorableText, UNSTORABLE_MESSAGES } from '@syfthub/service';
 import { narrowScope, redirectUriProblem } from './params';
 
 /** Client metadata as registered (RFC 7591) or fetched (CIMD), after validation and defaults (mcp.md §4.1). */
@@ -152,6 +153,16 @@ export function validateClientMetadata(input: unknown, mode: 'dcr' | 'cimd'): Me
     return { ok: false, error: 'invalid_client_metadata', description: 'the metadata must be a JSON object' };
   }
   const record = input as Record<string, unknown>;
+  // Whatever is registered is stored, and PostgreSQL cannot hold NUL or unpaired surrogates (RFC 7591 §3.2.2).
+  const unstorable = findUnstorableText(record);
+  if (unstorable) {
+    const [field = 'metadata'] = unstorable.path;
+    return {
+      ok: false,
+      error: field === 'redirect_uris' ? 'invalid_redirect_uri' : 'invalid_client_metadata',
+      description: `${field}: ${UNSTORABLE_MESSAGES[unstorable.reason]}`,
+    };
+  }
   try {
     const scope = record.scope;
     if (scope !== undefined && scope !== null && typeof scope !== 'string') fail('scope must be a string');

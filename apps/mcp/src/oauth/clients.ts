@@ -1,4 +1,5 @@
 import { type Db, eq, type OAuthTokenEndpointAuthMethod, oauthClients } from '@syfthub/db';
+import { isStorableText } from '@syfthub/service';
 import type { Context } from 'hono';
 import { CimdError, type CimdResolver, isCimdClientId } from './cimd';
 import type { ClientMetadata } from './client-metadata';
@@ -69,6 +70,11 @@ export function createClientRegistry(options: ClientRegistryOptions): ClientRegi
   const { db } = options;
 
   async function find(clientId: string): Promise<ClientLookup> {
+    // Grants and clients are stored by client id, and PostgreSQL cannot store NUL or unpaired surrogates: no client
+    // can have such an id, so it is unknown without a query.
+    if (clientId === '' || clientId.length > 512 || !isStorableText(clientId)) {
+      return { ok: false, reason: 'Unknown client.' };
+    }
     if (isCimdClientId(clientId)) {
       if (!options.cimdEnabled)
         return { ok: false, reason: 'Client ID metadata documents are not accepted here.' };
@@ -79,7 +85,6 @@ export function createClientRegistry(options: ClientRegistryOptions): ClientRegi
         throw error;
       }
     }
-    if (clientId === '' || clientId.length > 512) return { ok: false, reason: 'Unknown client.' };
     const [row] = await db.select().from(oauthClients).where(eq(oauthClients.clientId, clientId));
     if (row?.registrationType !== 'dcr') return { ok: false, reason: 'Unknown client.' };
     return {

@@ -1,5 +1,5 @@
 import { oauthClients } from '@syfthub/db';
-import { bodyLimit, clientIp, currentLogger, type Env } from '@syfthub/service';
+import { bodyLimit, clientIp, currentLogger, type Env, parseJsonBounded } from '@syfthub/service';
 import type { Context, Hono } from 'hono';
 import type { McpDeps } from '../deps';
 import { type ClientMetadata, validateClientMetadata } from './client-metadata';
@@ -10,11 +10,14 @@ import { hitRateLimit } from './rate-limits';
 const MAX_REGISTRATION_BYTES = 64 * 1024;
 const HOUR_SECONDS = 3600;
 
-/** The JSON body, or undefined when it is not JSON (validation then reports it as invalid metadata). */
+/**
+ * The JSON body, or undefined when it is not JSON or nests deeper than any metadata does (validation then reports
+ * it as invalid metadata).
+ */
 async function readJson(c: Context): Promise<unknown> {
   const text = await c.req.text();
   try {
-    return JSON.parse(text);
+    return parseJsonBounded(text);
   } catch {
     return undefined;
   }
