@@ -1,6 +1,6 @@
 import type { AggregatorHealth, AggregatorReady } from '@syfthub/contracts';
 import {
-  clientIpOf,
+  clientRateSubjectOf,
   createMemoryKv,
   createServiceApp,
   createSsrfGuard,
@@ -99,7 +99,7 @@ export function createApp(deps: AggregatorDeps): Hono<Env> {
           max: config.rateLimitPerMinute,
           windowSeconds: 60,
           failOpen: true,
-          keyOf: (c) => clientIpOf(c),
+          keyOf: (c) => clientRateSubjectOf(c),
           onReject: ({ c, bucket, key }) =>
             c.get('log').warn({ event: 'ratelimit.exceeded', bucket, client_ip: key }, 'rate limit exceeded'),
           onError: (err) => logger.warn({ event: 'ratelimit.unavailable', err }, 'rate-limit store failed'),

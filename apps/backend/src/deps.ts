@@ -103,6 +103,7 @@ export async function buildDeps(
       iterations: config.ARGON2_ITERATIONS,
       parallelism: config.ARGON2_PARALLELISM,
       maxConcurrent: config.ARGON2_MAX_CONCURRENT,
+      maxQueued: config.ARGON2_MAX_QUEUED,
     }),
     sessionTokens: createSessionTokens({
       secret: config.SECRET_KEY,

@@ -48,6 +48,7 @@ export const backendEnvSchema = z.object({
   ARGON2_ITERATIONS: envInt(1).default(3),
   ARGON2_PARALLELISM: envInt(1, 64).default(4),
   ARGON2_MAX_CONCURRENT: envInt(1, 64).default(4),
+  ARGON2_MAX_QUEUED: envInt(1, 10_000).default(64),
   TRUSTED_PROXIES: z.string().default(DEFAULT_TRUSTED_PROXIES),
 
   ISSUER_URL: envUrl(['http:', 'https:']).default('http://localhost:8080'),
@@ -96,6 +97,8 @@ export const backendEnvSchema = z.object({
   RATE_LIMIT_FAIL_OPEN: envBool().default(true),
   AUTH_RATE_LIMIT_MAX: envInt(1).default(10),
   AUTH_RATE_LIMIT_WINDOW_SECONDS: envInt(1).default(60),
+  LOGIN_ACCOUNT_FAILURE_MAX: envInt(1).default(10),
+  LOGIN_ACCOUNT_FAILURE_WINDOW_SECONDS: envInt(1).default(900),
   REFRESH_RATE_LIMIT_MAX: envInt(1).default(60),
   REFRESH_RATE_LIMIT_WINDOW_SECONDS: envInt(1).default(60),
   GUEST_TOKEN_RATE_LIMIT_MAX: envInt(1).default(60),

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { type Algorithm, hash, parseOptions, type Version, verify } from '@node-rs/argon2';
+import { ApiError } from '@syfthub/service';
 
 /** Numeric values of @node-rs/argon2's const enums, which do not exist at runtime under isolatedModules. */
 const ARGON2ID = 2 as Algorithm;
@@ -11,6 +12,21 @@ export interface PasswordHasherOptions {
   parallelism?: number;
   /** At most this many hash/verify computations run at once; further calls wait their turn. */
   maxConcurrent?: number;
+  /**
+   * At most this many calls wait for a turn; beyond, a call fails at once with PasswordHasherBusyError (503), so a
+   * flood of sign-ins is refused quickly instead of stalling every login, registration and consent behind it.
+   */
+  maxQueued?: number;
+}
+
+/** Every password computation slot is taken and the wait queue is full: 503 with a short Retry-After. */
+export class PasswordHasherBusyError extends ApiError {
+  constructor() {
+    super(503, 'Too many sign-ins are being processed right now. Try again in a moment.', {
+      'Retry-After': '2',
+    });
+    this.name = 'PasswordHasherBusyError';
+  }
 }
 
 export interface PasswordVerification {
@@ -32,10 +48,14 @@ class Semaphore {
   private active = 0;
   private readonly waiters: Array<() => void> = [];
 
-  constructor(private readonly capacity: number) {}
+  constructor(
+    private readonly capacity: number,
+    private readonly maxWaiting: number,
+  ) {}
 
   async run<T>(task: () => Promise<T>): Promise<T> {
     if (this.active >= this.capacity) {
+      if (this.waiters.length >= this.maxWaiting) throw new PasswordHasherBusyError();
       await new Promise<void>((resolve) => this.waiters.push(resolve));
     } else {
       this.active += 1;
@@ -68,7 +88,10 @@ export function createPasswordHasher(options: PasswordHasherOptions = {}): Passw
     algorithm: ARGON2ID,
     version: VERSION_0X13,
   };
-  const gate = new Semaphore(positiveInt('maxConcurrent', options.maxConcurrent ?? 4));
+  const gate = new Semaphore(
+    positiveInt('maxConcurrent', options.maxConcurrent ?? 4),
+    positiveInt('maxQueued', options.maxQueued ?? 64),
+  );
   let dummyHash: Promise<string> | undefined;
 
   function needsRehash(storedHash: string): boolean {
@@ -92,7 +115,8 @@ export function createPasswordHasher(options: PasswordHasherOptions = {}): Passw
       try {
         const valid = await gate.run(() => verify(storedHash, password));
         return { valid, needsRehash: valid && needsRehash(storedHash) };
-      } catch {
+      } catch (error) {
+        if (error instanceof PasswordHasherBusyError) throw error;
         return { valid: false, needsRehash: false };
       }
     },

@@ -1,6 +1,6 @@
 import { type Algorithm, hash as rawHash } from '@node-rs/argon2';
 import { describe, expect, it } from 'vitest';
-import { createPasswordHasher } from '../src';
+import { createPasswordHasher, PasswordHasherBusyError } from '../src';
 
 // Small parameters keep the suite fast; the production defaults are checked separately.
 const small = { memoryKiB: 1024, iterations: 1, parallelism: 1 };
@@ -79,6 +79,22 @@ describe('createPasswordHasher', () => {
     expect(hasher.load()).toEqual({ active: 0, queued: 0 });
     const verifications = await Promise.all(hashes.map((h, i) => hasher.verify(h, `password${i}`)));
     expect(verifications.every((v) => v.valid)).toBe(true);
+  });
+
+  it('refuses at once with 503 PasswordHasherBusyError when the wait queue is full (issue 19 defect 8)', async () => {
+    const hasher = createPasswordHasher({ ...small, maxConcurrent: 1, maxQueued: 2 });
+    const running = [hasher.hash('password1'), hasher.hash('password2'), hasher.hash('password3')];
+    expect(hasher.load()).toEqual({ active: 1, queued: 2 });
+    const refused = await hasher.hash('password4').catch((error: unknown) => error);
+    expect(refused).toBeInstanceOf(PasswordHasherBusyError);
+    expect(refused).toMatchObject({ status: 503, headers: { 'Retry-After': '2' } });
+    const stored = await Promise.all(running);
+    await expect(hasher.verify(stored[0] as string, 'password1')).resolves.toMatchObject({ valid: true });
+    const busyVerify = [hasher.verify(stored[0] as string, 'x'), hasher.verify(stored[0] as string, 'y')];
+    const third = hasher.verify(stored[0] as string, 'z');
+    await expect(hasher.verifyAgainstDummy('w')).rejects.toBeInstanceOf(PasswordHasherBusyError);
+    await Promise.all([...busyVerify, third]);
+    expect(hasher.load()).toEqual({ active: 0, queued: 0 });
   });
 
   it('rejects invalid options', () => {

@@ -68,3 +68,37 @@ export function clientIp<E extends Env>(c: Context<E>, trusted: TrustedProxies):
   const realIp = c.req.header('x-real-ip')?.trim();
   return realIp !== undefined && isIP(realIp) !== 0 ? normaliseIp(realIp) : peer;
 }
+
+/** The 16-bit groups of an IPv6 address (with `::` expanded and an embedded IPv4 tail converted). */
+function ipv6Groups(address: string): number[] {
+  let text = address.split('%')[0] ?? address;
+  const tail: number[] = [];
+  const v4 = /(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/.exec(text);
+  if (v4) {
+    const [a, b, c, d] = v4.slice(1).map(Number) as [number, number, number, number];
+    tail.push((a << 8) | b, (c << 8) | d);
+    text = text.slice(0, v4.index);
+    if (text.endsWith(':') && !text.endsWith('::')) text = text.slice(0, -1);
+  }
+  const parse = (part: string) => (part === '' ? [] : part.split(':').map((g) => Number.parseInt(g, 16)));
+  const [head = '', rest] = text.split('::');
+  const left = parse(head);
+  const right = [...parse(rest ?? ''), ...tail];
+  const zeros = rest === undefined ? [] : new Array<number>(8 - left.length - right.length).fill(0);
+  return [...left, ...zeros, ...right];
+}
+
+/**
+ * Who a per-client rate limit counts: an IPv4 address as is, an IPv6 client by its /64 (a single host is usually
+ * handed a whole /64, so counting addresses would let it rotate through 2^64 of them).
+ */
+export function rateLimitSubject(ip: string): string {
+  if (isIP(ip) !== 6) return ip;
+  const mapped = MAPPED_IPV4.exec(ip);
+  if (mapped?.[1]) return mapped[1];
+  const prefix = ipv6Groups(ip)
+    .slice(0, 4)
+    .map((group) => group.toString(16))
+    .join(':');
+  return `${prefix}::/64`;
+}

@@ -1,5 +1,11 @@
 import type { Context } from 'hono';
-import { clientIp, DEFAULT_TRUSTED_PROXIES, parseCidrList, type TrustedProxies } from './client-ip';
+import {
+  clientIp,
+  DEFAULT_TRUSTED_PROXIES,
+  parseCidrList,
+  rateLimitSubject,
+  type TrustedProxies,
+} from './client-ip';
 
 let defaultTrusted: TrustedProxies | undefined;
 const trustedByContext = new WeakMap<Context, TrustedProxies>();
@@ -13,6 +19,11 @@ export function bindTrustedProxies(c: Context, trusted: TrustedProxies): void {
 export function clientIpOf(c: Context): string {
   defaultTrusted ??= parseCidrList(DEFAULT_TRUSTED_PROXIES);
   return clientIp(c, trustedByContext.get(c) ?? defaultTrusted);
+}
+
+/** The key per-client rate limits count this caller under (its IP, or its IPv6 /64; see rateLimitSubject). */
+export function clientRateSubjectOf(c: Context): string {
+  return rateLimitSubject(clientIpOf(c));
 }
 
 /** The id of the signed-in user (`principal.user.id`) when auth middleware set one. */

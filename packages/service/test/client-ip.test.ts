@@ -2,7 +2,13 @@ import type { AddressInfo } from 'node:net';
 import { serve } from '@hono/node-server';
 import { Hono } from 'hono';
 import { describe, expect, it } from 'vitest';
-import { clientIp, DEFAULT_TRUSTED_PROXIES, parseCidrList, type TrustedProxies } from '../src/client-ip';
+import {
+  clientIp,
+  DEFAULT_TRUSTED_PROXIES,
+  parseCidrList,
+  rateLimitSubject,
+  type TrustedProxies,
+} from '../src/client-ip';
 
 function ipApp(trusted: TrustedProxies) {
   const app = new Hono();
@@ -134,5 +140,23 @@ describe('clientIp behind @hono/node-server', () => {
   it('reports IPv6 peers and unmaps IPv4 peers of a dual-stack socket', async () => {
     expect(await askServer(parseCidrList(''), '::1', '[::1]')).toBe('::1');
     expect(await askServer(parseCidrList(''), '::', '127.0.0.1')).toBe('127.0.0.1');
+  });
+});
+
+describe('rateLimitSubject', () => {
+  it('counts IPv4 clients by address and IPv6 clients by their /64, however the address is spelt', () => {
+    expect(rateLimitSubject('203.0.113.7')).toBe('203.0.113.7');
+    const same = [
+      '2001:db8:1:2::1',
+      '2001:DB8:1:2:ffff:ffff:ffff:ffff',
+      '2001:db8:1:2:0:0:0:9',
+      '2001:db8:1:2::a%eth0',
+    ];
+    expect(new Set(same.map(rateLimitSubject))).toEqual(new Set(['2001:db8:1:2::/64']));
+    expect(rateLimitSubject('2001:db8:1:3::1')).toBe('2001:db8:1:3::/64');
+    expect(rateLimitSubject('2001:db8::1')).toBe('2001:db8:0:0::/64');
+    expect(rateLimitSubject('::1:2:3:4:5:6')).toBe('0:0:1:2::/64');
+    expect(rateLimitSubject('64:ff9b::192.0.2.1')).toBe('64:ff9b:0:0::/64');
+    expect(rateLimitSubject('::ffff:198.51.100.4')).toBe('198.51.100.4');
   });
 });

@@ -1,7 +1,7 @@
 import { createHash, randomInt } from 'node:crypto';
 import { timingSafeEqualHex } from '@syfthub/auth';
 import { and, type Db, desc, eq, gt, isNull, lt, type OtpPurpose, otpCodes, sql, type Tx } from '@syfthub/db';
-import { ApiError, checkRateLimit } from '@syfthub/service';
+import { ApiError, checkRateLimit, rateLimitSubject } from '@syfthub/service';
 import type { BackendDeps } from '../deps';
 import { deliverWithRetries } from '../email/deliver';
 import type { EmailMessage, EmailSender } from '../email/sender';
@@ -76,7 +76,7 @@ export function createOtpService(
     try {
       const byIp = await checkRateLimit(
         kv,
-        `ratelimit:otp-ip:${ip}`,
+        `ratelimit:otp-ip:${rateLimitSubject(ip)}`,
         config.OTP_IP_RATE_LIMIT_MAX_REQUESTS,
         config.OTP_IP_RATE_LIMIT_WINDOW_MINUTES * 60,
       );

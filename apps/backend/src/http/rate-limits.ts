@@ -1,4 +1,4 @@
-import { clientIpOf, rateLimit } from '@syfthub/service';
+import { clientRateSubjectOf, rateLimit } from '@syfthub/service';
 import type { MiddlewareHandler } from 'hono';
 import type { BackendDeps } from '../deps';
 import type { BackendEnv } from './context';
@@ -26,7 +26,7 @@ export function createRateLimits(
       windowSeconds,
       enabled: config.RATE_LIMIT_ENABLED,
       failOpen: config.RATE_LIMIT_FAIL_OPEN,
-      keyOf: clientIpOf,
+      keyOf: clientRateSubjectOf,
       onReject: (info) => {
         backendMetrics.rateLimitRejections.inc({ bucket });
         logger.warn({ event: 'ratelimit.exceeded', bucket, client_ip: info.key });

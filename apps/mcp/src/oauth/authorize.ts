@@ -1,4 +1,12 @@
-import { bodyLimit, clientIp, currentLogger, type Env, isStorableText, rateLimitKey } from '@syfthub/service';
+import {
+  bodyLimit,
+  clientIp,
+  currentLogger,
+  type Env,
+  isStorableText,
+  rateLimitKey,
+  rateLimitSubject,
+} from '@syfthub/service';
 import type { Context, Hono } from 'hono';
 import { deleteCookie, getCookie, setCookie } from 'hono/cookie';
 import type { McpDeps } from '../deps';
@@ -235,7 +243,13 @@ export function registerAuthorizeRoutes(app: Hono<Env>, deps: McpDeps): void {
     const ip = clientIp(c, deps.trustedProxies);
     const identifier = sha256Hex(login.toLowerCase());
     const limited =
-      (await hitRateLimit(deps.kv, 'mcp-login', ip, config.MCP_LOGIN_RATE_LIMIT_PER_MINUTE, 60)) ??
+      (await hitRateLimit(
+        deps.kv,
+        'mcp-login',
+        rateLimitSubject(ip),
+        config.MCP_LOGIN_RATE_LIMIT_PER_MINUTE,
+        60,
+      )) ??
       (await hitRateLimit(deps.kv, 'mcp-login-id', identifier, IDENTIFIER_LIMIT, IDENTIFIER_WINDOW_SECONDS));
     if (limited) return page(429, { text: LOGIN_FAILURES.rate_limited.text }, limited);
 

@@ -1,5 +1,12 @@
 import { oauthClients } from '@syfthub/db';
-import { bodyLimit, clientIp, currentLogger, type Env, parseJsonBounded } from '@syfthub/service';
+import {
+  bodyLimit,
+  clientIp,
+  currentLogger,
+  type Env,
+  parseJsonBounded,
+  rateLimitSubject,
+} from '@syfthub/service';
 import type { Context, Hono } from 'hono';
 import type { McpDeps } from '../deps';
 import { type ClientMetadata, validateClientMetadata } from './client-metadata';
@@ -40,7 +47,7 @@ export function registerRegistrationRoutes(app: Hono<Env>, deps: McpDeps): void 
     const limited = await hitRateLimit(
       deps.kv,
       'mcp-register',
-      ip,
+      rateLimitSubject(ip),
       config.MCP_REGISTER_RATE_LIMIT_PER_HOUR,
       HOUR_SECONDS,
     );

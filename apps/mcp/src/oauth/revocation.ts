@@ -1,5 +1,5 @@
 import { eq, oauthRefreshTokens } from '@syfthub/db';
-import { bodyLimit, clientIp, type Env } from '@syfthub/service';
+import { bodyLimit, clientIp, type Env, rateLimitSubject } from '@syfthub/service';
 import type { Hono } from 'hono';
 import type { McpDeps } from '../deps';
 import { revokedJtiKey } from './bearer';
@@ -42,7 +42,7 @@ export function registerRevocationRoutes(app: Hono<Env>, deps: McpDeps): void {
     const limited = await hitRateLimit(
       kv,
       'mcp-revoke',
-      clientIp(c, deps.trustedProxies),
+      rateLimitSubject(clientIp(c, deps.trustedProxies)),
       deps.config.MCP_TOKEN_RATE_LIMIT_PER_MINUTE,
       60,
     );

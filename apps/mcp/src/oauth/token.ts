@@ -1,5 +1,5 @@
 import { and, type Db, eq, isNull, type OAuthGrant, oauthGrants, oauthRefreshTokens } from '@syfthub/db';
-import { bodyLimit, clientIp, currentLogger, type Env } from '@syfthub/service';
+import { bodyLimit, clientIp, currentLogger, type Env, rateLimitSubject } from '@syfthub/service';
 import type { Context, Hono } from 'hono';
 import type { McpDeps } from '../deps';
 import { HubSessionEndedError, HubUnavailableError } from '../grants/grants';
@@ -255,7 +255,7 @@ export function registerTokenRoutes(app: Hono<Env>, deps: McpDeps): void {
     const limited = await hitRateLimit(
       deps.kv,
       'mcp-token',
-      clientIp(c, deps.trustedProxies),
+      rateLimitSubject(clientIp(c, deps.trustedProxies)),
       config.MCP_TOKEN_RATE_LIMIT_PER_MINUTE,
       60,
     );

@@ -2,6 +2,7 @@ import { AuthResponse } from '@syfthub/contracts';
 import { eq, users } from '@syfthub/db';
 import { ApiError, clientIpOf } from '@syfthub/service';
 import { z } from 'zod';
+import { createLoginThrottle } from '../../auth/login-throttle';
 import type { BackendContext } from '../../http/context';
 import { textField } from './fields';
 import type { AuthServices } from './services';
@@ -30,6 +31,7 @@ const loginForm = z.object({
 export function registerLoginRoute(ctx: BackendContext, services: AuthServices): void {
   const { routes, deps, limits } = ctx;
   const { events } = services;
+  const throttle = createLoginThrottle(deps);
 
   routes.add(
     {
@@ -47,6 +49,8 @@ export function registerLoginRoute(ctx: BackendContext, services: AuthServices):
         401: { description: 'Invalid credentials, or the account is deactivated' },
         403: { description: 'EMAIL_NOT_VERIFIED' },
         422: { description: 'Missing or invalid form fields (a JSON body is not read)' },
+        429: { description: 'Too many attempts from this client, or for this account (any client)' },
+        503: { description: 'Too many sign-ins being processed at once; retry shortly' },
       },
     },
     async (c, { body }) => {
@@ -57,6 +61,8 @@ export function registerLoginRoute(ctx: BackendContext, services: AuthServices):
         .from(users)
         .where(identifier.includes('@') ? eq(users.email, identifier) : eq(users.username, identifier))
         .limit(1);
+      // Counted per account however many addresses the guesses come from; unknown names count alike.
+      await throttle.attempt(user ? { userId: user.id } : { identifier });
       // The dummy verification makes an unknown name cost as much time as a wrong password.
       if (!user?.passwordHash) {
         await deps.passwords.verifyAgainstDummy(body.password);
@@ -76,6 +82,7 @@ export function registerLoginRoute(ctx: BackendContext, services: AuthServices):
         events.failed('unverified', identifier, ip);
         throw emailNotVerified();
       }
+      await throttle.succeeded(user.id);
       if (verdict.needsRehash) {
         const rehashed = await deps.passwords.hash(body.password);
         await deps.db.update(users).set({ passwordHash: rehashed }).where(eq(users.id, user.id));
