@@ -1,3 +1,4 @@
+import { baseUrlProblem } from '@syfthub/service';
 import type { EndpointRef } from './types';
 
 /** `owner/slug` when the owner is known, else the bare slug: the name used in events, billing and shares. */
@@ -13,9 +14,8 @@ export type UrlKind = 'http' | 'tunneling' | 'invalid';
 
 export function classifyUrl(url: string): UrlKind {
   if (url.startsWith('tunneling:')) return 'tunneling';
-  if (!URL.canParse(url)) return 'invalid';
-  const protocol = new URL(url).protocol;
-  return protocol === 'http:' || protocol === 'https:' ? 'http' : 'invalid';
+  // With credentials, a query or a fragment the appended query path would go elsewhere (issue 19 defect 11).
+  return baseUrlProblem(url) === null ? 'http' : 'invalid';
 }
 
 /** `POST {url without trailing /}/api/v1/endpoints/{slug}/query` (satellite-protocol.md §2). */

@@ -249,6 +249,8 @@ describe('per-source outcomes (§5.3)', () => {
         ref('tunneling:alice', 'x', 'alice'),
         ref('ftp://files.example', 'y'),
         ref(closed.url, 'z'),
+        ref('http://victim.example/any/path?x=', 'q'),
+        ref('http://victim.example/any/path#', 'f'),
       ],
     });
     expect(r.body.retrieval_info).toEqual([
@@ -265,6 +267,8 @@ describe('per-source outcomes (§5.3)', () => {
         documents_retrieved: 0,
         error_message: `Cannot reach data source at ${closed.url}: connect ECONNREFUSED 127.0.0.1:${closed.port}`,
       },
+      { path: 'q', status: 'error', documents_retrieved: 0, error_message: 'Invalid endpoint URL' },
+      { path: 'f', status: 'error', documents_retrieved: 0, error_message: 'Invalid endpoint URL' },
     ]);
   });
 

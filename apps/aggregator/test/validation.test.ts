@@ -116,6 +116,25 @@ describe.each(['/api/v1/chat', '/api/v1/chat/stream'])('ChatRequest validation o
       'value_error',
       ['body', 'model', 'url'],
     ],
+    // Issue 19 defect 11: the appended query path would land in the query, the fragment, or go to another user.
+    [
+      'model URL with a query',
+      { model: { ...model, url: 'http://x.example/relay?to=' } },
+      'value_error',
+      ['body', 'model', 'url'],
+    ],
+    [
+      'model URL with a fragment',
+      { model: { ...model, url: 'http://x.example/relay#' } },
+      'value_error',
+      ['body', 'model', 'url'],
+    ],
+    [
+      'model URL with credentials',
+      { model: { ...model, url: 'http://user:pw@x.example' } },
+      'value_error',
+      ['body', 'model', 'url'],
+    ],
     ['model with an empty slug', { model: { ...model, slug: '' } }, 'value_error', ['body', 'model', 'slug']],
     [
       'placeholder model without retrieval_only',

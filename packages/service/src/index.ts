@@ -1,4 +1,5 @@
 export * from './app';
+export * from './base-url';
 export * from './body';
 export * from './body-limit';
 export * from './boot';

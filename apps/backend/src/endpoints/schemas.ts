@@ -1,7 +1,7 @@
 import { MAX_INT4 } from '@syfthub/contracts';
 import { ENDPOINT_TYPES, ENDPOINT_VISIBILITIES } from '@syfthub/db';
 import { z } from 'zod';
-import { RESERVED_SLUGS, slugSchema, tagsSchema } from '../validation/rules';
+import { connectionUrlProblem, RESERVED_SLUGS, slugSchema, tagsSchema } from '../validation/rules';
 
 export { MAX_INT4 };
 
@@ -38,6 +38,16 @@ const policySchema = z.strictObject({
   config: configObject.default({}),
 });
 
+/** `config.url` / `config.path`: a base URL or a path, without credentials, query or fragment. */
+const connectionUrl = z
+  .string()
+  .max(500)
+  .superRefine((value, ctx) => {
+    const problem = connectionUrlProblem(value);
+    if (problem) ctx.addIssue({ code: 'custom', message: `Connection URL ${problem}` });
+  })
+  .nullish();
+
 /** A `Connection`; `config.url` is stored as given and rewritten only in responses (§3.4). */
 const connectionSchema = z.strictObject({
   type: z.string().trim().min(1).max(50),
@@ -45,7 +55,8 @@ const connectionSchema = z.strictObject({
   description: z.string().trim().max(500).default(''),
   config: z
     .looseObject({
-      url: z.string().max(500).nullish(),
+      url: connectionUrl,
+      path: connectionUrl,
       tenant_name: z.string().max(100).nullish(),
     })
     .pipe(configObject)

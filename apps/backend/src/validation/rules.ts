@@ -1,4 +1,5 @@
 import { SLUG_PATTERN } from '@syfthub/contracts';
+import { baseUrlProblem } from '@syfthub/service';
 import { z } from 'zod';
 
 export { httpUrlSchema, tagsSchema } from '@syfthub/contracts';
@@ -119,6 +120,22 @@ export function passwordSchema(minLength: number) {
 }
 
 const TUNNELING = /^tunneling:[A-Za-z0-9_-]{1,50}$/;
+const HAS_SCHEME = /^[a-z][a-z0-9+.-]*:/i;
+const CONNECTION_SCHEMES = ['http:', 'https:', 'ws:', 'wss:'];
+
+/**
+ * Why a connection's `config.url` (or `config.path`) cannot be stored, or null (§3.3, §3.4). Empty, `tunneling:`
+ * and absolute values are kept as given, relative ones are joined to the owner's domain; either way the hub and
+ * the aggregator append the query path to the result, so credentials, a query or a fragment would redirect that
+ * POST elsewhere (issue 19 defect 11).
+ */
+export function connectionUrlProblem(value: string): string | null {
+  if (value === '' || TUNNELING.test(value)) return null;
+  if (HAS_SCHEME.test(value)) return baseUrlProblem(value, CONNECTION_SCHEMES);
+  if (value.includes('?')) return 'must not contain a query (?)';
+  if (value.includes('#')) return 'must not contain a fragment (#)';
+  return null;
+}
 
 /**
  * Domain (§3.11): whitespace and trailing `/` stripped; an http URL reduced to `scheme://host[:port]`, or
@@ -131,15 +148,16 @@ export const domainSchema = z
   .transform((v, ctx) => {
     const value = v.replace(/\/+$/, '');
     if (TUNNELING.test(value)) return value;
-    try {
+    // Connection paths are joined to the domain, so it is held to the base-URL rule (issue 19 defect 11).
+    const problem = baseUrlProblem(value);
+    if (problem === null) {
       const url = new URL(value);
-      if ((url.protocol === 'http:' || url.protocol === 'https:') && url.hostname !== '') {
-        return `${url.protocol}//${url.host}`;
-      }
-    } catch {
-      // fall through to the issue below
+      return `${url.protocol}//${url.host}`;
     }
-    ctx.addIssue({ code: 'custom', message: 'Domain must be an http(s) URL or tunneling:<name>' });
+    const message = URL.canParse(value)
+      ? `Domain ${problem}`
+      : 'Domain must be an http(s) URL or tunneling:<name>';
+    ctx.addIssue({ code: 'custom', message });
     return z.NEVER;
   });
 
