@@ -59,8 +59,8 @@ function ToolCall({
         <pre className="agent-pre">{argumentsText(item.args)}</pre>
       </details>
       {asking && (
-        <div className="agent-confirm" role="group" aria-label={`Allow ${item.name}?`}>
-          <span>The agent asks before running this tool.</span>
+        <fieldset className="agent-confirm" aria-label={`Allow ${item.name}?`}>
+          <legend>The agent asks before running this tool.</legend>
           <button
             type="button"
             className="button button-primary"
@@ -71,7 +71,7 @@ function ToolCall({
           <button type="button" className="button" onClick={() => onAnswer(item.toolCallId, false)}>
             Deny
           </button>
-        </div>
+        </fieldset>
       )}
       {item.answer && !item.result && (
         <p className="small muted">{item.answer === 'confirmed' ? 'Confirmed.' : 'Denied.'}</p>
