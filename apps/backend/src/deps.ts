@@ -3,10 +3,12 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import {
   createPasswordHasher,
+  createSatelliteTokenIssuer,
   createSessionTokens,
   type KeyRing,
   loadKeyRing,
   type PasswordHasher,
+  type SatelliteTokenIssuer,
   type SessionTokens,
 } from '@syfthub/auth';
 import type { Db, DbHandle } from '@syfthub/db';
@@ -43,6 +45,8 @@ export interface BackendDeps {
   metrics: Metrics;
   backendMetrics: BackendMetrics;
   keyRing: KeyRing | null;
+  /** Signs satellite tokens with `keyRing`, reusing one per (caller, audience) for half its lifetime. */
+  satelliteTokens: SatelliteTokenIssuer | null;
   passwords: PasswordHasher;
   sessionTokens: SessionTokens;
   email: EmailSender | null;
@@ -98,6 +102,7 @@ export async function buildDeps(
     metrics,
     backendMetrics: createBackendMetrics(metrics),
     keyRing,
+    satelliteTokens: keyRing ? createSatelliteTokenIssuer(keyRing) : null,
     passwords: createPasswordHasher({
       memoryKiB: config.ARGON2_MEMORY_KIB,
       iterations: config.ARGON2_ITERATIONS,

@@ -132,6 +132,24 @@ describe('GET /token', () => {
     expect(claims).not.toHaveProperty('email');
   });
 
+  it("reuses the caller's token for the same audience while more than half its lifetime remains", async () => {
+    type Issued = { target_token: string; expires_in: number };
+    const get = (token: string, aud: string) =>
+      backend.api<Issued>('GET', `/api/v1/token?aud=${aud}`, { token });
+    const first = await get(alice.token, 'sat-owner');
+    const again = await get(alice.token, 'SAT-Owner');
+    expect(again.body.target_token).toBe(first.body.target_token);
+    expect(again.body.expires_in).toBeGreaterThan(30);
+    expect(again.body.expires_in).toBeLessThanOrEqual(60);
+    // Another caller, or another audience, never gets it.
+    const other = await createAccount(backend, { username: 'reuse-other' });
+    const theirs = await get(other.token, 'sat-owner');
+    expect(theirs.body.target_token).not.toBe(first.body.target_token);
+    expect(verifyWithJwks(theirs.body.target_token, await jwks()).claims.sub).toBe(String(other.user.id));
+    const elsewhere = await get(alice.token, other.user.username);
+    expect(verifyWithJwks(elsewhere.body.target_token, await jwks()).claims.aud).toBe('reuse-other');
+  });
+
   it('accepts API tokens with the read scope', async () => {
     const pat = await createPat(backend, alice.user.id, ['read']);
     const res = await backend.api('GET', '/api/v1/token?aud=sat-owner', { token: pat });

@@ -160,7 +160,7 @@ describe('POST /{owner}/{slug} invocation proxy', () => {
     expect(verified.valid && verified.claims.sub).toBe('guest');
 
     seen.length = 0;
-    const keyless = createApp({ ...backend.deps, keyRing: null });
+    const keyless = createApp({ ...backend.deps, keyRing: null, satelliteTokens: null });
     const res = await request(keyless, 'POST', `/${owner.user.username}/echo`, { json: {} });
     expect(res.status).toBe(200);
     expect(seen[0]!.headers.authorization).toBeUndefined();

@@ -1,4 +1,3 @@
-import { signSatelliteToken } from '@syfthub/auth';
 import type { User } from '@syfthub/db';
 import {
   ApiError,
@@ -61,12 +60,12 @@ function parseProxyBody(text: string): Record<string, unknown> {
 
 /** A satellite token for the caller, aimed at the endpoint's owner; none when the identity provider is off. */
 async function satelliteAuthorization(
-  deps: Pick<BackendDeps, 'keyRing' | 'config' | 'backendMetrics'>,
+  deps: Pick<BackendDeps, 'satelliteTokens' | 'config' | 'backendMetrics'>,
   caller: User | null,
   owner: string,
 ): Promise<string | null> {
-  if (!deps.keyRing) return null;
-  const { token } = await signSatelliteToken(deps.keyRing, {
+  if (!deps.satelliteTokens) return null;
+  const { token } = await deps.satelliteTokens.issue({
     sub: caller ? String(caller.id) : 'guest',
     aud: owner,
     role: caller ? caller.role : 'guest',
@@ -148,7 +147,7 @@ export interface ProxyRequest {
  * and never follows redirects. Guard refusals propagate as their own 403/400.
  */
 export async function proxyInvocation(
-  deps: Pick<BackendDeps, 'keyRing' | 'config' | 'backendMetrics'>,
+  deps: Pick<BackendDeps, 'satelliteTokens' | 'config' | 'backendMetrics'>,
   guard: SsrfGuard,
   request: ProxyRequest,
 ): Promise<ProxyOutcome> {

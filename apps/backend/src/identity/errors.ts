@@ -1,10 +1,9 @@
-import type { KeyRing } from '@syfthub/auth';
 import { ApiError } from '@syfthub/service';
 
 export const KEY_NOT_CONFIGURED_MESSAGE = 'Identity Provider not configured. RSA keys are unavailable.';
 
-/** The key ring, or the 503 of backend-api.md §10.1 when the hub runs without signing keys. */
-export function requireKeyRing(ring: KeyRing | null): KeyRing {
+/** The key ring (or what signs with it), or the 503 of backend-api.md §10.1 when the hub runs without signing keys. */
+export function requireKeyRing<T>(ring: T | null): T {
   if (!ring) throw new ApiError(503, { code: 'KEY_NOT_CONFIGURED', message: KEY_NOT_CONFIGURED_MESSAGE });
   return ring;
 }

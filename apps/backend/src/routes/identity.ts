@@ -1,4 +1,3 @@
-import { signSatelliteToken } from '@syfthub/auth';
 import { Jwks, SatelliteToken, TokenAudiences, VerifyResult } from '@syfthub/contracts';
 import { asc, eq, users } from '@syfthub/db';
 import { ApiError } from '@syfthub/service';
@@ -33,9 +32,9 @@ export function registerIdentityRoutes(ctx: BackendContext): void {
     subject: { sub: string; role: string; username: string },
     kind: 'user' | 'guest',
   ) {
-    const ring = requireKeyRing(deps.keyRing);
+    const issuer = requireKeyRing(deps.satelliteTokens);
     const aud = await resolveAudience(rawAudience);
-    const { token, expiresIn } = await signSatelliteToken(ring, {
+    const { token, expiresIn } = await issuer.issue({
       ...subject,
       aud,
       issuer: config.ISSUER_URL,
