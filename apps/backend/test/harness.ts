@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createTestDatabase } from '@syfthub/db/testing';
-import { createKv, createSilentLogger } from '@syfthub/service';
+import { createKv, createSilentLogger, type Logger } from '@syfthub/service';
 import { createApp } from '../src/app';
 import { type BackendDeps, buildDeps } from '../src/deps';
 import type { EmailMessage, EmailSender } from '../src/email/sender';
@@ -71,7 +71,12 @@ export async function request<T = unknown>(
  */
 export async function createTestBackend(
   env: Record<string, string> = {},
-  options: { email?: EmailSender | null; database?: Awaited<ReturnType<typeof createTestDatabase>> } = {},
+  options: {
+    email?: EmailSender | null;
+    database?: Awaited<ReturnType<typeof createTestDatabase>>;
+    /** Where the app logs (silent by default); tests pass a capturing logger to read log lines. */
+    logger?: Logger;
+  } = {},
 ) {
   const database = options.database ?? (await createTestDatabase());
   const config = parseBackendEnv({
@@ -93,7 +98,7 @@ export async function createTestBackend(
   const deps: BackendDeps = await buildDeps(config, {
     dbHandle: database.handle,
     kv,
-    logger: createSilentLogger(),
+    logger: options.logger ?? createSilentLogger(),
     email: options.email === undefined ? null : options.email,
   });
   const app = createApp(deps);

@@ -33,12 +33,23 @@ const REASONS: Record<number, string> = {
 // What Hono's validator throws for a body that is not JSON; answered like readJsonBody does.
 const MALFORMED_JSON = 'Malformed JSON in request body';
 
-// Requests whose failure the error handler already logged, so the request log does not log it twice.
+// Requests whose outcome the error handler already logged, so the request log does not log it twice.
 const failureLogged = new WeakSet<Context>();
 
-/** Whether the error handler already wrote `request.failed` for this request. */
+/** Whether the error handler already wrote `request.failed` or `request.aborted` for this request. */
 export function isFailureLogged(c: Context): boolean {
   return failureLogged.has(c);
+}
+
+/** The status recorded for a request whose client went away before it was answered (nginx's convention). */
+export const CLIENT_CLOSED_STATUS = 499;
+
+// Node rejects a body read with `aborted` (ECONNRESET) when the client closes the connection mid-body; the request's
+// signal is aborted once the connection closed before the answer was written.
+function isClientAbort(error: Error, c: Context): boolean {
+  const code = (error as { code?: unknown }).code;
+  if (code === 'ECONNRESET' || code === 'ERR_STREAM_PREMATURE_CLOSE') return true;
+  return c.req.raw.signal?.aborted === true;
 }
 
 /** A JSON error response `{"detail": detail}` with the given status and extra headers. */
@@ -64,8 +75,9 @@ export interface ErrorHandlerOptions {
 
 /**
  * The Hono `onError`: ApiError -> its status, detail and headers; HTTPException -> its status with a string detail
- * and the headers of its response; anything else -> logged with its stack as `request.failed` and answered with
- * the generic 500 body carrying the correlation id.
+ * and the headers of its response; a client that closed the connection mid-request -> `request.aborted` at info and
+ * 499; anything else -> logged with its stack as `request.failed` and answered with the generic 500 body carrying
+ * the correlation id.
  */
 export function createErrorHandler(options: ErrorHandlerOptions = {}): ErrorHandler {
   return (error, c) => {
@@ -85,6 +97,22 @@ export function createErrorHandler(options: ErrorHandlerOptions = {}): ErrorHand
       });
       const detail = error.status === 413 ? REASONS[413] : error.message || REASONS[error.status] || 'Error';
       return errorResponse(c, error.status, detail, headers);
+    }
+    if (isClientAbort(error, c)) {
+      // Nobody reads this answer: the client left. Not a server fault, so info, under its own event.
+      loggerOf(c, options.logger)?.info(
+        {
+          event: 'request.aborted',
+          method: c.req.method,
+          path: c.req.path,
+          route: matchedRoutePattern(c),
+          client_ip: clientIpOf(c),
+          reason: error.message,
+        },
+        'Client closed the connection before the answer',
+      );
+      failureLogged.add(c);
+      return errorResponse(c, CLIENT_CLOSED_STATUS, 'Client closed request');
     }
     const correlationId = getCorrelationId(c) || currentCorrelationId() || randomUUID();
     // Only raised where response checks are on (never in production): the developer needs the mismatch itself.

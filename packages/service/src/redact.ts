@@ -13,6 +13,10 @@ const NON_SECRET_KEY = /(_ids?|_count)$|^(prompt|completion|total|max)_tokens$/;
 const BEARER = /\b(Bearer)\s+[A-Za-z0-9\-._~+/]+=*/gi;
 const PAT = /\bsyft_pat_[A-Za-z0-9_-]+/g;
 const URL_PASSWORD = /(\b[a-z][a-z0-9+.-]*:\/\/[^\s:/@]*):[^\s@/]*@/gi;
+// drizzle's DrizzleQueryError message (and so its stack) is "Failed query: <sql>\nparams: <every parameter>": the
+// parameters are user data and secrets (password and client-secret hashes, tokens' hashes), so they never reach a
+// log line or a stored report, up to the stack's first frame or the end of the text.
+const QUERY_PARAMS = /(Failed query: [\s\S]*?\nparams: )[\s\S]*?(?=\n\s+at\s|$)/g;
 
 /** Whether a log field or JSON key names a secret whose value must never be written out. */
 export function isSecretKey(key: string): boolean {
@@ -22,7 +26,10 @@ export function isSecretKey(key: string): boolean {
   return SECRET_KEY_PARTS.some((part) => lower.includes(part));
 }
 
-/** Masks bearer credentials, API tokens and URL passwords inside free text, and truncates long text. */
+/**
+ * Masks bearer credentials, API tokens, URL passwords and SQL statement parameters inside free text, and truncates
+ * long text.
+ */
 export function redactString(value: string): string {
   let out = value;
   if (out.length > MAX_STRING)
@@ -30,7 +37,8 @@ export function redactString(value: string): string {
   return out
     .replace(BEARER, `$1 ${REDACTED}`)
     .replace(PAT, REDACTED)
-    .replace(URL_PASSWORD, `$1:${REDACTED}@`);
+    .replace(URL_PASSWORD, `$1:${REDACTED}@`)
+    .replace(QUERY_PARAMS, `$1${REDACTED}`);
 }
 
 /** Turns an Error into plain `{type, message, stack?}` data (message masked). */

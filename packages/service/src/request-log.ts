@@ -24,8 +24,8 @@ export interface RequestLogOptions {
 }
 
 /**
- * Logs `request.started` (info), then `request.completed` (info below 400, warn for 4xx) or `request.failed`
- * (error, 5xx), with method, path, matched route, client IP, user agent, status, duration and user id.
+ * Logs `request.started` (info), then `request.completed` (info below 400 and for the designed 501, warn for 4xx)
+ * or `request.failed` (error, other 5xx), with method, path, matched route, client IP, user agent, status, duration and user id.
  */
 export function requestLog(options: RequestLogOptions): MiddlewareHandler<Env> {
   const quiet = new Set(options.quietPaths ?? QUIET_PATHS);
@@ -51,9 +51,11 @@ export function requestLog(options: RequestLogOptions): MiddlewareHandler<Env> {
     await next();
     const status = c.res.status;
     if (status < 400 && !infoEnabled) return;
-    if (status >= 500 && isFailureLogged(c)) return;
+    if (isFailureLogged(c)) return;
+    // 501 is the designed answer of the routes this hub does not build (backend-api.md §14), not a failure.
+    const failed = status >= 500 && status !== 501;
     const fields = {
-      event: status >= 500 ? 'request.failed' : 'request.completed',
+      event: failed ? 'request.failed' : 'request.completed',
       method: c.req.method,
       path: c.req.path,
       route: matchedRoutePattern(c),
@@ -63,8 +65,8 @@ export function requestLog(options: RequestLogOptions): MiddlewareHandler<Env> {
       user_agent: c.req.header('user-agent') ?? null,
       user_id: userIdOf(c) ?? null,
     };
-    if (status >= 500) log.error(fields, 'Request failed');
-    else if (status >= 400) log.warn(fields, 'Request completed');
+    if (failed) log.error(fields, 'Request failed');
+    else if (status >= 400 && status !== 501) log.warn(fields, 'Request completed');
     else log.info(fields, 'Request completed');
   };
 }
