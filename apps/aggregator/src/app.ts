@@ -24,6 +24,7 @@ import { createReranker, type Reranker } from './rerank';
 import type { SatelliteFailure } from './retrieval';
 import { type ChatRouteDeps, registerChatRoutes } from './routes/chat';
 import { registerQueryPage } from './routes/query-page';
+import type { TunnelClient } from './tunnel/client';
 
 const BODY_LIMIT_BYTES = 2 * 1024 * 1024;
 
@@ -41,6 +42,8 @@ export interface AggregatorDeps {
   lifecycle?: ServiceLifecycle;
   /** Where agent sessions run (agent-sessions.md); null refuses them with NATS_UNAVAILABLE. */
   agentNodes?: AgentNodes | null;
+  /** The NATS tunnel (tunnelling.md §8); null or absent when tunnelling is off. `main` owns its lifecycle. */
+  tunnel?: TunnelClient | null;
   /** Shorter agent-session timings (tests). */
   agentTiming?: Partial<AgentSessionTiming>;
 }
@@ -81,11 +84,18 @@ export function createApp(deps: AggregatorDeps): Hono<Env> {
           () => 'error' as const,
         );
       }
+      // Informational: chats with HTTP endpoints work without NATS (tunnelling.md §8.4).
+      const nats = deps.tunnel ? deps.tunnel.status() : 'disabled';
       return {
         status: 200,
         body: {
           status: 'ready',
-          checks: { reranker: reranker.kind, embeddings_api: await reranker.embeddingsStatus(), redis },
+          checks: {
+            reranker: reranker.kind,
+            embeddings_api: await reranker.embeddingsStatus(),
+            redis,
+            nats,
+          },
         } satisfies AggregatorReady,
       };
     },
@@ -116,6 +126,7 @@ export function createApp(deps: AggregatorDeps): Hono<Env> {
     request: (url, init) => guard.guardedRequest(url, init),
     userAgent: `syfthub-aggregator/${config.version}`,
     rateLimit: limiter,
+    tunnel: deps.tunnel ?? null,
   } satisfies ChatRouteDeps;
   registerChatRoutes(app, chatDeps);
   // The query page runs the same pipeline, so it shares the chat routes' limit.

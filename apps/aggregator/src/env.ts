@@ -73,6 +73,13 @@ export const envSchema = z.object({
   AGGREGATOR_AGENT_SESSIONS_PER_IP: envInt(0).default(5),
   AGGREGATOR_AGENT_INACTIVITY_SECONDS: envSeconds().default(1_800_000),
   AGGREGATOR_METRICS_ENABLED: envBool().default(true),
+  // tunnelling.md §8.4: the internal NATS listener. Tunnelling is on when the URL or the token is set (mode A′
+  // has no token on the internal listener, so the URL alone switches it on there).
+  AGGREGATOR_NATS_URL: envUrl(['nats:', 'tls:']).optional(),
+  AGGREGATOR_NATS_AUTH_TOKEN: z.string().default(''),
+  AGGREGATOR_NATS_USER: z.string().default(''),
+  AGGREGATOR_NATS_PASSWORD: z.string().default(''),
+  AGGREGATOR_NATS_TUNNEL_TIMEOUT: envSeconds().default(30_000),
   REDIS_URL: envUrl().optional(),
   INTERNAL_SERVICE_TOKEN: z.string().default(''),
   AGGREGATOR_DEFAULT_QUERY_MODEL: z.string().trim().optional(),
@@ -99,6 +106,18 @@ const consistency: EnvCheck<Env> = (e) => {
   if (e.AGGREGATOR_DEFAULT_TOP_K > e.AGGREGATOR_MAX_TOP_K) {
     problems.push({ name: 'AGGREGATOR_DEFAULT_TOP_K', problem: 'must not exceed AGGREGATOR_MAX_TOP_K' });
   }
+  if ((e.AGGREGATOR_NATS_USER === '') !== (e.AGGREGATOR_NATS_PASSWORD === '')) {
+    problems.push({
+      name: e.AGGREGATOR_NATS_USER === '' ? 'AGGREGATOR_NATS_USER' : 'AGGREGATOR_NATS_PASSWORD',
+      problem: 'AGGREGATOR_NATS_USER and AGGREGATOR_NATS_PASSWORD must be set together',
+    });
+  }
+  if (e.AGGREGATOR_NATS_AUTH_TOKEN !== '' && e.AGGREGATOR_NATS_USER !== '') {
+    problems.push({
+      name: 'AGGREGATOR_NATS_AUTH_TOKEN',
+      problem: 'set either the token (mode A) or a user and password (mode B), not both',
+    });
+  }
   if (e.AGGREGATOR_RERANKER === 'embedding') {
     if (!e.AGGREGATOR_EMBEDDINGS_BASE_URL) {
       problems.push({
@@ -115,6 +134,15 @@ const consistency: EnvCheck<Env> = (e) => {
   }
   return problems;
 };
+
+export interface NatsSettings {
+  url: string;
+  token: string | null;
+  user: string | null;
+  password: string | null;
+  /** `AGGREGATOR_NATS_TUNNEL_TIMEOUT`: the longest wait for one tunnelled reply, sent to nodes as `timeout_ms`. */
+  tunnelTimeoutMs: number;
+}
 
 /** Everything the aggregator reads from its environment, in the units the code uses (milliseconds, bytes). */
 export interface AggregatorConfig {
@@ -149,6 +177,8 @@ export interface AggregatorConfig {
   rateLimitPerMinute: number;
   /** Agent sessions (agent-sessions.md §3, §8): caps and inactivity limit. */
   agent: { maxSessions: number; sessionsPerIp: number; inactivityMs: number };
+  /** NATS tunnelling (tunnelling.md §8.4); null when off. */
+  nats: NatsSettings | null;
   redisUrl: string | null;
   internalServiceToken: string;
   defaultQueryModel: string | null;
@@ -206,6 +236,18 @@ export function loadConfig(source: Record<string, string | undefined> = process.
       sessionsPerIp: e.AGGREGATOR_AGENT_SESSIONS_PER_IP,
       inactivityMs: e.AGGREGATOR_AGENT_INACTIVITY_SECONDS,
     },
+    nats:
+      e.AGGREGATOR_NATS_URL !== undefined ||
+      e.AGGREGATOR_NATS_AUTH_TOKEN !== '' ||
+      e.AGGREGATOR_NATS_USER !== ''
+        ? {
+            url: e.AGGREGATOR_NATS_URL ?? 'nats://nats:4222',
+            token: e.AGGREGATOR_NATS_AUTH_TOKEN === '' ? null : e.AGGREGATOR_NATS_AUTH_TOKEN,
+            user: e.AGGREGATOR_NATS_USER === '' ? null : e.AGGREGATOR_NATS_USER,
+            password: e.AGGREGATOR_NATS_PASSWORD === '' ? null : e.AGGREGATOR_NATS_PASSWORD,
+            tunnelTimeoutMs: e.AGGREGATOR_NATS_TUNNEL_TIMEOUT,
+          }
+        : null,
     redisUrl: e.REDIS_URL ?? null,
     internalServiceToken: e.INTERNAL_SERVICE_TOKEN,
     defaultQueryModel: e.AGGREGATOR_DEFAULT_QUERY_MODEL ?? null,

@@ -1,8 +1,9 @@
 import type { IncomingMessage } from 'node:http';
 import { DnsResolutionError, SsrfBlockedError } from '@syfthub/service';
+import { tunnelUsername } from '@syfthub/tunnel';
 import { classifyUrl, endpointPath, queryUrl } from './endpoints';
 import { childAbort, type Outbound, satelliteHeaders } from './outbound';
-import { SSRF_MESSAGE, TUNNEL_MESSAGE } from './retrieval';
+import { SSRF_MESSAGE, TUNNEL_MESSAGE, TUNNEL_UNAVAILABLE_MESSAGE } from './retrieval';
 import {
   asRecord,
   connectionReason,
@@ -16,6 +17,7 @@ import {
   sleep,
   tryParseJson,
 } from './satellite-http';
+import type { TunnelFailure } from './tunnel/client';
 import type { ChatMessage, EndpointRef, Usage } from './types';
 
 export interface GenerationSettings {
@@ -26,6 +28,8 @@ export interface GenerationSettings {
   maxResponseBytes: number;
   /** Retries are skipped when they could not start before this epoch time (the total deadline). */
   deadline: number;
+  /** `AGGREGATOR_NATS_TUNNEL_TIMEOUT`: the longest wait for a tunnelled reply. */
+  tunnelTimeoutMs: number;
 }
 
 export interface GenerationRequest {
@@ -33,6 +37,26 @@ export interface GenerationRequest {
   stream: boolean;
   /** The serialised request of satellite-protocol.md §2.3; cleared once streaming starts, as no retry follows. */
   body: string;
+  /** The same request as a value, for the tunnel (which seals it itself). */
+  payload: ModelPayload;
+}
+
+export interface ModelPayload {
+  messages: readonly ChatMessage[];
+  max_tokens: number;
+  temperature: number;
+  stream: boolean;
+  stop_sequences: string[];
+}
+
+/** The model request (satellite-protocol.md §2.3); over the tunnel it always asks for one JSON answer (§5.4). */
+export function modelPayload(
+  messages: readonly ChatMessage[],
+  maxTokens: number,
+  temperature: number,
+  stream: boolean,
+): ModelPayload {
+  return { messages, max_tokens: maxTokens, temperature, stream, stop_sequences: [] };
 }
 
 /** The model request body (satellite-protocol.md §2.3). */
@@ -42,7 +66,7 @@ export function modelRequestBody(
   temperature: number,
   stream: boolean,
 ): string {
-  return JSON.stringify({ messages, max_tokens: maxTokens, temperature, stream, stop_sequences: [] });
+  return JSON.stringify(modelPayload(messages, maxTokens, temperature, stream));
 }
 
 export interface GenerationResult {
@@ -59,6 +83,8 @@ export class GenerationError extends Error {
     public readonly reason: string,
     public readonly policyMetadata: unknown = null,
     public readonly statusCode: number | null = null,
+    /** Worth a failure report: an HTTP status came back, or the tunnel failed for a reason other than time. */
+    public readonly reportable: boolean = statusCode !== null,
   ) {
     super(reason);
     this.name = 'GenerationError';
@@ -165,7 +191,10 @@ async function readEventStream(
 }
 
 function parseJsonAnswer(text: string): GenerationResult {
-  const parsed = tryParseJson(text);
+  return answerOf(tryParseJson(text));
+}
+
+function answerOf(parsed: unknown): GenerationResult {
   const body = asRecord(parsed);
   if (!body) throw new GenerationError('Model returned invalid JSON');
   const summary = asRecord(body.summary);
@@ -206,6 +235,77 @@ function errorFor(
   return new GenerationError(`Model request failed: HTTP ${status} - ${detail}`, policy, status);
 }
 
+/** A tunnel failure as a generation reason (tunnelling.md §8.2, ours). */
+function tunnelError(problem: TunnelFailure, path: string): GenerationError {
+  const reportable = (reason: string, policy: unknown = null) =>
+    new GenerationError(reason, policy, null, true);
+  switch (problem.kind) {
+    case 'unavailable':
+      return reportable(TUNNEL_UNAVAILABLE_MESSAGE);
+    case 'not_connected':
+      return reportable(`The model endpoint '${path}' is not connected to the tunnel.`);
+    case 'timeout':
+      return new GenerationError('Model request timed out');
+    case 'too_large':
+      return reportable(
+        problem.direction === 'request' ? 'Request too large for the tunnel' : 'Response too large',
+      );
+    case 'undecryptable':
+      return reportable('Model request failed: DECRYPTION_FAILED - the reply could not be decrypted');
+    case 'invalid':
+      return reportable('Model returned invalid JSON');
+    case 'node_error': {
+      const { code, message, policyMetadata } = problem;
+      if (code === 'TIMEOUT') return new GenerationError('Model request timed out', policyMetadata);
+      if (code === 'POLICY_DENIED') return reportable(`Model access denied: ${message}`, policyMetadata);
+      if (code === 'EXECUTION_FAILED' && message.startsWith('Response too large'))
+        return reportable('Response too large', policyMetadata);
+      return reportable(`Model request failed: ${code} - ${message}`, policyMetadata);
+    }
+  }
+}
+
+/** The model over the NATS tunnel: one JSON answer, no retries but the stale-key resend (§5.4, §5.7). */
+async function generateTunnelled(
+  out: Outbound,
+  settings: GenerationSettings,
+  model: EndpointRef,
+  payload: ModelPayload,
+): Promise<GenerationResult> {
+  const path = endpointPath(model);
+  const owner = tunnelUsername(model.url);
+  if (!out.tunnel) throw new GenerationError(TUNNEL_MESSAGE);
+  if (owner === null)
+    throw new GenerationError(`Cannot reach model endpoint at ${model.url}: Invalid endpoint URL`);
+  const token = out.tokenFor(model.owner_username ?? owner);
+  if (!token) throw new GenerationError(`Missing satellite token for tunneling endpoint owner ${owner}`);
+  const attemptAbort = childAbort(out.signal, settings.timeoutMs, 'model request');
+  try {
+    const result = await out.tunnel.client.call({
+      owner,
+      channel: out.tunnel.channel,
+      slug: model.slug,
+      endpointType: 'model',
+      payload: { ...payload, stream: false },
+      satelliteToken: token,
+      timeoutMs: Math.min(settings.tunnelTimeoutMs, settings.timeoutMs),
+      signal: attemptAbort.signal,
+      maxReplyBytes: settings.maxResponseBytes,
+    });
+    if (!result.ok) throw tunnelError(result.failure, path);
+    if (asRecord(result.payload) === null)
+      throw new GenerationError('Model returned invalid JSON', null, null, true);
+    return answerOf(result.payload);
+  } catch (err) {
+    out.signal.throwIfAborted();
+    if (err instanceof GenerationError) throw err;
+    if (attemptAbort.signal.aborted) throw new GenerationError('Model request timed out');
+    throw err;
+  } finally {
+    attemptAbort.dispose();
+  }
+}
+
 /**
  * Calls the model endpoint (§8.1). Streamed answers are forwarded delta by delta through `onDelta`; JSON answers
  * come back whole in the result. Throws GenerationError for every model failure and the request signal's reason
@@ -220,7 +320,7 @@ export async function generate(
   const { model } = request;
   const path = endpointPath(model);
   const kind = classifyUrl(model.url);
-  if (kind === 'tunneling') throw new GenerationError(TUNNEL_MESSAGE);
+  if (kind === 'tunneling') return generateTunnelled(out, settings, model, request.payload);
   if (kind === 'invalid')
     throw new GenerationError(`Cannot reach model endpoint at ${model.url}: Invalid endpoint URL`);
 

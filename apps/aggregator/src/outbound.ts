@@ -1,5 +1,6 @@
 import type { IncomingMessage } from 'node:http';
 import type { GuardedRequestInit } from '@syfthub/service';
+import type { ChatTunnel } from './tunnel/client';
 import type { EndpointRef } from './types';
 
 /** The SSRF-guarded request (pinned address, no redirects), at the node:http level to keep the hot path lean. */
@@ -13,6 +14,8 @@ export interface Outbound {
   /** Aborted on client disconnect, total timeout or a terminal error: every outbound call listens to it. */
   signal: AbortSignal;
   tokenFor(owner: string | null): string | undefined;
+  /** The NATS tunnel and this request's reply channel; null when tunnelling is off. */
+  tunnel: ChatTunnel | null;
 }
 
 /** Request headers of satellite-protocol.md §2.1. */

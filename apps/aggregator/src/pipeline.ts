@@ -1,9 +1,9 @@
 import type { Logger } from 'pino';
 import { buildBilling, type PolicySource } from './billing';
 import { annotateCitations } from './citations';
-import { dedupeSources, endpointPath } from './endpoints';
+import { classifyUrl, dedupeSources, endpointPath } from './endpoints';
 import type { AggregatorConfig } from './env';
-import { GenerationError, generate, modelRequestBody } from './generation';
+import { GenerationError, generate, modelPayload } from './generation';
 import type { AggregatorMetrics } from './metrics';
 import type { Outbound } from './outbound';
 import { buildMessages, titleOf } from './prompt';
@@ -156,6 +156,7 @@ async function retrieve(
       retryMax: config.retryMax,
       retryBaseDelayMs: config.retryBaseDelayMs,
       maxResponseBytes: config.maxResponseBytes,
+      tunnelTimeoutMs: config.nats?.tunnelTimeoutMs ?? config.retrievalTimeoutMs,
     },
     query: { prompt: req.prompt, topK: req.top_k, similarityThreshold: req.similarity_threshold },
     sources,
@@ -285,6 +286,19 @@ export async function runChat(
   hooks.generationStart?.(modelPath);
   const genStarted = performance.now();
   let answer: Awaited<ReturnType<typeof generate>>;
+  const payload = modelPayload(
+    buildMessages({
+      prompt: req.prompt,
+      customSystemPrompt: req.custom_system_prompt,
+      history: req.messages,
+      dataSourcesRequested: sources.length > 0,
+      documents: promptDocs,
+      numbered,
+    }),
+    req.max_tokens,
+    req.temperature,
+    ctx.streamModel,
+  );
   try {
     answer = await generate(
       out,
@@ -295,30 +309,21 @@ export async function runChat(
         retryBaseDelayMs: config.retryBaseDelayMs,
         maxResponseBytes: config.maxResponseBytes,
         deadline: ctx.deadline,
+        tunnelTimeoutMs: config.nats?.tunnelTimeoutMs ?? config.generationTimeoutMs,
       },
       {
         model: req.model,
         stream: ctx.streamModel,
-        body: modelRequestBody(
-          buildMessages({
-            prompt: req.prompt,
-            customSystemPrompt: req.custom_system_prompt,
-            history: req.messages,
-            dataSourcesRequested: sources.length > 0,
-            documents: promptDocs,
-            numbered,
-          }),
-          req.max_tokens,
-          req.temperature,
-          ctx.streamModel,
-        ),
+        // The tunnel seals the value itself; only HTTP needs the serialised body.
+        body: classifyUrl(req.model.url) === 'http' ? JSON.stringify(payload) : '',
+        payload,
       },
       (text) => hooks.delta?.(text),
     );
   } catch (err) {
     if (!(err instanceof GenerationError)) throw err;
     metrics?.generationDuration.observe({ outcome: 'error' }, (performance.now() - genStarted) / 1000);
-    if (deps.reportFailure && err.statusCode !== null) {
+    if (deps.reportFailure && err.reportable) {
       deps.reportFailure(
         {
           kind: 'model',

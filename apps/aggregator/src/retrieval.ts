@@ -1,5 +1,6 @@
 import type { IncomingMessage } from 'node:http';
 import { DnsResolutionError, SsrfBlockedError } from '@syfthub/service';
+import { tunnelUsername } from '@syfthub/tunnel';
 import { classifyUrl, endpointPath, queryUrl } from './endpoints';
 import { childAbort, type Outbound, satelliteHeaders } from './outbound';
 import {
@@ -14,9 +15,11 @@ import {
   sleep,
   tryParseJson,
 } from './satellite-http';
+import type { TunnelFailure } from './tunnel/client';
 import type { EndpointRef, RetrievedDocument, SourceResult, SourceStatus } from './types';
 
 export const TUNNEL_MESSAGE = 'Tunnelled endpoints are not supported by this aggregator.';
+export const TUNNEL_UNAVAILABLE_MESSAGE = 'Tunnelled endpoints are not available right now.';
 export const SSRF_MESSAGE = 'Endpoint URL is not allowed (private or internal address)';
 const EMPTY_SUMMARY = 'No related information found for this query.';
 
@@ -26,6 +29,8 @@ export interface RetrievalSettings {
   retryMax: number;
   retryBaseDelayMs: number;
   maxResponseBytes: number;
+  /** `AGGREGATOR_NATS_TUNNEL_TIMEOUT`: the longest wait for one tunnelled reply. */
+  tunnelTimeoutMs: number;
 }
 
 export interface RetrievalQuery {
@@ -203,6 +208,90 @@ async function attempt(
   return { status: 'success', documents, errorMessage: null, policyMetadata: policyMetadataOf(parsed) };
 }
 
+/** A tunnel failure as a data-source status and message (tunnelling.md §8.2, ours). */
+function tunnelFailure(problem: TunnelFailure, path: string): Outcome {
+  const report = { statusCode: null };
+  switch (problem.kind) {
+    case 'unavailable':
+      return { ...failure('error', TUNNEL_UNAVAILABLE_MESSAGE), report };
+    case 'not_connected':
+      return { ...failure('error', `The data source '${path}' is not connected to the tunnel.`), report };
+    case 'timeout':
+      return failure('timeout', 'Request timed out');
+    case 'too_large':
+      return {
+        ...failure(
+          'error',
+          problem.direction === 'request' ? 'Request too large for the tunnel' : 'Response too large',
+        ),
+        report,
+      };
+    case 'undecryptable':
+      return { ...failure('error', 'DECRYPTION_FAILED: the reply could not be decrypted'), report };
+    case 'invalid':
+      return { ...failure('error', 'Invalid response from data source'), report };
+    case 'node_error': {
+      const { code, message, policyMetadata } = problem;
+      if (code === 'TIMEOUT') return failure('timeout', 'Request timed out', policyMetadata);
+      if (code === 'POLICY_DENIED')
+        return { ...failure('access_denied', `Access denied: ${message}`, policyMetadata), report };
+      if (code === 'RATE_LIMIT_EXCEEDED')
+        return { ...failure('error', `Rate limited by ${path}`, policyMetadata), report };
+      if (code === 'AUTH_FAILED')
+        return { ...failure('error', `Tunnel authentication failed: ${message}`, policyMetadata), report };
+      // A node that refuses to send an oversized answer says so instead of going silent (§5.6).
+      if (code === 'EXECUTION_FAILED' && message.startsWith('Response too large'))
+        return { ...failure('error', 'Response too large', policyMetadata), report };
+      return { ...failure('error', `${code}: ${message}`, policyMetadata), report };
+    }
+  }
+}
+
+/** One data-source query over the NATS tunnel; no HTTP-style retries (only the stale-key resend). */
+async function tunnelAttempt(
+  ref: EndpointRef,
+  path: string,
+  sourceIndex: number,
+  options: FanOutOptions,
+  signal: AbortSignal,
+  payload: unknown,
+): Promise<Outcome> {
+  const { out, settings } = options;
+  const owner = tunnelUsername(ref.url);
+  if (!out.tunnel) return failure('error', TUNNEL_MESSAGE);
+  if (owner === null) return failure('error', 'Invalid endpoint URL');
+  try {
+    const result = await out.tunnel.client.call({
+      owner,
+      channel: out.tunnel.channel,
+      slug: ref.slug,
+      endpointType: 'data_source',
+      payload,
+      satelliteToken: out.tokenFor(ref.owner_username ?? owner),
+      timeoutMs: Math.min(settings.tunnelTimeoutMs, settings.attemptTimeoutMs),
+      signal,
+      maxReplyBytes: settings.maxResponseBytes,
+    });
+    if (!result.ok) return tunnelFailure(result.failure, path);
+    const documents = parseDocuments(result.payload, path, sourceIndex);
+    if (!documents) {
+      return {
+        ...failure('error', 'Invalid response from data source', policyMetadataOf(result.payload)),
+        report: { statusCode: null },
+      };
+    }
+    return {
+      status: 'success',
+      documents,
+      errorMessage: null,
+      policyMetadata: policyMetadataOf(result.payload),
+    };
+  } catch (err) {
+    if (signal.aborted) return failure('timeout', 'Request timed out');
+    throw err;
+  }
+}
+
 async function querySource(
   ref: EndpointRef,
   sourceIndex: number,
@@ -224,15 +313,34 @@ async function querySource(
   });
 
   const kind = classifyUrl(ref.url);
-  if (kind === 'tunneling') return done(failure('error', TUNNEL_MESSAGE), 0);
   if (kind === 'invalid') return done(failure('error', 'Invalid endpoint URL'), 0);
 
-  const body = JSON.stringify({
+  const payload = {
     messages: ref.query_override ?? query.prompt,
     limit: query.topK,
     similarity_threshold: query.similarityThreshold,
     include_metadata: true,
-  });
+  };
+  if (kind === 'tunneling') {
+    const attemptAbort = childAbort(phaseSignal, settings.attemptTimeoutMs, 'data source attempt');
+    let outcome: Outcome;
+    try {
+      outcome = await tunnelAttempt(ref, path, sourceIndex, options, attemptAbort.signal, payload);
+    } finally {
+      attemptAbort.dispose();
+    }
+    if (outcome.report && options.onFailure) {
+      options.onFailure({
+        kind: 'data_source',
+        path,
+        url: ref.url,
+        statusCode: outcome.report.statusCode,
+        message: outcome.errorMessage ?? '',
+      });
+    }
+    return done(outcome, 1);
+  }
+  const body = JSON.stringify(payload);
   let attempts = 0;
   for (;;) {
     attempts += 1;

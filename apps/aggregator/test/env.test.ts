@@ -112,4 +112,26 @@ describe('loadConfig', () => {
       'AGGREGATOR_EMBEDDINGS_MODEL',
     ]);
   });
+
+  it('switches tunnelling on with the NATS URL or a credential, and checks the NATS variables', () => {
+    expect(loadConfig({}).nats).toBeNull();
+    expect(loadConfig({ AGGREGATOR_NATS_AUTH_TOKEN: 's3cret' }).nats).toEqual({
+      url: 'nats://nats:4222',
+      token: 's3cret',
+      user: null,
+      password: null,
+      tunnelTimeoutMs: 30_000,
+    });
+    // Mode A′: the internal listener has no token, so the URL alone switches tunnelling on.
+    expect(
+      loadConfig({ AGGREGATOR_NATS_URL: 'nats://10.0.0.5:4222', AGGREGATOR_NATS_TUNNEL_TIMEOUT: '120' }).nats,
+    ).toMatchObject({ url: 'nats://10.0.0.5:4222', token: null, tunnelTimeoutMs: 120_000 });
+    expect(
+      problems({ AGGREGATOR_NATS_URL: 'http://nats:4222', AGGREGATOR_NATS_TUNNEL_TIMEOUT: '0' }).sort(),
+    ).toEqual(['AGGREGATOR_NATS_TUNNEL_TIMEOUT', 'AGGREGATOR_NATS_URL']);
+    expect(problems({ AGGREGATOR_NATS_USER: 'aggregator' })).toEqual(['AGGREGATOR_NATS_PASSWORD']);
+    expect(
+      problems({ AGGREGATOR_NATS_AUTH_TOKEN: 't', AGGREGATOR_NATS_USER: 'u', AGGREGATOR_NATS_PASSWORD: 'p' }),
+    ).toEqual(['AGGREGATOR_NATS_AUTH_TOKEN']);
+  });
 });

@@ -196,7 +196,7 @@ describe('service routes', () => {
     expect(ready.status).toBe(200);
     expect(await ready.json()).toEqual({
       status: 'ready',
-      checks: { reranker: 'bm25', embeddings_api: 'not_configured', redis: 'disabled' },
+      checks: { reranker: 'bm25', embeddings_api: 'not_configured', redis: 'disabled', nats: 'disabled' },
     });
   });
 

@@ -219,6 +219,8 @@ export const AggregatorReady = z.union([
       reranker: z.enum(['bm25', 'embedding', 'none']),
       embeddings_api: z.enum(['ok', 'error', 'not_configured']),
       redis: z.enum(['ok', 'error', 'disabled']),
+      /** The NATS tunnel (tunnelling.md §8.4); informational, chats with HTTP endpoints work without it. */
+      nats: z.enum(['ok', 'error', 'disabled']),
     }),
   }),
   z.object({ status: z.literal('draining') }),

@@ -103,6 +103,9 @@ export interface NatsConnectOptions {
   url: string;
   /** The shared token of mode A; omitted on an unauthenticated internal listener (mode A′). */
   token?: string | undefined;
+  /** A user and password instead of the token (a service user of mode B). */
+  user?: string | undefined;
+  password?: string | undefined;
   /** Client name shown in the server's connection list. */
   name: string;
   /** Dial timeout. */
@@ -128,6 +131,10 @@ export function connectNats(options: NatsConnectOptions): Promise<NatsConnection
     resolve: !websocket,
   };
   if (options.token) connection.token = options.token;
+  else if (options.user) {
+    connection.user = options.user;
+    connection.pass = options.password ?? '';
+  }
   if (websocket) {
     connection.wsFactory = async (url) => ({
       socket: new WebSocket(url, { handshakeTimeout: options.timeoutMs ?? 10_000 }) as never,

@@ -11,6 +11,7 @@ import {
   ResponseContractError,
   readJsonBody,
 } from '@syfthub/service';
+import { newPeerChannel } from '@syfthub/tunnel';
 import type { Context, Hono, MiddlewareHandler } from 'hono';
 import type { Logger } from 'pino';
 import { tokenLookup } from '../endpoints';
@@ -19,11 +20,14 @@ import type { Outbound, SatelliteTransport } from '../outbound';
 import { type ChatDeps, type ChatOutcome, type ChatSuccess, runChat } from '../pipeline';
 import { type ChatRequest, createChatRequestSchema } from '../schema';
 import { buildDoneJson, SseWriter } from '../sse';
+import type { TunnelClient } from '../tunnel/client';
 
 export interface ChatRouteDeps extends ChatDeps {
   request: SatelliteTransport;
   userAgent: string;
   rateLimit: MiddlewareHandler<Env> | null;
+  /** The NATS tunnel for `tunneling:` endpoints; null when off. */
+  tunnel: TunnelClient | null;
 }
 
 /** Why a request's abort signal fired. */
@@ -120,6 +124,8 @@ export function requestScope(
     userAgent: deps.userAgent,
     signal: controller.signal,
     tokenFor: tokenLookup(req.endpoint_tokens),
+    // Our own channel per chat, whatever the client sent as `peer_channel` (tunnelling.md §4).
+    tunnel: deps.tunnel ? { client: deps.tunnel, channel: newPeerChannel() } : null,
   };
   return {
     controller,

@@ -1,6 +1,7 @@
 import { createLogger, createSilentLogger, type Logger, startServer } from '@syfthub/service';
 import { type AggregatorDeps, createApp } from '../../src/app';
 import { type AggregatorConfig, loadConfig } from '../../src/env';
+import { TunnelClient } from '../../src/tunnel/client';
 
 /** Test defaults: private targets allowed (satellites run on 127.0.0.1), fast retries, no rate limit. */
 export const TEST_ENV: Record<string, string> = {
@@ -17,6 +18,8 @@ export function testConfig(env: Record<string, string> = {}): AggregatorConfig {
 export interface RunningAggregator {
   url: string;
   config: AggregatorConfig;
+  /** The NATS tunnel, when the env configures one (started, not necessarily connected yet). */
+  tunnel: TunnelClient | null;
   stop(): Promise<void>;
 }
 
@@ -29,7 +32,12 @@ export async function startAggregator(
   const logger: Logger = process.env.TEST_LOGS
     ? createLogger({ service: 'aggregator', version: 'test', environment: 'test', level: 'debug' })
     : createSilentLogger();
-  const app = createApp({ config, logger, reportFailure: null, ...deps });
+  const tunnel =
+    deps.tunnel === undefined && config.nats
+      ? new TunnelClient({ nats: config.nats, hubUrl: config.syfthubUrl, log: logger })
+      : (deps.tunnel ?? null);
+  tunnel?.start();
+  const app = createApp({ config, logger, reportFailure: null, ...deps, tunnel });
   const server = await startServer(app, {
     port: 0,
     host: '127.0.0.1',
@@ -37,7 +45,15 @@ export async function startAggregator(
     handleSignals: false,
     shutdownTimeoutMs: 1000,
   });
-  return { url: `http://127.0.0.1:${server.port}`, config, stop: () => server.stop() };
+  return {
+    url: `http://127.0.0.1:${server.port}`,
+    config,
+    tunnel,
+    async stop() {
+      await server.stop();
+      await tunnel?.stop();
+    },
+  };
 }
 
 export interface SseEvent {
