@@ -143,6 +143,14 @@ describe('ci.yml', () => {
     expect(readRepoFile('apps', 'web', 'e2e', 'chromium.ts')).toContain('process.env.CHROMIUM_PATH');
   });
 
+  it('.ci/run runs the same browser suites as the e2e job (smoke pages and the stack journeys)', () => {
+    const ciRun = readRepoFile('.ci', 'run')
+      .split('\n')
+      .filter((line) => !line.trim().startsWith('#'));
+    expect(ciRun).toContain('pnpm --filter @syfthub/web test:smoke');
+    expect(ciRun).toContain('pnpm test:e2e');
+  });
+
   it('builds one image per service from the Dockerfiles compose runs, and pushes only from pushes', () => {
     const build = jobs(workflow)['build-images']!;
     expect(build.needs).toEqual(['lint', 'typecheck', 'unit', 'integration', 'e2e']);

@@ -4,7 +4,13 @@ import type { Server } from 'node:http';
 import { join, resolve } from 'node:path';
 import { serve } from '@hono/node-server';
 import { createApp as createAggregatorApp, loadConfig as loadAggregatorConfig } from '@syfthub/aggregator';
-import { buildDeps, createApp as createBackendApp, parseBackendEnv, startJobs } from '@syfthub/backend';
+import {
+  buildDeps,
+  createApp as createBackendApp,
+  ensureBootstrapAdmin,
+  parseBackendEnv,
+  startJobs,
+} from '@syfthub/backend';
 import { createDb } from '@syfthub/db';
 import { buildDeps as buildMcpDeps, createApp as createMcpApp, parseMcpEnv } from '@syfthub/mcp';
 import { createSatellite, parseSatelliteEnv } from '@syfthub/satellite';
@@ -94,6 +100,8 @@ export async function startLocalHub(options: LocalHubOptions): Promise<LocalHub>
     EMAIL_SENDER: env.EMAIL_SENDER ?? 'none',
   });
   const backendDeps = await buildDeps(backendConfig, { dbHandle, kv });
+  // BOOTSTRAP_ADMIN_* work here as they do for the backend on its own.
+  await ensureBootstrapAdmin(backendDeps);
   const backend = createBackendApp(backendDeps);
   const jobs = startJobs(backendDeps);
 

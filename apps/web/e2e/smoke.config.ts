@@ -1,28 +1,35 @@
 import { defineConfig } from '@playwright/test';
 import { chromiumLaunch } from './chromium';
+import { hubEnv, SMOKE_PORT, SMOKE_URL } from './smoke/hub';
 
-const port = Number(process.env.SMOKE_PORT ?? 4173);
-
-/** The built SPA against the canned fake API (e2e/fake-api): rendering checks in real Chromium, no stack needed. */
+/**
+ * The built SPA against the real hub: the all-in-one (backend, aggregator, MCP, reference satellite, routed and
+ * served with the CSP as `pnpm start` does) on a fresh embedded database, seeded through the API by smoke/seed.ts.
+ * No other service is needed.
+ */
 export default defineConfig({
   testDir: './smoke',
   outputDir: '../test-results/smoke',
-  timeout: 45_000,
-  expect: { timeout: 10_000 },
+  timeout: 60_000,
+  expect: { timeout: 15_000 },
   workers: 1,
   reporter: [['list']],
+  globalSetup: './smoke/seed.ts',
   use: {
-    baseURL: `http://localhost:${port}`,
+    baseURL: SMOKE_URL,
     launchOptions: chromiumLaunch,
     screenshot: 'on',
     trace: 'retain-on-failure',
   },
   webServer: {
-    command: 'node e2e/fake-api/server.mjs',
+    command: `env -u DATABASE_URL -u REDIS_URL pnpm --filter @syfthub/all-in-one exec tsx src/main.ts --reset --port ${SMOKE_PORT}`,
     cwd: '..',
-    url: `http://localhost:${port}/api/v1/auth/config`,
+    url: `${SMOKE_URL}/ready`,
+    timeout: 180_000,
     reuseExistingServer: false,
-    env: { SMOKE_PORT: String(port) },
+    stdout: 'ignore',
+    stderr: 'pipe',
+    env: hubEnv,
   },
   projects: [
     { name: 'desktop', use: { browserName: 'chromium', viewport: { width: 1280, height: 860 } } },

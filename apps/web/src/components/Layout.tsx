@@ -119,6 +119,8 @@ function UserMenu() {
         ref={buttonRef}
         type="button"
         className="user-menu-button"
+        // The visible name is hidden on narrow screens; the button keeps it as its accessible name.
+        aria-label={`${user.full_name || user.username}: account menu`}
         aria-haspopup="menu"
         aria-expanded={open}
         aria-controls={open ? menuId : undefined}
