@@ -42,6 +42,13 @@ export const envSchema = z.object({
   SATELLITE_HEALTH_TTL_SECONDS: envInt(1, 3600).default(180),
   SATELLITE_RESCAN_SECONDS: envInt(1, 86_400).default(60),
   SATELLITE_REQUIRE_TOKEN: envBool().default(true),
+  /**
+   * Tunnel mode (tunnelling.md §1, §7): dial out to the hub's NATS over WebSocket, publish as
+   * `tunneling:<owner>` and serve queries over NATS; nobody needs to reach the satellite's port.
+   */
+  SATELLITE_TUNNEL: envBool().default(false),
+  /** Where the hub's NATS WebSocket is; derived from SYFTHUB_URL as `ws(s)://host:port/nats` when unset. */
+  SATELLITE_NATS_URL: envUrl(['ws:', 'wss:']).optional(),
   OPENAI_BASE_URL: httpUrl().optional(),
   OPENAI_API_KEY: z.string().min(1).optional(),
   OPENAI_MODEL: z.string().min(1).optional(),
@@ -73,6 +80,14 @@ function combinationProblems(source: Source): EnvProblem[] {
     problems.push({
       name: username ? 'SATELLITE_HUB_PASSWORD' : 'SATELLITE_HUB_USERNAME',
       problem: 'SATELLITE_HUB_USERNAME and SATELLITE_HUB_PASSWORD must be set together',
+    });
+  }
+  const tunnel = ['true', '1', 'yes', 'on'].includes((source.SATELLITE_TUNNEL ?? '').trim().toLowerCase());
+  if (tunnel && !isSet(source, 'SYFTHUB_API_TOKEN') && !username) {
+    problems.push({
+      name: 'SATELLITE_TUNNEL',
+      problem:
+        'needs hub credentials (SYFTHUB_API_TOKEN, or SATELLITE_HUB_USERNAME and SATELLITE_HUB_PASSWORD)',
     });
   }
   return problems;

@@ -15,6 +15,9 @@ import { syncEndpoints } from './hub/publish';
 import { createDemoModel } from './model/demo';
 import { createOpenAiProxy } from './model/openai';
 import type { ModelBackend } from './model/types';
+import { loadOrCreateKeyPair } from './tunnel/key-file';
+import { natsUrlOf, TunnelNode } from './tunnel/node';
+import { serveOverTunnel } from './tunnel/serve';
 
 export const SATELLITE_VERSION: string = pkg.version;
 
@@ -28,10 +31,17 @@ export interface SatelliteOverrides {
   hubTimings?: { initialBackoffMs?: number; maxBackoffMs?: number; syncMinIntervalMs?: number };
 }
 
+/** What a tunnel-mode satellite publishes and reports as its URL once the owner is known (tunnelling.md §1). */
+function tunnelUrlOf(owner: string | null, fallback: string): string {
+  return owner === null ? fallback : `tunneling:${owner}`;
+}
+
 export interface Satellite {
   app: Hono<Env>;
   endpoints: Endpoints;
   agent: HubAgent;
+  /** The NATS tunnel in tunnel mode (`SATELLITE_TUNNEL`), else null. */
+  tunnel: TunnelNode | null;
   /** Builds the indexes, then starts rescans and the hub agent (which connects in the background). */
   start(): Promise<void>;
   /** Stops rescans and the hub agent; the agent sends its final unhealthy report. */
@@ -75,22 +85,37 @@ export async function createSatellite(
         }
       : undefined;
   const hasCredentials = env.SYFTHUB_API_TOKEN !== undefined || bootstrap !== undefined;
-  const agent = new HubAgent({
-    client: new HubClient({
-      baseUrl: env.SYFTHUB_URL,
-      userAgent: `syfthub-satellite/${SATELLITE_VERSION}`,
-      ...(overrides.fetch ? { fetch: overrides.fetch } : {}),
-    }),
+  const hub = new HubClient({
+    baseUrl: env.SYFTHUB_URL,
+    userAgent: `syfthub-satellite/${SATELLITE_VERSION}`,
+    ...(overrides.fetch ? { fetch: overrides.fetch } : {}),
+  });
+  const tunnel = env.SATELLITE_TUNNEL
+    ? new TunnelNode({
+        hub,
+        natsUrl: env.SATELLITE_NATS_URL ?? natsUrlOf(env.SYFTHUB_URL),
+        keys: await loadOrCreateKeyPair(resolve(env.SATELLITE_DATA_DIR)),
+        // Each request runs through the HTTP route in-process, so both transports share auth, policies and logs.
+        handle: (request) => serveOverTunnel(app, request),
+        log: logger,
+        ...overrides.hubTimings,
+      })
+    : null;
+  const publicUrl = () =>
+    tunnel ? tunnelUrlOf(agent.status().owner, env.SATELLITE_PUBLIC_URL) : env.SATELLITE_PUBLIC_URL;
+  const agent: HubAgent = new HubAgent({
+    client: hub,
     credentials: hasCredentials
       ? { apiToken: env.SYFTHUB_API_TOKEN, bootstrap, dataDir: resolve(env.SATELLITE_DATA_DIR) }
       : null,
     ownerOverride: env.SATELLITE_OWNER_USERNAME,
     publish: env.SATELLITE_PUBLISH,
-    publicUrl: env.SATELLITE_PUBLIC_URL,
+    publicUrl,
+    ...(tunnel ? { beforePublish: (owner: string, token: string) => tunnel.register(owner, token) } : {}),
     healthIntervalMs: env.SATELLITE_HEALTH_INTERVAL_SECONDS * 1000,
     healthTtlSeconds: env.SATELLITE_HEALTH_TTL_SECONDS,
     ...overrides.hubTimings,
-    endpoints: () => syncEndpoints(endpoints, env.SATELLITE_PUBLIC_URL, logger),
+    endpoints: () => syncEndpoints(endpoints, publicUrl(), logger),
     health: () => endpointHealth(endpoints),
     log: logger,
   });
@@ -127,6 +152,7 @@ export async function createSatellite(
     app,
     endpoints,
     agent,
+    tunnel,
     async start() {
       await Promise.all([...dataSources.values()].map((source) => source.rescan()));
       for (const source of dataSources.values()) source.startRescanning(env.SATELLITE_RESCAN_SECONDS * 1000);
@@ -135,6 +161,7 @@ export async function createSatellite(
     },
     async stop() {
       for (const source of dataSources.values()) source.stopRescanning();
+      await tunnel?.stop();
       await agent.stop();
     },
   };

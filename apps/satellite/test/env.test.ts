@@ -30,4 +30,18 @@ describe('satellite environment in production', () => {
     }
     expect(run.stderr).toContain('4 problems');
   });
+
+  it('needs hub credentials for tunnel mode and a ws(s) NATS URL', () => {
+    expect(envProblems(parseSatelliteEnv, { SATELLITE_TUNNEL: 'true' })).toEqual(['SATELLITE_TUNNEL']);
+    expect(
+      envProblems(parseSatelliteEnv, {
+        SATELLITE_TUNNEL: 'true',
+        SYFTHUB_API_TOKEN: 'syft_pat_x',
+        SATELLITE_NATS_URL: 'nats://hub:4222',
+      }),
+    ).toEqual(['SATELLITE_NATS_URL']);
+    const env = parseSatelliteEnv({ SATELLITE_TUNNEL: 'yes', SYFTHUB_API_TOKEN: 'syft_pat_x' });
+    expect(env.SATELLITE_TUNNEL).toBe(true);
+    expect(env.SATELLITE_NATS_URL).toBeUndefined();
+  });
 });

@@ -18,6 +18,11 @@ export async function startFakeHub(options: { jwks?: SigningKey[] } = {}) {
     calls: [] as HubCall[],
     /** Answer this many sync attempts with 503 before accepting one. */
     failSyncs: 0,
+    /** The NATS token of `/nats/credentials` (tunnelling.md §3.3); null answers 503 like an unconfigured hub. */
+    natsToken: null as string | null,
+    /** Encryption keys by username (§3.4, §3.5) and domains set through `PUT /users/me`. */
+    keys: new Map<string, string>(),
+    domains: new Map<string, string>(),
   };
 
   const server = await startServer((req, res, body) => {
@@ -80,7 +85,26 @@ export async function startFakeHub(options: { jwks?: SigningKey[] } = {}) {
         requires_email_verification: false,
       });
     }
+    const keyLookup = /^\/api\/v1\/nats\/encryption-key\/([^/]+)$/.exec(path);
+    if (req.method === 'GET' && keyLookup) {
+      const username = decodeURIComponent(keyLookup[1]!).toLowerCase();
+      if (!state.users.has(username)) return sendJson(res, 404, { detail: `User '${username}' not found.` });
+      return sendJson(res, 200, { encryption_public_key: state.keys.get(username) ?? null });
+    }
     if (caller === undefined) return sendJson(res, 401, { detail: 'Could not validate credentials' });
+    if (req.method === 'GET' && path === '/api/v1/nats/credentials') {
+      if (state.natsToken === null) return sendJson(res, 503, { detail: 'NATS service is not configured.' });
+      return sendJson(res, 200, { nats_auth_token: state.natsToken });
+    }
+    if (req.method === 'PUT' && path === '/api/v1/nats/encryption-key') {
+      state.keys.set(caller, (JSON.parse(body) as { encryption_public_key: string }).encryption_public_key);
+      return sendJson(res, 200, { status: 'ok' });
+    }
+    if (req.method === 'PUT' && path === '/api/v1/users/me') {
+      const domain = (JSON.parse(body) as { domain?: string }).domain;
+      if (domain !== undefined) state.domains.set(caller, domain);
+      return sendJson(res, 200, { id: state.users.get(caller)?.id ?? 0, username: caller, domain });
+    }
     if (req.method === 'POST' && path === '/api/v1/auth/tokens') {
       const token = `syft_pat_${randomBytes(32).toString('base64url').slice(0, 43)}`;
       state.pats.set(token, caller);

@@ -15,7 +15,13 @@ export interface HubAgentOptions {
   /** Audience to accept before (or without) the hub telling us the owner. */
   ownerOverride?: string | undefined;
   publish: boolean;
-  publicUrl: string;
+  /** The URL health reports name; read at every report (a tunnel node knows its `tunneling:` name late). */
+  publicUrl: () => string;
+  /**
+   * Runs once the owner is known, before the first sync, until it succeeds (with back-off): a tunnel node
+   * registers its key and dials NATS here.
+   */
+  beforePublish?: (owner: string, token: string) => Promise<void>;
   healthIntervalMs: number;
   healthTtlSeconds: number;
   /** Minimum time between two syncs caused by changes. */
@@ -152,6 +158,10 @@ export class HubAgent {
     }
     this.owner = resolved.owner;
     this.log.info({ event: 'satellite.hub.connected', owner: resolved.owner }, 'Connected to the hub');
+    const beforePublish = this.options.beforePublish;
+    if (beforePublish) {
+      await this.withBackoff('tunnel.register', () => beforePublish(resolved.owner, resolved.token), true);
+    }
     this.connectedResolve();
     if (this.options.publish) await this.syncNow();
     await this.periodicReport();
@@ -231,7 +241,7 @@ export class HubAgent {
     try {
       const result = await this.options.client.reportHealth(
         this.token,
-        { endpoints, ttl_seconds: this.options.healthTtlSeconds, url: this.options.publicUrl },
+        { endpoints, ttl_seconds: this.options.healthTtlSeconds, url: this.options.publicUrl() },
         timeoutMs,
       );
       this.lastReportAt = new Date(checkedAt);

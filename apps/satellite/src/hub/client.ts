@@ -143,6 +143,27 @@ export class HubClient {
     return { id: typeof res.id === 'number' ? res.id : 0, username: res.username.toLowerCase() };
   }
 
+  /** `GET /api/v1/nats/credentials` (tunnelling.md §3.3): the token for the hub's NATS WebSocket. */
+  async natsCredentials(token: string): Promise<string> {
+    const res = await this.call<{ nats_auth_token?: unknown }>('GET', '/api/v1/nats/credentials', { token });
+    if (typeof res?.nats_auth_token !== 'string')
+      throw new HubHttpError(502, 'Credentials carry no NATS token', 'nats/credentials');
+    return res.nats_auth_token;
+  }
+
+  /** `PUT /api/v1/nats/encryption-key` (§3.4) with the node's unpadded base64url X25519 public key. */
+  async registerEncryptionKey(token: string, publicKey: string): Promise<void> {
+    await this.call('PUT', '/api/v1/nats/encryption-key', {
+      token,
+      json: { encryption_public_key: publicKey },
+    });
+  }
+
+  /** `PUT /api/v1/users/me` with the owner's domain (`tunneling:<username>` in tunnel mode, §1). */
+  async setDomain(token: string, domain: string): Promise<void> {
+    await this.call('PUT', '/api/v1/users/me', { token, json: { domain } });
+  }
+
   async sync(token: string, endpoints: SyncEndpoint[]): Promise<{ synced: number; deleted: number }> {
     const res = await this.call<{ synced?: unknown; deleted?: unknown }>('POST', '/api/v1/endpoints/sync', {
       token,

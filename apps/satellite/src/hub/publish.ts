@@ -1,4 +1,5 @@
 import { readFile } from 'node:fs/promises';
+import { isTunnelUrl } from '@syfthub/tunnel';
 import type { CatalogueEntry } from '../catalogue';
 import type { Endpoints } from '../endpoints';
 import { type Log, silentLog } from '../log';
@@ -59,8 +60,9 @@ export async function syncEndpoints(
   log: Log = silentLog,
 ): Promise<SyncEndpoint[]> {
   // The hub joins a relative connection URL to the owner's domain (scheme, host and port only), so a satellite
-  // served under a path publishes that path; one at the root publishes "".
-  const connectionUrl = new URL(publicUrl).pathname.replace(/\/+$/, '');
+  // served under a path publishes that path; one at the root publishes "". A tunnel node publishes its
+  // `tunneling:<owner>` name as it is (tunnelling.md §1 step 3).
+  const connectionUrl = isTunnelUrl(publicUrl) ? publicUrl : new URL(publicUrl).pathname.replace(/\/+$/, '');
   return Promise.all(
     endpoints.entries.map(async (entry) => ({
       name: entry.name,
