@@ -1,3 +1,4 @@
+export * from './agent';
 export * from './cipher';
 export * from './connection';
 export * from './envelope';
