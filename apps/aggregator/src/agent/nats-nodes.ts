@@ -239,7 +239,10 @@ class NatsNodeSession implements NodeSession {
   private async resendWithFreshKey(): Promise<void> {
     const { keys } = this.options;
     keys.evict(this.start.owner);
-    this.log.info({ event: 'agent.nats.key_stale' }, 'node could not decrypt the start; fetching its key again');
+    this.log.info(
+      { event: 'agent.nats.key_stale' },
+      'node could not decrypt the start; fetching its key again',
+    );
     try {
       this.nodeKey = await keys.get(this.start.owner);
       if (this.closed) return;
@@ -247,7 +250,10 @@ class NatsNodeSession implements NodeSession {
     } catch (err) {
       if (this.closed) return;
       this.stopDeadline();
-      this.log.warn({ event: 'agent.nats.key_refetch_failed', reason: (err as Error).message }, 'key refetch');
+      this.log.warn(
+        { event: 'agent.nats.key_refetch_failed', reason: (err as Error).message },
+        'key refetch',
+      );
       this.events.startRefused('DECRYPTION_FAILED', 'failed to decrypt agent message');
     }
   }

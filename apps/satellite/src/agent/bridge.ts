@@ -155,7 +155,8 @@ export class AgentBridge {
     const slug = start.endpoint_slug.toLowerCase();
     const found = this.options.lookup(slug);
     const prefix = 'failed to start agent session: ';
-    if (found.kind === 'missing') throw new StartRefused('EXECUTION_FAILED', `${prefix}endpoint not found: ${slug}`);
+    if (found.kind === 'missing')
+      throw new StartRefused('EXECUTION_FAILED', `${prefix}endpoint not found: ${slug}`);
     if (found.kind === 'other') {
       throw new StartRefused('EXECUTION_FAILED', `${prefix}endpoint ${slug} is not an agent endpoint`);
     }
@@ -238,7 +239,10 @@ export class AgentBridge {
       } finally {
         ended = true;
         this.sessions.delete(start.session_id);
-        this.log.info({ event: 'satellite.agent.ended', session_id: start.session_id }, 'agent session ended');
+        this.log.info(
+          { event: 'satellite.agent.ended', session_id: start.session_id },
+          'agent session ended',
+        );
       }
     })();
     this.sessions.set(start.session_id, { context, done });

@@ -1,6 +1,6 @@
 import { type Log, silentLog } from '../log';
-import { READ_DOCUMENT_DESCRIPTION, runTool, streamAnswer } from './steps';
 import type { AgentSessionContext } from './session';
+import { READ_DOCUMENT_DESCRIPTION, runTool, streamAnswer } from './steps';
 import { type DocumentTools, ToolError } from './tools';
 
 // The reference agent on an OpenAI-compatible chat-completions API with tool calling: the model picks the tools;
@@ -212,7 +212,10 @@ async function runModelTool(
   }
 }
 
-export async function runOpenAiAgent(session: AgentSessionContext, options: OpenAiAgentOptions): Promise<void> {
+export async function runOpenAiAgent(
+  session: AgentSessionContext,
+  options: OpenAiAgentOptions,
+): Promise<void> {
   const log = options.log ?? silentLog;
   const system = str(session.config.system_prompt);
   const messages: ChatMessage[] = [

@@ -21,9 +21,7 @@ export interface ReferenceAgentOptions {
 
 /** The aggregator's prompt shape, which the demo model quotes from (aggregator.md §7). */
 function demoPrompt(question: string, hits: SearchHit[], document: DocumentText | null): string {
-  const passages = document
-    ? [document.text, ...hits.map((h) => h.excerpt)]
-    : hits.map((h) => h.excerpt);
+  const passages = document ? [document.text, ...hits.map((h) => h.excerpt)] : hits.map((h) => h.excerpt);
   const lines = passages.map((text, i) => `[${i + 1}]: ${text.replace(/\s+/g, ' ')}`);
   return `${lines.join('\n')}\n\nUSER QUESTION: ${question}`;
 }

@@ -44,4 +44,3 @@ export async function streamAnswer(session: AgentSessionContext, text: string): 
   }
   session.message(text);
 }
-
