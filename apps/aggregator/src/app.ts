@@ -15,6 +15,7 @@ import {
 } from '@syfthub/service';
 import type { Hono } from 'hono';
 import type { Logger } from 'pino';
+import { NatsAgentNodes } from './agent/nats-nodes';
 import { registerAgentRoute } from './agent/route';
 import type { AgentNodes, AgentSessionTiming } from './agent/session';
 import type { AggregatorConfig } from './env';
@@ -40,7 +41,10 @@ export interface AggregatorDeps {
   /** Satellite failure reports; null disables them, absent posts them to the backend. */
   reportFailure?: ((failure: SatelliteFailure, correlationId: string) => void) | null;
   lifecycle?: ServiceLifecycle;
-  /** Where agent sessions run (agent-sessions.md); null refuses them with NATS_UNAVAILABLE. */
+  /**
+   * Where agent sessions run (agent-sessions.md); null refuses them with NATS_UNAVAILABLE. Absent: over the
+   * tunnel's NATS connection when there is one.
+   */
   agentNodes?: AgentNodes | null;
   /** The NATS tunnel (tunnelling.md §8); null or absent when tunnelling is off. `main` owns its lifecycle. */
   tunnel?: TunnelClient | null;
@@ -136,9 +140,21 @@ export function createApp(deps: AggregatorDeps): Hono<Env> {
     config,
     logger,
     kv,
-    nodes: deps.agentNodes ?? null,
+    nodes: agentNodesOf(deps, logger),
     metrics: aggregatorMetrics,
     timing: deps.agentTiming,
   });
   return app;
+}
+
+/** Agent sessions ride the tunnel's connection and key cache (agent-sessions.md §9). */
+function agentNodesOf(deps: AggregatorDeps, logger: Logger): AgentNodes | null {
+  if (deps.agentNodes !== undefined) return deps.agentNodes;
+  if (!deps.tunnel) return null;
+  return new NatsAgentNodes({
+    link: deps.tunnel.link,
+    keys: deps.tunnel.keys,
+    log: logger,
+    startDeadlineMs: deps.config.nats?.tunnelTimeoutMs ?? 30_000,
+  });
 }

@@ -1,50 +1,31 @@
 import type { Subscription } from '@nats-io/nats-core';
-import { createMetrics, createSilentLogger } from '@syfthub/service';
+import { createMetrics } from '@syfthub/service';
 import {
   connectNats,
   generateKeyPair,
-  NatsLink,
   openRequest,
   parseRequestEnvelope,
   spaceSubject,
+  toBase64Url,
 } from '@syfthub/tunnel';
 import { startNatsServer, type TestNatsServer } from '@syfthub/tunnel/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type AgentNodeKeys, NatsAgentNodes } from '../src/agent/nats-nodes';
 import { type AgentNode, startAgentNode } from './helpers/agent-node';
 import { type AgentSocketClient, agentSessionUrl, type Frame, openAgentSocket } from './helpers/agent-socket';
 import { type RunningAggregator, startAggregator } from './helpers/aggregator';
+import { type KeyHub, startKeyHub } from './helpers/key-hub';
 
 // Agent sessions end to end over a real nats-server (agent-sessions.md §6–§9): the aggregator's WebSocket, the
 // NATS leg with its encryption, and the reference satellite's agent running as a tunnelled node.
 
-const START_DEADLINE_MS = 800;
-
-/** The hub's key directory as the aggregator sees it; a lookup error carries `kind` like the tunnel's. */
-class TestKeys implements AgentNodeKeys {
-  readonly keys = new Map<string, Buffer>();
-  /** Served once instead of the real key (a node that restarted since the key was cached). */
-  readonly stale = new Map<string, Buffer>();
-  lookups = 0;
-  async get(owner: string): Promise<Buffer> {
-    this.lookups += 1;
-    const stale = this.stale.get(owner);
-    if (stale) return stale;
-    const key = this.keys.get(owner);
-    if (!key) throw Object.assign(new Error('no key registered'), { kind: 'missing' });
-    return key;
-  }
-  evict(owner: string): void {
-    this.stale.delete(owner);
-  }
-}
+/** `AGGREGATOR_NATS_TUNNEL_TIMEOUT`: how long a node has to answer the start. */
+const START_DEADLINE_MS = 1000;
 
 let nats: TestNatsServer;
-let link: NatsLink;
+let hub: KeyHub;
 let node: AgentNode;
 let agg: RunningAggregator;
 let url: string;
-const keys = new TestKeys();
 const metrics = createMetrics({ service: 'aggregator', defaultMetrics: false });
 
 function start(prompt: string, extra: Record<string, unknown> = {}) {
@@ -85,34 +66,29 @@ async function readUntil(client: AgentSocketClient, type: string, ms = 8000): Pr
 
 beforeAll(async () => {
   nats = await startNatsServer();
-  link = new NatsLink({
-    role: 'aggregator',
-    dial: () => connectNats({ url: nats.tcpUrl, token: nats.token, name: 'syfthub-aggregator' }),
-  });
-  link.start();
-  await link.ready();
+  hub = await startKeyHub();
   node = await startAgentNode({ wsUrl: nats.wsUrl, token: nats.token, owner: 'alice' });
-  keys.keys.set('alice', node.keys.publicKey);
+  hub.keys.set('alice', toBase64Url(node.keys.publicKey));
+  // Sessions ride the tunnel's own connection and key cache, as `main` wires them.
   agg = await startAggregator(
-    { AGGREGATOR_METRICS_ENABLED: 'true', AGGREGATOR_AGENT_SESSIONS_PER_IP: '50' },
     {
-      metrics,
-      agentNodes: new NatsAgentNodes({
-        link,
-        keys,
-        log: createSilentLogger(),
-        startDeadlineMs: START_DEADLINE_MS,
-      }),
-      agentTiming: { cancelGraceMs: 2000 },
+      AGGREGATOR_METRICS_ENABLED: 'true',
+      AGGREGATOR_AGENT_SESSIONS_PER_IP: '50',
+      AGGREGATOR_NATS_URL: nats.tcpUrl,
+      AGGREGATOR_NATS_AUTH_TOKEN: nats.token,
+      AGGREGATOR_SYFTHUB_URL: hub.url,
+      AGGREGATOR_NATS_TUNNEL_TIMEOUT: String(START_DEADLINE_MS / 1000),
     },
+    { metrics, agentTiming: { cancelGraceMs: 2000 } },
   );
+  await agg.tunnel?.link.ready();
   url = agentSessionUrl(agg.url);
 }, 30_000);
 
 afterAll(async () => {
   await agg?.stop();
   await node?.stop();
-  await link?.stop();
+  await hub?.close();
   await nats?.stop();
 });
 
@@ -267,20 +243,24 @@ describe('agent sessions over NATS with the reference agent', () => {
   });
 
   it('a stale cached key is refreshed once: the node answers DECRYPTION_FAILED, the start is resent', async () => {
-    keys.stale.set('alice', generateKeyPair().publicKey);
-    const before = keys.lookups;
+    // The aggregator caches a key the node no longer has (it restarted with a new one).
+    hub.keys.set('alice', toBase64Url(generateKeyPair().publicKey));
+    agg.tunnel?.keys.evict('alice');
+    await agg.tunnel?.keys.get('alice');
+    hub.keys.set('alice', toBase64Url(node.keys.publicKey));
+    const before = hub.lookups('alice');
     const client = await openAgentSocket(url);
     client.send(start('opening hours'));
     expect((await client.next()).type).toBe('session.created');
     expect((await client.next()).type).toBe('agent.status');
-    expect(keys.lookups - before).toBe(2);
+    expect(hub.lookups('alice') - before).toBe(1);
     client.send({ type: 'user.cancel' });
     await client.until('session.failed');
     expect(await client.closed).toBe(1000);
   });
 
   it('no node subscribed: AGENT_OFFLINE at once; no key: SPACE_KEY_ERROR', async () => {
-    keys.keys.set('carol', generateKeyPair().publicKey);
+    hub.keys.set('carol', toBase64Url(generateKeyPair().publicKey));
     const offline = await openAgentSocket(url);
     const started = Date.now();
     offline.send(start('hi', { endpoint: { owner: 'carol', slug: 'research-agent' } }));
@@ -306,7 +286,7 @@ describe('agent sessions over NATS with the reference agent', () => {
 
   it('a node that never answers the start: session.failed with reason timeout, and a cancel is sent', async () => {
     const silentKeys = generateKeyPair();
-    keys.keys.set('erin', silentKeys.publicKey);
+    hub.keys.set('erin', toBase64Url(silentKeys.publicKey));
     const silent = await connectNats({ url: nats.wsUrl, token: nats.token, name: 'syfthub-space-erin' });
     const seen: Array<{ type: string; plaintext: unknown }> = [];
     const sub: Subscription = silent.subscribe(spaceSubject('erin'), {
