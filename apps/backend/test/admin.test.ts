@@ -302,7 +302,10 @@ describe('admin access', () => {
     for (const path of routes) {
       const res = await backend.api('GET', path, { token: user.token });
       expect(res.status, path).toBe(403);
-      expect(res.body).toEqual({ detail: { code: 'PERMISSION_DENIED', message: 'Operation not permitted' } });
+      expect(res.body).toEqual({
+        detail: { code: 'PERMISSION_DENIED', message: 'Operation not permitted' },
+        message: 'Operation not permitted',
+      });
       expect((await backend.api('GET', path)).status).toBe(401);
     }
   });
@@ -319,6 +322,7 @@ describe('admin access', () => {
           message: "This API token lacks the 'full' scope.",
           required_scope: 'full',
         },
+        message: "This API token lacks the 'full' scope.",
       });
       expect((await backend.api('GET', path, { token: full })).status).toBe(200);
     }

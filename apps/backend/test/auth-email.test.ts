@@ -75,7 +75,7 @@ function expectOtpError(
   message: string,
 ) {
   expect(res.status).toBe(status);
-  expect(res.body).toEqual({ detail: { code, message } });
+  expect(res.body).toEqual({ detail: { code, message }, message });
 }
 
 describe('with an e-mail sender', () => {
@@ -106,6 +106,7 @@ describe('with an e-mail sender', () => {
     expect(unverified.status).toBe(403);
     expect(unverified.body).toEqual({
       detail: { code: 'EMAIL_NOT_VERIFIED', message: 'Please verify your email address before signing in.' },
+      message: 'Please verify your email address before signing in.',
     });
   });
 

@@ -101,6 +101,7 @@ describe('[email] routes without an e-mail sender', () => {
         expect(res.status, path).toBe(404);
         expect(res.body).toEqual({
           detail: { code: 'EMAIL_NOT_CONFIGURED', message: 'E-mail delivery is not configured on this hub.' },
+          message: 'E-mail delivery is not configured on this hub.',
         });
       }
     }
@@ -158,6 +159,7 @@ describe('POST /api/v1/auth/register', () => {
     expect(res.status).toBe(409);
     expect(res.body).toEqual({
       detail: { code: 'USER_ALREADY_EXISTS', message: 'Email already exists', field: 'email' },
+      message: 'Email already exists',
     });
     const both = await register({ ...first, password: 'another-pass-2' });
     expect(both.status).toBe(409);
@@ -169,6 +171,7 @@ describe('POST /api/v1/auth/register', () => {
     expect((await register(first)).status).toBe(201);
     const expected = {
       detail: { code: 'USER_ALREADY_EXISTS', message: 'Username is not available', field: 'username' },
+      message: 'Username is not available',
     };
     const taken = await register(newAccount({ username: (first.username as string).toUpperCase() }));
     expect(taken.status).toBe(409);

@@ -196,6 +196,7 @@ describe('PUT /api/v1/auth/me/password', () => {
         message: "This API token lacks the 'full' scope.",
         required_scope: 'full',
       },
+      message: "This API token lacks the 'full' scope.",
     });
 
     const res = await change(tokens.full as string, {

@@ -70,6 +70,7 @@ function expectScopeDenied(res: { status: number; body: unknown; headers: Header
       message: `This API token lacks the '${scope}' scope.`,
       required_scope: scope,
     },
+    message: `This API token lacks the '${scope}' scope.`,
   });
   expect(res.headers.get('www-authenticate')).toBe(`Bearer error="insufficient_scope", scope="${scope}"`);
 }

@@ -159,6 +159,8 @@ describe('every operation answers its happy path with its documented shape', () 
       status: 200,
     });
     await get({ path: '/api/v1/auth/me', token: pair.access_token, status: 200 });
+    await get({ path: '/api/v1/wallet', token: pair.access_token, status: 200 });
+    await get({ path: '/api/v1/wallet/', token: pair.access_token, status: 200 });
     await post({ path: '/api/v1/auth/logout', token: pair.access_token, status: 204 });
     await put({
       path: '/api/v1/auth/me/password',

@@ -68,6 +68,8 @@ describe('changing the e-mail address', () => {
             message:
               'An API token cannot change the e-mail address. Sign in and confirm the change with your current password.',
           },
+          message:
+            'An API token cannot change the e-mail address. Sign in and confirm the change with your current password.',
         });
       }
       // Other fields still change with the token.

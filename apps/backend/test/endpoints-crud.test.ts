@@ -419,6 +419,7 @@ describe('PATCH /api/v1/endpoints/{id}/admin', () => {
     expect(denied.status).toBe(403);
     expect(denied.body).toEqual({
       detail: { code: 'PERMISSION_DENIED', message: 'Operation not permitted' },
+      message: 'Operation not permitted',
     });
     const writePat = await createApiToken(backend, admin.access_token, ['write']);
     const scoped = await backend.api('PATCH', `/api/v1/endpoints/${made.id}/admin`, {

@@ -148,6 +148,7 @@ describe('POST /api/v1/endpoints/sync', () => {
           { index: 2, field: 'slug', error: "Duplicate slug 'same' in batch" },
         ],
       },
+      message: 'Batch validation failed with 2 error(s)',
     });
     expect((await own(owner)).map((e) => e.id)).toEqual([before.id]);
   });
@@ -193,6 +194,7 @@ describe('POST /api/v1/endpoints/sync', () => {
       expect(res.status).toBe(500);
       expect(res.body).toEqual({
         detail: { code: 'SYNC_FAILED', message: 'Failed to sync endpoints. Transaction rolled back.' },
+        message: 'Failed to sync endpoints. Transaction rolled back.',
       });
       const after = await own(owner);
       expect(after.map((e) => [e.id, e.tags])).toEqual([[survivor.id, ['v1']]]);

@@ -165,6 +165,7 @@ describe('GET /token', () => {
     expect(blank.status).toBe(400);
     expect(blank.body).toEqual({
       detail: { code: 'MISSING_AUDIENCE', message: "The 'aud' query parameter is required." },
+      message: "The 'aud' query parameter is required.",
     });
     const unknown = await get('?aud=No-Such-User');
     expect(unknown.status).toBe(404);
@@ -174,6 +175,7 @@ describe('GET /token', () => {
         message: "Audience 'no-such-user' is not a registered user.",
         audience: 'no-such-user',
       },
+      message: "Audience 'no-such-user' is not a registered user.",
     });
     const inactive = await createAccount(backend, { username: 'gone-sat', isActive: false });
     const res = await get(`?aud=${inactive.user.username}`);
@@ -184,6 +186,7 @@ describe('GET /token', () => {
         message: "Audience 'gone-sat' is not active.",
         audience: 'gone-sat',
       },
+      message: "Audience 'gone-sat' is not active.",
     });
   });
 
@@ -383,6 +386,7 @@ describe('a hub without signing keys', () => {
         code: 'KEY_NOT_CONFIGURED',
         message: 'Identity Provider not configured. RSA keys are unavailable.',
       },
+      message: 'Identity Provider not configured. RSA keys are unavailable.',
     };
     for (const [method, path, token, json] of [
       ['GET', '/api/v1/token?aud=keyless-user', user.token, undefined],

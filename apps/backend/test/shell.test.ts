@@ -50,6 +50,7 @@ describe('service shell', () => {
     expect(res.status).toBe(501);
     expect(res.body).toEqual({
       detail: { code: 'NOT_IMPLEMENTED', message: 'Google sign-in is not supported by this hub.' },
+      message: 'Google sign-in is not supported by this hub.',
     });
   });
 

@@ -21,8 +21,12 @@ const insufficientScope = (scope: string) => ({
     message: `This API token lacks the '${scope}' scope.`,
     required_scope: scope,
   },
+  message: `This API token lacks the '${scope}' scope.`,
 });
-const operationNotPermitted = { detail: { code: 'PERMISSION_DENIED', message: 'Operation not permitted' } };
+const operationNotPermitted = {
+  detail: { code: 'PERMISSION_DENIED', message: 'Operation not permitted' },
+  message: 'Operation not permitted',
+};
 
 describe('GET /users/me', () => {
   it('returns the caller as a User with every field of §3.1', async () => {
@@ -229,6 +233,7 @@ describe('PUT /users/me (UserUpdate)', () => {
     expect(taken.status).toBe(409);
     expect(taken.body).toEqual({
       detail: { code: 'CONFLICT', message: 'Username already exists', resource: 'user', field: 'username' },
+      message: 'Username already exists',
     });
     const reserved = await backend.api('PUT', '/api/v1/users/me', { token, json: { username: 'Admin' } });
     expect(reserved.status).toBe(409);
@@ -240,6 +245,7 @@ describe('PUT /users/me (UserUpdate)', () => {
     expect(email.status).toBe(409);
     expect(email.body).toEqual({
       detail: { code: 'CONFLICT', message: 'Email already exists', resource: 'user', field: 'email' },
+      message: 'Email already exists',
     });
     // Nothing was half-applied, and re-sending one's own name and e-mail is not a conflict.
     const same = await backend.api<UserBody>('PUT', '/api/v1/users/me', {
@@ -371,6 +377,7 @@ describe('/users/{user_id}', () => {
     expect(denied.status).toBe(403);
     expect(denied.body).toEqual({
       detail: { code: 'PERMISSION_DENIED', message: 'Access denied: insufficient permissions' },
+      message: 'Access denied: insufficient permissions',
     });
     expect((await backend.api('GET', `/api/v1/users/${alice.user.id}`, { token: admin.token })).status).toBe(
       200,
@@ -393,6 +400,7 @@ describe('/users/{user_id}', () => {
     expect(denied.status).toBe(403);
     expect(denied.body).toEqual({
       detail: { code: 'PERMISSION_DENIED', message: 'Can only update your own profile' },
+      message: 'Can only update your own profile',
     });
     const self = await backend.api<UserBody>('PUT', `/api/v1/users/${alice.user.id}`, {
       token: alice.token,
@@ -460,12 +468,14 @@ describe('activate / deactivate', () => {
     expect(self.status).toBe(422);
     expect(self.body).toEqual({
       detail: { code: 'VALIDATION_ERROR', message: 'Cannot deactivate your own account' },
+      message: 'Cannot deactivate your own account',
     });
     for (const action of ['deactivate', 'activate']) {
       const res = await backend.api('PATCH', `/api/v1/users/99999999/${action}`, { token: admin.token });
       expect(res.status).toBe(404);
       expect(res.body).toEqual({
         detail: { code: 'NOT_FOUND', message: 'User not found', resource: 'user' },
+        message: 'User not found',
       });
     }
   });
@@ -545,6 +555,7 @@ describe('DELETE /users/{user_id}', () => {
     expect(denied.status).toBe(403);
     expect(denied.body).toEqual({
       detail: { code: 'PERMISSION_DENIED', message: 'Access denied: insufficient permissions' },
+      message: 'Access denied: insufficient permissions',
     });
     expect(
       (await backend.api('DELETE', `/api/v1/users/${target.user.id}`, { token: admin.token })).status,

@@ -21,10 +21,14 @@ export const ValidationErrorItem = z.object({
 /** A coded error a client may branch on: `code` and `message` plus extra keys. */
 export const CodedErrorDetail = z.looseObject({ code: z.string(), message: z.string() });
 
-/** Every error body: `detail` as a string, a coded object, or a list of validation items (README §2.3). */
-export const ErrorBody = z.looseObject({
-  detail: z.union([z.string(), CodedErrorDetail, z.array(ValidationErrorItem)]),
-});
+/**
+ * Every error body (README §2.3): `detail` as a string or a list of validation items; or a coded object, and then
+ * also a top-level `message` with its human sentence, for clients that show `message` when `detail` is not text.
+ */
+export const ErrorBody = z.union([
+  z.looseObject({ detail: z.union([z.string(), z.array(ValidationErrorItem)]) }),
+  z.looseObject({ detail: CodedErrorDetail, message: z.string() }),
+]);
 
 export type Timestamp = z.infer<typeof Timestamp>;
 export type JsonObject = z.infer<typeof JsonObject>;

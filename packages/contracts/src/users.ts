@@ -80,9 +80,16 @@ export const UsernameAvailability = z.object({ available: z.boolean(), username:
 /** `GET /users/check-email/{email}` (§6). */
 export const EmailAvailability = z.object({ available: z.boolean(), email: z.string() });
 
+/**
+ * `GET /wallet/` (§14, issue 21): the answer SyftHub gives a user without a wallet. Wallets are out of scope here, so
+ * every user is one: clients written for SyftHub then show their quiet "no wallet" state instead of an error.
+ */
+export const WalletStatus = z.object({ address: z.null(), exists: z.literal(false) });
+
 export type Role = z.infer<typeof Role>;
 export type AuthProvider = z.infer<typeof AuthProvider>;
 export type User = z.infer<typeof User>;
 export type PublicUserProfile = z.infer<typeof PublicUserProfile>;
 export type UsernameAvailability = z.infer<typeof UsernameAvailability>;
 export type EmailAvailability = z.infer<typeof EmailAvailability>;
+export type WalletStatus = z.infer<typeof WalletStatus>;

@@ -13,12 +13,15 @@ describe('common wire shapes', () => {
     expect(
       ErrorBody.safeParse({
         detail: { code: 'USER_ALREADY_EXISTS', message: 'Email already exists', field: 'email' },
+        message: 'Email already exists',
       }).success,
     ).toBe(true);
     expect(
       ErrorBody.safeParse({ detail: [{ type: 'missing', loc: ['body', 'password'], msg: 'Field required' }] })
         .success,
     ).toBe(true);
-    expect(ErrorBody.safeParse({ detail: { message: 'no code' } }).success).toBe(false);
+    expect(ErrorBody.safeParse({ detail: { message: 'no code' }, message: 'no code' }).success).toBe(false);
+    // A coded detail comes with its sentence at the top level too (issue 21): SyftHub's SDKs show `message`.
+    expect(ErrorBody.safeParse({ detail: { code: 'NOT_FOUND', message: 'Gone' } }).success).toBe(false);
   });
 });

@@ -23,8 +23,11 @@ const REASONS: Record<number, string> = {
   409: 'Conflict',
   413: 'Request body too large',
   415: 'Unsupported Media Type',
+  423: 'Locked',
   422: 'Unprocessable Entity',
   429: 'Too Many Requests',
+  500: 'Internal Server Error',
+  501: 'Not Implemented',
   502: 'Bad Gateway',
   503: 'Service Unavailable',
   504: 'Gateway Timeout',
@@ -52,14 +55,25 @@ function isClientAbort(error: Error, c: Context): boolean {
   return c.req.raw.signal?.aborted === true;
 }
 
-/** A JSON error response `{"detail": detail}` with the given status and extra headers. */
+/**
+ * The body of an error answer: `{"detail": detail}`, and when `detail` is an object (a coded error) also a top-level
+ * `message`, its human sentence: clients written for SyftHub read `detail` only as a string or a list and otherwise
+ * fall back to `message`, so without it they show "[object Object]".
+ */
+export function errorBody(status: number, detail: unknown): Record<string, unknown> {
+  if (detail === null || typeof detail !== 'object' || Array.isArray(detail)) return { detail };
+  const message = (detail as { message?: unknown }).message;
+  return { detail, message: typeof message === 'string' ? message : (REASONS[status] ?? 'Error') };
+}
+
+/** A JSON error response (see {@link errorBody}) with the given status and extra headers. */
 export function errorResponse(
   c: Context,
   status: number,
   detail: unknown,
   headers?: Record<string, string>,
 ): Response {
-  return c.json({ detail }, status as ContentfulStatusCode, headers);
+  return c.json(errorBody(status, detail), status as ContentfulStatusCode, headers);
 }
 
 function loggerOf(c: Context, fallback: Logger | undefined): Logger | undefined {

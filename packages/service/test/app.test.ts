@@ -141,11 +141,12 @@ describe('correlation ids', () => {
 });
 
 describe('error envelope', () => {
-  it('answers string and object details from ApiError', async () => {
+  it('answers string and object details from ApiError, an object one with its sentence as `message`', async () => {
     const res = await t.app.request('/conflict');
     expect(res.status).toBe(409);
     expect(await json(res)).toEqual({
       detail: { code: 'USER_ALREADY_EXISTS', message: 'Email already exists', field: 'email' },
+      message: 'Email already exists',
     });
   });
 
