@@ -1,3 +1,4 @@
+import { and, eq, isNull, refreshTokens } from '@syfthub/db';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createReplica } from './auth-fixtures';
 import { createTestBackend, type TestBackend } from './harness';
@@ -45,22 +46,30 @@ describe('POST /api/v1/auth/refresh', () => {
     expect(rotated.body.token_type).toBe('bearer');
     expect(rotated.body.refresh_token).not.toBe(user.refresh_token);
     expect((await me(backend, rotated.body.access_token)).status).toBe(200);
+    // Its successor is used, so the old token can no longer be a lost successor's parent (issue 21).
+    const next = await refresh(backend, rotated.body.refresh_token);
+    expect(next.status).toBe(200);
 
     expectUnauthorized(await refresh(backend, user.refresh_token), 'Refresh token already used');
     // Within the grace window nothing is revoked: two tabs refreshing at once keep the session.
-    expect((await me(backend, rotated.body.access_token)).status).toBe(200);
-    const next = await refresh(backend, rotated.body.refresh_token);
-    expect(next.status).toBe(200);
     expect((await me(backend, next.body.access_token)).status).toBe(200);
+    const after = await refresh(backend, next.body.refresh_token);
+    expect(after.status).toBe(200);
+    expect((await me(backend, after.body.access_token)).status).toBe(200);
   });
 
   it('detects reuse after the grace window and kills the whole session, its access tokens included', async () => {
     const user = await noGrace.registerUser();
     const rotated = await refresh(noGrace, user.refresh_token);
     expect(rotated.status).toBe(200);
+    // The successor is used (by its holder), so presenting the old token again is a theft, not a lost successor.
+    const used = await refresh(noGrace, rotated.body.refresh_token);
+    expect(used.status).toBe(200);
     await new Promise((resolve) => setTimeout(resolve, 5));
 
     expectUnauthorized(await refresh(noGrace, user.refresh_token), 'Refresh token reuse detected');
+    expectUnauthorized(await me(noGrace, used.body.access_token), 'Could not validate credentials');
+    expectUnauthorized(await refresh(noGrace, used.body.refresh_token), 'Session has been revoked');
     expectUnauthorized(await me(noGrace, rotated.body.access_token), 'Could not validate credentials');
     expectUnauthorized(await me(noGrace, user.access_token), 'Could not validate credentials');
     expectUnauthorized(await refresh(noGrace, rotated.body.refresh_token), 'Session has been revoked');
@@ -89,6 +98,100 @@ describe('POST /api/v1/auth/refresh', () => {
     expect(metrics.text).toMatch(/auth_refresh_total\{[^}]*result="success"[^}]*\} [1-9]/);
     expect(metrics.text).toMatch(/auth_refresh_total\{[^}]*result="already_used"[^}]*\} [1-9]/);
     expect(metrics.text).toMatch(/auth_refresh_total\{[^}]*result="invalid"[^}]*\} [1-9]/);
+  });
+});
+
+describe('a lost successor is not a theft (issue 21 point 1)', () => {
+  // What SyftHub's web app does: it stores the pair of the login only; a silent refresh after a 401 keeps the new
+  // pair in memory, and the next reload or tab presents the login-time refresh token again.
+  it.each([
+    ['after the grace window', () => noGrace],
+    ['within the grace window', () => backend],
+  ])(
+    'login, refresh in memory, reload with the login-time token: the session keeps working (%s)',
+    async (_when, app) => {
+      const hub = app();
+      const user = await hub.registerUser();
+      const login = await hub.api<TokenPair>('POST', '/api/v1/auth/login', {
+        form: { username: user.user.username, password: user.password },
+      });
+      expect(login.status).toBe(200);
+      const inMemory = await refresh(hub, login.body.refresh_token);
+      expect(inMemory.status).toBe(200);
+      await new Promise((resolve) => setTimeout(resolve, 5));
+
+      const reload = await refresh(hub, login.body.refresh_token);
+      expect(reload.status).toBe(200);
+      expect((await me(hub, reload.body.access_token)).status).toBe(200);
+      // And again at the next reload: the login-time token now points to the pair of the last reload.
+      const again = await refresh(hub, login.body.refresh_token);
+      expect(again.status).toBe(200);
+      expect((await me(hub, again.body.access_token)).status).toBe(200);
+      // The pairs in between still carry valid access tokens until they expire; their refresh tokens are dead.
+      const next = await refresh(hub, again.body.refresh_token);
+      expect(next.status).toBe(200);
+      expect((await me(hub, next.body.access_token)).status).toBe(200);
+    },
+  );
+
+  it('a dead successor presented later is a theft: the family is revoked', async () => {
+    const user = await noGrace.registerUser();
+    const lost = await refresh(noGrace, user.refresh_token);
+    expect(lost.status).toBe(200);
+    const reload = await refresh(noGrace, user.refresh_token);
+    expect(reload.status).toBe(200);
+    await new Promise((resolve) => setTimeout(resolve, 5));
+
+    expectUnauthorized(await refresh(noGrace, lost.body.refresh_token), 'Refresh token reuse detected');
+    expectUnauthorized(await me(noGrace, reload.body.access_token), 'Could not validate credentials');
+    expectUnauthorized(await refresh(noGrace, reload.body.refresh_token), 'Session has been revoked');
+    expectUnauthorized(await refresh(noGrace, user.refresh_token), 'Session has been revoked');
+  });
+
+  it('a superseded token whose successor was used is a theft: the family is revoked', async () => {
+    const user = await noGrace.registerUser();
+    const thief = await refresh(noGrace, user.refresh_token);
+    const thiefNext = await refresh(noGrace, thief.body.refresh_token);
+    expect(thiefNext.status).toBe(200);
+    await new Promise((resolve) => setTimeout(resolve, 5));
+
+    expectUnauthorized(await refresh(noGrace, user.refresh_token), 'Refresh token reuse detected');
+    expectUnauthorized(await me(noGrace, thiefNext.body.access_token), 'Could not validate credentials');
+    expectUnauthorized(await refresh(noGrace, thiefNext.body.refresh_token), 'Session has been revoked');
+  });
+});
+
+describe('concurrent refreshes of one token (issue 19 mutation: the rotation guard)', () => {
+  const jtiOf = (jwt: string) =>
+    (JSON.parse(Buffer.from(jwt.split('.')[1] ?? '', 'base64url').toString()) as { jti: string }).jti;
+
+  it('leave exactly one usable refresh token in the session, 10 times over', async () => {
+    for (let pair = 0; pair < 10; pair++) {
+      const user = await noGrace.registerUser();
+      const results = await Promise.all(
+        Array.from({ length: 10 }, () => refresh(noGrace, user.refresh_token)),
+      );
+      const won = results.filter((res) => res.status === 200);
+      expect(won.length).toBeGreaterThanOrEqual(1);
+      for (const res of results) {
+        if (res.status !== 200) expectUnauthorized(res, 'Refresh token already used');
+      }
+      const sid = (
+        JSON.parse(Buffer.from(user.refresh_token.split('.')[1] ?? '', 'base64url').toString()) as {
+          sid: string;
+        }
+      ).sid;
+      const live = await noGrace.deps.db
+        .select({ jti: refreshTokens.jti })
+        .from(refreshTokens)
+        .where(
+          and(eq(refreshTokens.familyId, sid), isNull(refreshTokens.usedAt), isNull(refreshTokens.revokedAt)),
+        );
+      expect(live).toHaveLength(1);
+      const winner = won.find((res) => jtiOf(res.body.refresh_token) === live[0]?.jti);
+      expect(winner).toBeDefined();
+      expect((await refresh(noGrace, winner?.body.refresh_token)).status).toBe(200);
+    }
   });
 });
 

@@ -90,6 +90,55 @@ export function createSessionService(
     }
   }
 
+  type RefreshRow = typeof refreshTokens.$inferSelect;
+
+  /**
+   * The lost-successor rule (README "Refresh tokens"): a superseded refresh token whose successor was never used is
+   * presented by a client that lost the successor (kept in memory only, then a reload), not by a thief, so it
+   * rotates again: the unused successor dies (marked used, linked to nothing) and the presented token now points to
+   * the new one. Returns null when the rule does not apply (no successor, or it was used or revoked), and the
+   * caller treats the token as reused. Concurrent presentations race on killing the successor: one wins, the others
+   * answer "already used" without revoking anything.
+   */
+  async function rotateFromLostSuccessor(row: RefreshRow, meta: ClientMeta): Promise<IssuedTokens | null> {
+    if (!row.replacedByJti || row.familyExpiresAt.getTime() <= Date.now()) return null;
+    const [successor] = await db
+      .select()
+      .from(refreshTokens)
+      .where(eq(refreshTokens.jti, row.replacedByJti))
+      .limit(1);
+    if (!successor || successor.usedAt || successor.revokedAt) return null;
+    const [user] = await db.select().from(users).where(eq(users.id, row.userId)).limit(1);
+    if (!user?.isActive) throw refreshError('User not found or inactive');
+    const { row: next, tokens } = await issue(user, row.familyId, row.familyExpiresAt, meta, row.jti);
+    const rotated = await db.transaction(async (tx) => {
+      const killed = await tx
+        .update(refreshTokens)
+        .set({ usedAt: new Date() })
+        .where(
+          and(
+            eq(refreshTokens.jti, successor.jti),
+            isNull(refreshTokens.usedAt),
+            isNull(refreshTokens.revokedAt),
+          ),
+        )
+        .returning({ jti: refreshTokens.jti });
+      if (killed.length === 0) return false;
+      await tx.update(refreshTokens).set({ replacedByJti: next.jti }).where(eq(refreshTokens.jti, row.jti));
+      await tx.insert(refreshTokens).values(next);
+      return true;
+    });
+    // A concurrent presentation replaced the successor first (two tabs reloading at once): the second tab's answer.
+    if (!rotated) throw refreshError('Refresh token already used');
+    logger.info({
+      event: 'auth.refresh.lost_successor',
+      user_id: row.userId,
+      sid: row.familyId,
+      client_ip: meta.ip,
+    });
+    return tokens;
+  }
+
   return {
     /** Starts a new session for a user who just proved who they are. */
     async start(user: Pick<User, 'id' | 'username' | 'role'>, meta: ClientMeta): Promise<IssuedTokens> {
@@ -113,6 +162,8 @@ export function createSessionService(
       if (!row || row.familyId !== claims.sid) throw refreshError('Invalid refresh token');
       if (row.revokedAt) throw refreshError('Session has been revoked');
       if (row.usedAt) {
+        const again = await rotateFromLostSuccessor(row, meta);
+        if (again) return again;
         if (Date.now() - row.usedAt.getTime() > config.REFRESH_TOKEN_REUSE_GRACE_SECONDS * 1000) {
           await this.revokeSession(row.familyId, row.userId, 'rotation_reuse');
           logger.warn({
