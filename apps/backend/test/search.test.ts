@@ -213,6 +213,22 @@ describe('POST /api/v1/endpoints/search (§16)', () => {
     expect(names).not.toContain('Contract Law Private');
   });
 
+  it('include_own adds the signed-in caller\'s own private endpoints, never anyone else\'s', async () => {
+    const query = { query: 'contract law private', include_own: true };
+    const mine = (await search(query, bob.access_token)).body.results;
+    const own = mine.find((r) => r.name === 'Contract Law Private');
+    expect(own?.relevance_score).toBeGreaterThan(0.5);
+    expect(mine.map((r) => r.name)).not.toContain('Contract Law Archive');
+    for (const token of [alice.access_token, undefined]) {
+      const names = (await search(query, token)).body.results.map((r) => r.name);
+      expect(names).not.toContain('Contract Law Private');
+      expect(names).toContain('Contract Law');
+    }
+    const withoutFlag = (await search({ query: 'contract law private' }, bob.access_token)).body.results;
+    expect(withoutFlag.map((r) => r.name)).not.toContain('Contract Law Private');
+    expect(locsOf((await search({ query: 'x', include_own: 'yes' })).body)).toEqual([['body', 'include_own']]);
+  });
+
   it('validates the body and accepts read-scoped tokens', async () => {
     expect(locsOf((await search({ query: '' })).body)).toEqual([['body', 'query']]);
     expect(locsOf((await search({ query: 'x'.repeat(1001) })).body)).toEqual([['body', 'query']]);

@@ -203,7 +203,10 @@ export function createHubClient(options: HubClientOptions = {}) {
       json<EndpointPublic[]>('/api/v1/endpoints/trending', { query, auth: 'optional' }),
     guestAccessible: (query: Page & { endpoint_type?: EndpointType } = {}) =>
       json<EndpointPublic[]>('/api/v1/endpoints/guest-accessible', { query, auth: 'optional' }),
-    search: (body: { query: string; top_k?: number; type?: EndpointType }, signal?: AbortSignal) =>
+    search: (
+      body: { query: string; top_k?: number; type?: EndpointType; include_own?: boolean },
+      signal?: AbortSignal,
+    ) =>
       json<SearchResponse>('/api/v1/endpoints/search', {
         method: 'POST',
         json: body,

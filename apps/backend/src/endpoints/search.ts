@@ -1,4 +1,4 @@
-import { type Db, desc, type EndpointType, endpoints, eq, sql, users } from '@syfthub/db';
+import { type Db, desc, type EndpointType, endpoints, eq, type SQL, sql, users } from '@syfthub/db';
 import {
   allTermsQuery,
   isCommon,
@@ -14,6 +14,11 @@ export interface SearchOptions {
   topK: number;
   type?: EndpointType | undefined;
   minScore: number;
+  /**
+   * Also search this user's own active, unarchived endpoints of every visibility (`include_own`, docs/search.md):
+   * what automatic source selection needs so an owner's private data sources can answer the owner's questions.
+   */
+  ownerId?: number | undefined;
 }
 
 export type ScoredEndpoint = EndpointView & { relevanceScore: number };
@@ -63,7 +68,7 @@ const shortQuery = sql.raw(String(SHORT_QUERY));
  * fewer than `top_k` endpoints contain every term (a typo), the endpoints whose name is most like it by trigram
  * similarity. Both trigram lookups rank at most `FUZZY_ROWS` rows that pass the index's similarity threshold.
  */
-const candidates = sql`
+const inputs = sql`
   terms as materialized (
     select * from jsonb_to_recordset(${p('terms')}::jsonb) as t(q tsquery, a tsquery, b tsquery)
   ),
@@ -72,7 +77,10 @@ const candidates = sql`
   ),
   short as materialized (
     select ${p('text')}::text as text, ${p('anyRare')}::boolean as rare where length(${p('text')}) <= ${shortQuery}
-  ),
+  )`;
+
+const candidates = sql`
+  ${inputs},
   hits as materialized (
     select h.id, l.priority, l.complete
     from jsonb_to_recordset(${p('lookups')}::jsonb) as l(q tsquery, names boolean, priority numeric, complete boolean)
@@ -128,8 +136,8 @@ const candidates = sql`
  * The search vector is read once per candidate (the `offset 0` subquery keeps the planner from inlining it into
  * every test of every term).
  */
-const ranked = sql`(
-  with ${candidates},
+const rankedFrom = (found: SQL) => sql`(
+  with ${found},
   scored as (
     select e.id, e.stars_count,
            round(greatest(n.similarity,
@@ -156,27 +164,47 @@ const ranked = sql`(
   where place <= (select top_k from params)
 ) as ranked`;
 
+/**
+ * The caller's own endpoints that listings leave out (private, internal): all of them are candidates, since an
+ * owner has few. Scored by the same rule as listed ones.
+ */
+const OWN_CANDIDATES = 500;
+const ownCandidates = sql`
+  ${inputs},
+  candidates as (
+    select e.id from endpoints as e
+    where e.user_id = ${p('ownerId')}::int and e.visibility <> 'public' and e.is_active and not e.archived
+      and e.type::text = any((select types from params)::text[])
+    order by e.id desc
+    limit ${sql.raw(String(OWN_CANDIDATES))}
+  )`;
+
 interface PreparedSearch {
   execute(values: Record<string, unknown>): Promise<Array<EndpointView & { relevanceScore: number }>>;
 }
 
-const preparedSearches = new WeakMap<Db, PreparedSearch>();
+const preparedSearches = new WeakMap<Db, { listed: PreparedSearch; own: PreparedSearch }>();
 
-/** The search statement of a database, prepared once: building it costs more CPU than PostgreSQL needs to run it. */
-function preparedSearch(db: Db): PreparedSearch {
-  let statement = preparedSearches.get(db);
-  if (!statement) {
+/** The search statements of a database, prepared once: building them costs more CPU than PostgreSQL needs to run them. */
+function preparedSearch(db: Db): { listed: PreparedSearch; own: PreparedSearch } {
+  let statements = preparedSearches.get(db);
+  if (!statements) {
     const score = sql<number>`ranked.score`;
-    statement = db
-      .select({ ...endpointViewFields, relevanceScore: score })
-      .from(endpoints)
-      .innerJoin(users, eq(users.id, endpoints.userId))
-      .innerJoin(ranked, sql`ranked.id = ${endpoints.id}`)
-      .orderBy(desc(score), desc(endpoints.starsCount), desc(endpoints.id))
-      .prepare('endpoint_search');
-    preparedSearches.set(db, statement);
+    const prepare = (found: SQL, name: string) =>
+      db
+        .select({ ...endpointViewFields, relevanceScore: score })
+        .from(endpoints)
+        .innerJoin(users, eq(users.id, endpoints.userId))
+        .innerJoin(rankedFrom(found), sql`ranked.id = ${endpoints.id}`)
+        .orderBy(desc(score), desc(endpoints.starsCount), desc(endpoints.id))
+        .prepare(name);
+    statements = {
+      listed: prepare(candidates, 'endpoint_search'),
+      own: prepare(ownCandidates, 'endpoint_search_own'),
+    };
+    preparedSearches.set(db, statements);
   }
-  return statement;
+  return statements;
 }
 
 interface Lookup {
@@ -232,6 +260,20 @@ function searchValues(terms: SearchTerm[]) {
   };
 }
 
+/** Both result lists in the search's order (score, stars, id; all descending), cut to `topK`. */
+function mergeRanked<T extends { id: number; starsCount: number; relevanceScore: number }>(
+  a: T[],
+  b: T[],
+  topK: number,
+): T[] {
+  return [...a, ...b]
+    .sort(
+      (x, y) =>
+        Number(y.relevanceScore) - Number(x.relevanceScore) || y.starsCount - x.starsCount || y.id - x.id,
+    )
+    .slice(0, topK);
+}
+
 /**
  * Natural-language search over listed endpoints (§16 as amended in docs/search.md): any meaningful word of the
  * query may match, endpoints containing more of them rank higher, and the score is on a 0–1 scale. Two round trips:
@@ -242,12 +284,20 @@ export async function searchEndpoints(db: Db, options: SearchOptions): Promise<S
   const text = options.query.toLowerCase();
   const terms = await searchTerms(db, options.query);
   if (terms.length === 0 && text.length > SHORT_QUERY) return [];
-  const rows = await preparedSearch(db).execute({
+  const values = {
     ...searchValues(terms),
     text,
     types: typesOf(options.type),
     topK: options.topK,
     minScore: options.minScore,
-  });
+  };
+  const statements = preparedSearch(db);
+  const [listed, own] = await Promise.all([
+    statements.listed.execute(values),
+    options.ownerId === undefined
+      ? Promise.resolve([])
+      : statements.own.execute({ ...values, ownerId: options.ownerId }),
+  ]);
+  const rows = own.length === 0 ? listed : mergeRanked(listed, own, options.topK);
   return rows.map((row) => ({ ...row, relevanceScore: Number(row.relevanceScore) }));
 }

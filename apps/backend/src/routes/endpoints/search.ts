@@ -10,6 +10,8 @@ const searchBody = z.object({
   query: z.string().trim().min(1).max(1000),
   top_k: z.number().int().min(1).max(50).nullish(),
   type: endpointTypeSchema.nullish(),
+  /** Also the signed-in caller's own private and internal endpoints (docs/search.md); ignored for guests. */
+  include_own: z.boolean().nullish(),
 });
 
 /** `POST /endpoints/search` (§16): Postgres full-text + trigram relevance over listed endpoints. */
@@ -33,12 +35,13 @@ export function registerSearchRoutes(ctx: BackendContext): void {
     },
     async (c, input) => {
       const viewer = viewerOf(input.principal);
-      const { query, top_k: topK, type } = input.body;
+      const { query, top_k: topK, type, include_own: includeOwn } = input.body;
       const rows = await searchEndpoints(db, {
         query,
         topK: topK ?? 10,
         type: type ?? undefined,
         minScore: config.SEARCH_MIN_SCORE,
+        ownerId: includeOwn && viewer ? viewer.id : undefined,
       });
       const results = rows.map((row) => ({
         ...endpointPublicJson(row, viewer),
