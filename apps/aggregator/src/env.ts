@@ -32,6 +32,18 @@ function envSeconds() {
   });
 }
 
+/** A number in [0, 1]. */
+function envFraction() {
+  return z.string().transform((value, ctx) => {
+    const n = Number(value.trim());
+    if (value.trim() === '' || !Number.isFinite(n) || n < 0 || n > 1) {
+      ctx.addIssue({ code: 'custom', message: 'must be a number from 0 to 1' });
+      return z.NEVER;
+    }
+    return n;
+  });
+}
+
 /** aggregator.md §13. Durations come out in milliseconds. */
 export const envSchema = z.object({
   ENVIRONMENT: envEnvironment(),
@@ -53,6 +65,10 @@ export const envSchema = z.object({
   // Raised from 10 so collectives of up to 50 visible members fit one chat (collectives.md §14 D1b).
   AGGREGATOR_MAX_DATA_SOURCES: envInt(0).default(50),
   AGGREGATOR_MAX_PROMPT_CHARS: envInt(1).default(32_000),
+  // Automatic source selection (README "Automatic source selection"): how many, how relevant, how long to wait.
+  AGGREGATOR_AUTO_SOURCES_MAX: envInt(1, 50).default(3),
+  AGGREGATOR_AUTO_SOURCES_MIN_SCORE: envFraction().default(0.4),
+  AGGREGATOR_AUTO_SOURCES_TIMEOUT: envSeconds().default(3000),
   AGGREGATOR_MAX_RESPONSE_BYTES: envInt(1024).default(8 * 1024 * 1024),
   AGGREGATOR_RETRY_MAX: envInt(0, 10).default(2),
   AGGREGATOR_RETRY_BASE_DELAY_MS: envInt(0).default(1000),
@@ -166,6 +182,8 @@ export interface AggregatorConfig {
   maxDataSources: number;
   maxPromptChars: number;
   maxResponseBytes: number;
+  /** Automatic source selection: at most `max` sources (and never more than `maxDataSources`). */
+  autoSources: { max: number; minScore: number; timeoutMs: number };
   retryMax: number;
   retryBaseDelayMs: number;
   heartbeatIntervalMs: number;
@@ -214,6 +232,11 @@ export function loadConfig(source: Record<string, string | undefined> = process.
     maxDataSources: e.AGGREGATOR_MAX_DATA_SOURCES,
     maxPromptChars: e.AGGREGATOR_MAX_PROMPT_CHARS,
     maxResponseBytes: e.AGGREGATOR_MAX_RESPONSE_BYTES,
+    autoSources: {
+      max: Math.min(e.AGGREGATOR_AUTO_SOURCES_MAX, e.AGGREGATOR_MAX_DATA_SOURCES),
+      minScore: e.AGGREGATOR_AUTO_SOURCES_MIN_SCORE,
+      timeoutMs: e.AGGREGATOR_AUTO_SOURCES_TIMEOUT,
+    },
     retryMax: e.AGGREGATOR_RETRY_MAX,
     retryBaseDelayMs: e.AGGREGATOR_RETRY_BASE_DELAY_MS,
     heartbeatIntervalMs: e.AGGREGATOR_HEARTBEAT_INTERVAL_MS,

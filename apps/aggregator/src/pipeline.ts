@@ -1,7 +1,7 @@
 import type { Logger } from 'pino';
 import { buildBilling, type PolicySource } from './billing';
 import { annotateCitations } from './citations';
-import { classifyUrl, dedupeSources, endpointPath } from './endpoints';
+import { classifyUrl, dedupeSources, endpointPath, tokenLookup } from './endpoints';
 import type { AggregatorConfig } from './env';
 import { GenerationError, generate, modelPayload } from './generation';
 import type { AggregatorMetrics } from './metrics';
@@ -10,6 +10,7 @@ import { buildMessages, titleOf } from './prompt';
 import type { Reranker } from './rerank';
 import { aggregateDocuments, fanOut, type SatelliteFailure } from './retrieval';
 import type { ChatRequest } from './schema';
+import { mintTokens, type SelectionResult, selectionNotice, selectSources } from './selection';
 import type {
   Billing,
   EndpointRef,
@@ -17,6 +18,7 @@ import type {
   RetrievedDocument,
   SourceEntry,
   SourceResult,
+  SourceSelection,
   Usage,
 } from './types';
 
@@ -40,8 +42,9 @@ export interface ChatContext {
 
 /** Progress callbacks, in the order of aggregator.md §4.3; the stream route turns them into events. */
 export interface PipelineHooks {
-  retrievalStart?(sources: number): void;
-  sourceComplete?(result: SourceResult): void;
+  /** `selection` when the sources were chosen automatically. */
+  retrievalStart?(sources: number, selection: SelectionResult | null): void;
+  sourceComplete?(result: SourceResult, relevanceScore: number | undefined): void;
   rerankingStart?(documents: number): void;
   rerankingComplete?(documents: number, timeMs: number): void;
   retrievalComplete?(documents: number, timeMs: number): void;
@@ -54,12 +57,17 @@ export interface ChatMetadata {
   retrieval_time_ms: number;
   generation_time_ms: number;
   total_time_ms: number;
+  source_selection?: SourceSelection;
 }
 
 export interface ChatSuccess {
   kind: 'ok';
-  /** Annotated when the citation pipeline ran, else the raw answer; `''` for retrieval-only. */
+  /**
+   * Annotated when the citation pipeline ran, else the raw answer; `''` for retrieval-only. Opens with the
+   * selection notice when automatic selection chose nothing.
+   */
   response: string;
+  /** The model's answer only (the notice went out as its own `delta`). */
   rawText: string;
   /** True when every piece of `rawText` already went through `delta`. */
   streamed: boolean;
@@ -72,6 +80,8 @@ export interface ChatSuccess {
   profitShare: Record<string, number> | null;
   billing: Billing | null;
   documents: number;
+  /** Data sources queried (requested or chosen). */
+  sourceCount: number;
 }
 
 export interface ChatAccessDenied {
@@ -145,6 +155,7 @@ async function retrieve(
   req: ChatRequest,
   sources: EndpointRef[],
   hooks: PipelineHooks,
+  scores: ReadonlyMap<string, number> | null,
 ): Promise<RetrievalSummary> {
   const { config, metrics } = deps;
   const { out, log } = ctx;
@@ -174,7 +185,7 @@ async function retrieve(
       );
       metrics?.sourceRequests.inc({ status: result.status });
       metrics?.sourceDuration.observe({ status: result.status }, result.latencyMs / 1000);
-      hooks.sourceComplete?.(result);
+      hooks.sourceComplete?.(result, scores?.get(result.path));
     },
     onFailure: deps.reportFailure ? (failure) => deps.reportFailure?.(failure, out.correlationId) : undefined,
   });
@@ -233,18 +244,56 @@ async function rank(
   return result;
 }
 
+function logSelection(ctx: ChatContext, selection: SelectionResult): void {
+  ctx.log.info(
+    {
+      event: 'chat.sources.selected',
+      status: selection.summary.status,
+      sources: selection.summary.sources.map((source) => source.path),
+      time_ms: selection.summary.time_ms,
+    },
+    'data sources chosen automatically',
+  );
+}
+
 /** One chat request through retrieval, reranking, prompt building and generation (aggregator.md §10). */
 export async function runChat(
   deps: ChatDeps,
   ctx: ChatContext,
-  req: ChatRequest,
+  asked: ChatRequest,
   hooks: PipelineHooks = {},
 ): Promise<ChatOutcome> {
   const { config, metrics } = deps;
-  const { out } = ctx;
+  let { out } = ctx;
+  let req = asked;
+  let selection: SelectionResult | null = null;
+  if (asked.auto_sources && asked.data_sources.length === 0) {
+    selection = await selectSources(config, {
+      prompt: asked.prompt,
+      userToken: asked.user_token,
+      tunnels: out.tunnel !== null,
+      signal: out.signal,
+    });
+    logSelection(ctx, selection);
+    req = { ...asked, data_sources: selection.refs };
+    // The client could not mint tokens for sources it did not know; the model's owner is included so a caller
+    // that sends nothing but a question and a model gets an answer too.
+    const given = out.tokenFor;
+    const owners = new Set<string>();
+    for (const ref of [asked.retrieval_only ? null : asked.model, ...selection.refs]) {
+      const owner = ref?.owner_username;
+      if (owner && given(owner) === undefined) owners.add(owner.toLowerCase());
+    }
+    const minted = tokenLookup(await mintTokens(config, [...owners], asked.user_token, out.signal));
+    out = { ...out, tokenFor: (owner) => given(owner) ?? minted(owner) };
+    ctx = { ...ctx, out };
+  }
+  const notice = selection ? selectionNotice(selection.summary) : null;
+  const withSelection = <T extends object>(metadata: T) =>
+    selection ? { ...metadata, source_selection: selection.summary } : metadata;
   const sources = dedupeSources(req.data_sources);
-  hooks.retrievalStart?.(sources.length);
-  const retrieval = await retrieve(deps, ctx, req, sources, hooks);
+  hooks.retrievalStart?.(sources.length, selection);
+  const retrieval = await retrieve(deps, ctx, req, sources, hooks, selection?.scores ?? null);
   const { info: retrievalInfo, policySources, timeMs: retrievalTimeMs } = retrieval;
   if (retrieval.denied.length > 0 && !req.retrieval_only) {
     return {
@@ -270,20 +319,23 @@ export async function runChat(
       citationRan: false,
       sources: sourceMapByTitle,
       retrievalInfo,
-      metadata: {
+      metadata: withSelection({
         retrieval_time_ms: retrievalTimeMs,
         generation_time_ms: 0,
         total_time_ms: elapsed(ctx.startedAt),
-      },
+      }),
       usage: null,
       profitShare: null,
       billing: buildBilling(policySources),
       documents: promptDocs.length,
+      sourceCount: sources.length,
     };
   }
 
   const modelPath = endpointPath(req.model);
   hooks.generationStart?.(modelPath);
+  const prefix = notice ? `${notice}\n\n` : '';
+  if (prefix) hooks.delta?.(prefix);
   const genStarted = performance.now();
   let answer: Awaited<ReturnType<typeof generate>>;
   const payload = modelPayload(
@@ -345,7 +397,7 @@ export async function runChat(
   metrics?.generationDuration.observe({ outcome: 'success' }, generationMs / 1000);
 
   const citationRan = numbered && promptDocs.length > 0;
-  let response = answer.text;
+  let response = prefix + answer.text;
   let profitShare: Record<string, number> | null = null;
   if (citationRan) {
     const numberToPath = new Map<number, string>();
@@ -363,14 +415,15 @@ export async function runChat(
     citationRan,
     sources: sourceMapByTitle,
     retrievalInfo,
-    metadata: {
+    metadata: withSelection({
       retrieval_time_ms: retrievalTimeMs,
       generation_time_ms: generationMs,
       total_time_ms: elapsed(ctx.startedAt),
-    },
+    }),
     usage: answer.usage,
     profitShare,
     billing: buildBilling([...policySources, { path: modelPath, policyMetadata: answer.policyMetadata }]),
     documents: promptDocs.length,
+    sourceCount: sources.length,
   };
 }

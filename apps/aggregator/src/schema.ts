@@ -17,6 +17,10 @@ export interface ChatRequest {
   custom_system_prompt: string | null;
   messages: ChatMessage[];
   retrieval_only: boolean;
+  /** Choose data sources with the hub's search when `data_sources` is empty (README "Automatic source selection"). */
+  auto_sources: boolean;
+  /** The caller's hub token: sent only to the hub, for automatic selection; never to satellites, never logged. */
+  user_token: string | null;
 }
 
 /** The `ChatRequest` of aggregator.md §3.1 (from the contract) with this deployment's caps. */
@@ -63,6 +67,8 @@ export function createChatRequestSchema(config: AggregatorConfig) {
         custom_system_prompt: req.custom_system_prompt,
         messages: req.messages,
         retrieval_only: req.retrieval_only,
+        auto_sources: req.auto_sources,
+        user_token: req.user_token ?? null,
       }),
     );
 }

@@ -1,6 +1,7 @@
 import type { ServerResponse } from 'node:http';
 import { type ChatStreamEventName, ChatStreamEvents } from '@syfthub/contracts';
 import { assertMatchesContract, ResponseContractError } from '@syfthub/service';
+import type { ChatMetadata } from './pipeline';
 import type { Billing, RetrievalInfo, SourceEntry, Usage } from './types';
 
 /** The only event names the SDKs accept (aggregator.md §4.2); anything else breaks them. */
@@ -143,7 +144,7 @@ export class SseWriter {
 export interface DoneParts {
   sources: Record<string, SourceEntry>;
   retrievalInfo: RetrievalInfo[];
-  metadata: { retrieval_time_ms: number; generation_time_ms: number; total_time_ms: number };
+  metadata: ChatMetadata;
   usage: Usage | null;
   profitShare: Record<string, number> | null;
   response: string | null;

@@ -8,6 +8,7 @@ export type {
   EndpointRef,
   RetrievalInfo,
   SourceDocument as SourceEntry,
+  SourceSelection,
   SourceStatus,
   Usage,
 } from '@syfthub/contracts';

@@ -77,6 +77,8 @@ describe.each(['/api/v1/chat', '/api/v1/chat/stream'])('ChatRequest validation o
       'too_long',
       ['body', 'data_sources'],
     ],
+    ['auto_sources as a string', { auto_sources: 'yes' }, 'bool_parsing', ['body', 'auto_sources']],
+    ['auto_sources as a number', { auto_sources: 1 }, 'bool_type', ['body', 'auto_sources']],
     ['max_tokens 0', { max_tokens: 0 }, 'greater_than_equal', ['body', 'max_tokens']],
     ['max_tokens over 32768', { max_tokens: 32769 }, 'less_than_equal', ['body', 'max_tokens']],
     ['temperature over 2', { temperature: 2.5 }, 'less_than_equal', ['body', 'temperature']],

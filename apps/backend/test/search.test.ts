@@ -213,7 +213,7 @@ describe('POST /api/v1/endpoints/search (§16)', () => {
     expect(names).not.toContain('Contract Law Private');
   });
 
-  it('include_own adds the signed-in caller\'s own private endpoints, never anyone else\'s', async () => {
+  it("include_own adds the signed-in caller's own private endpoints, never anyone else's", async () => {
     const query = { query: 'contract law private', include_own: true };
     const mine = (await search(query, bob.access_token)).body.results;
     const own = mine.find((r) => r.name === 'Contract Law Private');
@@ -226,7 +226,9 @@ describe('POST /api/v1/endpoints/search (§16)', () => {
     }
     const withoutFlag = (await search({ query: 'contract law private' }, bob.access_token)).body.results;
     expect(withoutFlag.map((r) => r.name)).not.toContain('Contract Law Private');
-    expect(locsOf((await search({ query: 'x', include_own: 'yes' })).body)).toEqual([['body', 'include_own']]);
+    expect(locsOf((await search({ query: 'x', include_own: 'yes' })).body)).toEqual([
+      ['body', 'include_own'],
+    ]);
   });
 
   it('validates the body and accepts read-scoped tokens', async () => {

@@ -91,6 +91,14 @@ export const ChatRequest = z.object({
     .boolean()
     .nullish()
     .transform((v) => v ?? false),
+  /**
+   * Automatic source selection (§3.6 of the aggregator's README): with no `data_sources`, the aggregator asks the
+   * hub's search for the data sources most relevant to the prompt that `user_token`'s holder may use.
+   */
+  auto_sources: z
+    .boolean()
+    .nullish()
+    .transform((v) => v ?? false),
 });
 
 export const SOURCE_STATUSES = ['success', 'error', 'timeout', 'payment_failed', 'access_denied'] as const;
@@ -131,11 +139,42 @@ export const Usage = z.looseObject({
   total_tokens: z.number().optional(),
 });
 
+/**
+ * What automatic source selection did: `selected` (≥ 1 source chosen), `none_relevant` (the search found nothing
+ * relevant enough), `no_search_terms` (the question has no word to search for: only stop words, emoji or
+ * punctuation), `search_unavailable` (the hub's search failed or did not answer in time; `message` says which).
+ */
+export const SOURCE_SELECTION_STATUSES = [
+  'selected',
+  'none_relevant',
+  'no_search_terms',
+  'search_unavailable',
+] as const;
+export const SourceSelectionStatus = z.enum(SOURCE_SELECTION_STATUSES);
+
+/** One automatically chosen data source and its search score (0–1, docs/search.md). */
+export const SelectedSource = z.object({
+  path: z.string(),
+  name: z.string(),
+  relevance_score: z.number(),
+});
+
+export const SourceSelection = z.object({
+  status: SourceSelectionStatus,
+  /** The chosen sources, best first; the order of the fan-out. */
+  sources: z.array(SelectedSource),
+  /** Why no source was chosen, in a sentence; null when some were. */
+  message: z.string().nullable(),
+  time_ms: z.number(),
+});
+
 export const ChatMetadata = z.object({
   /** Fan-out only, reranking excluded. */
   retrieval_time_ms: z.number(),
   generation_time_ms: z.number(),
   total_time_ms: z.number(),
+  /** Present when the request asked for `auto_sources` and named no data source. */
+  source_selection: SourceSelection.optional(),
 });
 
 const chatExample = {
@@ -183,8 +222,15 @@ export const DonePayload = z
 
 /** The data of every event the stream sends (§4.2), by event name. */
 export const ChatStreamEvents = {
-  retrieval_start: z.object({ sources: z.number().int() }),
-  source_complete: z.object({ path: z.string(), status: SourceStatus, documents: z.number().int() }),
+  /** `source_selection` as in `metadata`, when the sources were chosen automatically. */
+  retrieval_start: z.object({ sources: z.number().int(), source_selection: SourceSelection.optional() }),
+  /** `relevance_score`: the search score of an automatically chosen source. */
+  source_complete: z.object({
+    path: z.string(),
+    status: SourceStatus,
+    documents: z.number().int(),
+    relevance_score: z.number().optional(),
+  }),
   reranking_start: z.object({ documents: z.number().int() }),
   reranking_complete: z.object({ documents: z.number().int(), time_ms: z.number() }),
   retrieval_complete: z.object({ total_documents: z.number().int(), time_ms: z.number() }),
@@ -248,6 +294,9 @@ export type BillingEntry = z.infer<typeof BillingEntry>;
 export type Billing = z.infer<typeof Billing>;
 export type Usage = z.infer<typeof Usage>;
 export type ChatMetadata = z.infer<typeof ChatMetadata>;
+export type SourceSelectionStatus = z.infer<typeof SourceSelectionStatus>;
+export type SelectedSource = z.infer<typeof SelectedSource>;
+export type SourceSelection = z.infer<typeof SourceSelection>;
 export type ChatResponse = z.infer<typeof ChatResponse>;
 export type ChatFailure = z.infer<typeof ChatFailure>;
 export type DonePayload = z.infer<typeof DonePayload>;

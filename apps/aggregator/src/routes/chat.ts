@@ -145,7 +145,8 @@ function logCompleted(log: Logger, mode: Mode, req: ChatRequest, result: ChatSuc
     {
       event: 'chat.completed',
       mode,
-      sources: req.data_sources.length,
+      sources: result.sourceCount,
+      auto_sources: result.metadata.source_selection?.status ?? null,
       documents: result.documents,
       generation_time_ms: result.metadata.generation_time_ms,
       total_time_ms: result.metadata.total_time_ms,
@@ -266,9 +267,18 @@ export function registerChatRoutes(app: Hono<Env>, deps: ChatRouteDeps): void {
           },
           req,
           {
-            retrievalStart: (n) => sse.send('retrieval_start', { sources: n }),
-            sourceComplete: (r) =>
-              sse.send('source_complete', { path: r.path, status: r.status, documents: r.documents.length }),
+            retrievalStart: (n, selection) =>
+              sse.send(
+                'retrieval_start',
+                selection ? { sources: n, source_selection: selection.summary } : { sources: n },
+              ),
+            sourceComplete: (r, score) =>
+              sse.send('source_complete', {
+                path: r.path,
+                status: r.status,
+                documents: r.documents.length,
+                ...(score === undefined ? {} : { relevance_score: score }),
+              }),
             rerankingStart: (n) => sse.send('reranking_start', { documents: n }),
             rerankingComplete: (n, t) => sse.send('reranking_complete', { documents: n, time_ms: t }),
             retrievalComplete: (n, t) => sse.send('retrieval_complete', { total_documents: n, time_ms: t }),

@@ -2,6 +2,7 @@ import type { QueryPageResult } from '@syfthub/contracts';
 import { ApiError, type Env, escapeHtml, fetchWithContext, getCorrelationId } from '@syfthub/service';
 import type { Context, Hono } from 'hono';
 import { endpointPath } from '../endpoints';
+import { satelliteToken } from '../hub';
 import { runChat } from '../pipeline';
 import type { ChatRequest } from '../schema';
 import type { EndpointRef } from '../types';
@@ -95,32 +96,6 @@ async function resolveRef(
   };
 }
 
-/** A satellite token for `owner`: the caller's, or a guest token when the caller has none or is refused. */
-async function satelliteToken(
-  hubUrl: string,
-  bearer: string | undefined,
-  owner: string,
-): Promise<string | null> {
-  const aud = encodeURIComponent(owner);
-  const attempts = bearer
-    ? [{ path: `/api/v1/token?aud=${aud}`, auth: bearer }, { path: `/api/v1/token/guest?aud=${aud}` }]
-    : [{ path: `/api/v1/token/guest?aud=${aud}` }];
-  for (const attempt of attempts) {
-    try {
-      const res = await fetchWithContext(`${hubUrl}${attempt.path}`, {
-        headers: attempt.auth ? { Authorization: attempt.auth } : {},
-        signal: AbortSignal.timeout(RESOLVE_TIMEOUT_MS),
-      });
-      if (!res.ok) continue;
-      const body = (await res.json()) as { target_token?: unknown };
-      if (typeof body.target_token === 'string') return body.target_token;
-    } catch {
-      // The next attempt, or no token: the satellite decides what a caller without one may see.
-    }
-  }
-  return null;
-}
-
 /** The page: the result as JSON for scripts (with `<` escaped) and as readable, HTML-escaped text. */
 export function renderPage(result: QueryPageResult): string {
   const json = JSON.stringify(result, null, 2);
@@ -200,7 +175,9 @@ export function registerQueryPage(app: Hono<Env>, deps: ChatRouteDeps): void {
     const owners = [
       ...new Set([model, ...sources].flatMap((ref) => (ref?.owner_username ? [ref.owner_username] : []))),
     ];
-    const tokens = await Promise.all(owners.map((owner) => satelliteToken(hubUrl, bearer, owner)));
+    const tokens = await Promise.all(
+      owners.map((owner) => satelliteToken(hubUrl, bearer, owner, AbortSignal.timeout(RESOLVE_TIMEOUT_MS))),
+    );
     const endpointTokens: Record<string, string> = {};
     owners.forEach((owner, i) => {
       const token = tokens[i];
@@ -226,6 +203,8 @@ export function registerQueryPage(app: Hono<Env>, deps: ChatRouteDeps): void {
       custom_system_prompt: null,
       messages: [],
       retrieval_only: !aggregate,
+      auto_sources: false,
+      user_token: null,
     };
     const result: QueryPageResult = {
       ...base,
