@@ -3,12 +3,12 @@
 // its own process on its own port against real PostgreSQL and Redis, runs the real nginx with nginx.prod.conf
 // (https://localhost:8443, http://localhost:8080 → https), waits until everything answers, and returns with
 // everything running in the background. `pnpm stack:down` stops exactly what this started.
-import { execFileSync, spawn } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, openSync, readFileSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { ensureSelfSignedCert } from './certs.mjs';
 import { nginxArgs, REPO_ROOT, renderNginx } from './nginx.mjs';
+import { serviceEnvs, startService, waitFor } from './services.mjs';
 import { readState, STACK_DIR, stopStack, writeState } from './state.mjs';
 
 const env = process.env;
@@ -25,13 +25,6 @@ const DATABASE_URL = env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/syf
 const REDIS_URL = env.REDIS_URL ?? 'redis://127.0.0.1:6379/1';
 const NGINX = env.NGINX_BIN ?? (existsSync('/usr/sbin/nginx') ? '/usr/sbin/nginx' : 'nginx');
 const log = (message) => process.stdout.write(`stack: ${message}\n`);
-
-// 32 random bytes kept across restarts (sessions, the satellite owner's password, the MCP token key).
-function secret(name, encoding = 'base64url') {
-  const path = join(STACK_DIR, name);
-  if (!existsSync(path)) writeFileSync(path, randomBytes(32).toString(encoding), { mode: 0o600 });
-  return readFileSync(path, 'utf8').trim();
-}
 
 // The stack's database is created if missing; a DATABASE_URL given by the caller must already exist.
 function ensureDatabase() {
@@ -56,33 +49,16 @@ function ensureDatabase() {
     execFileSync('psql', [...args, `CREATE DATABASE "${name}"`], { stdio: 'ignore' });
 }
 
-function start(name, script, extraEnv) {
-  mkdirSync(join(STACK_DIR, 'logs'), { recursive: true });
-  const out = openSync(join(STACK_DIR, 'logs', `${name}.log`), 'a');
-  const child = spawn(process.execPath, [script], {
-    cwd: REPO_ROOT,
-    env: { ...env, ENVIRONMENT: 'development', LOG_FORMAT: 'json', ...extraEnv },
-    stdio: ['ignore', out, out],
-    detached: true,
-  });
-  child.unref();
-  return child.pid;
+function start(name, serviceEnv) {
+  return startService(name, serviceEnv, { logDir: join(STACK_DIR, 'logs'), detached: true }).pid;
 }
 
-async function waitFor(name, url, timeoutMs = 60_000) {
-  const deadline = Date.now() + timeoutMs;
-  let last = '';
-  while (Date.now() < deadline) {
-    try {
-      const res = await fetch(url, { signal: AbortSignal.timeout(2000) });
-      if (res.ok) return;
-      last = `HTTP ${res.status}`;
-    } catch (err) {
-      last = err instanceof Error ? err.message : String(err);
-    }
-    await new Promise((r) => setTimeout(r, 250));
+async function waitReady(name, url) {
+  try {
+    await waitFor(name, url);
+  } catch (err) {
+    throw new Error(`${err instanceof Error ? err.message : String(err)}; see .stack/logs/${name}.log`);
   }
-  throw new Error(`${name} did not become ready at ${url} (${last}); see .stack/logs/${name}.log`);
 }
 
 async function main() {
@@ -118,64 +94,23 @@ async function main() {
     stdio: 'inherit',
   });
 
-  const internalToken = secret('internal-service-token');
-  // STACK_EXTRA_SSRF_HOSTS lets test satellites on other loopback ports through (e2e's slow model).
-  const satelliteHosts = [
-    `localhost:${PORTS.satellite}`,
-    `127.0.0.1:${PORTS.satellite}`,
-    env.STACK_EXTRA_SSRF_HOSTS,
-  ]
-    .filter(Boolean)
-    .join(',');
+  const envs = serviceEnvs({
+    dir: STACK_DIR,
+    publicUrl: PUBLIC_URL,
+    databaseUrl: DATABASE_URL,
+    redisUrl: REDIS_URL,
+    ports: PORTS,
+    extraSsrfHosts: env.STACK_EXTRA_SSRF_HOSTS,
+    testRoutes: env.STACK_TEST_ROUTES === '1',
+    rateLimits: env.STACK_RATE_LIMITS,
+  });
   const state = { pids: {}, nginxPrefix: join(STACK_DIR, 'nginx'), url: PUBLIC_URL };
-  const shared = { DATABASE_URL, REDIS_URL, INTERNAL_SERVICE_TOKEN: internalToken };
-  state.pids.backend = start('backend', 'apps/backend/dist/main.js', {
-    ...shared,
-    PORT: String(PORTS.backend),
-    HOST: '127.0.0.1',
-    ISSUER_URL: PUBLIC_URL,
-    CORS_ORIGINS: PUBLIC_URL,
-    FRONTEND_URL: PUBLIC_URL,
-    SECRET_KEY: secret('secret-key'),
-    RSA_KEYS_DIRECTORY: join(STACK_DIR, 'keys', 'hub'),
-    SSRF_ALLOWED_HOSTS: satelliteHosts,
-    EMAIL_SENDER: 'none',
-    ENABLE_TEST_ROUTES: env.STACK_TEST_ROUTES === '1' ? 'true' : 'false',
-    RATE_LIMIT_ENABLED: env.STACK_RATE_LIMITS ?? 'true',
-  });
-  state.pids.aggregator = start('aggregator', 'apps/aggregator/dist/main.js', {
-    ...shared,
-    AGGREGATOR_PORT: String(PORTS.aggregator),
-    AGGREGATOR_HOST: '127.0.0.1',
-    AGGREGATOR_CORS_ORIGINS: PUBLIC_URL,
-    AGGREGATOR_SYFTHUB_URL: `http://127.0.0.1:${PORTS.backend}`,
-    AGGREGATOR_SSRF_ALLOWED_HOSTS: satelliteHosts,
-  });
-  state.pids.mcp = start('mcp', 'apps/mcp/dist/main.js', {
-    ...shared,
-    MCP_PORT: String(PORTS.mcp),
-    HOST: '127.0.0.1',
-    OAUTH_ISSUER: `${PUBLIC_URL}/mcp`,
-    SYFTHUB_URL: `http://127.0.0.1:${PORTS.backend}`,
-    SYFTHUB_PUBLIC_URL: PUBLIC_URL,
-    AGGREGATOR_URL: `http://127.0.0.1:${PORTS.aggregator}`,
-    MCP_RSA_KEYS_DIRECTORY: join(STACK_DIR, 'keys', 'mcp'),
-    MCP_TOKEN_ENCRYPTION_KEYS: `k1:${secret('mcp-token-key', 'base64')}`,
-  });
+  state.pids.backend = start('backend', envs.backend);
+  state.pids.aggregator = start('aggregator', envs.aggregator);
+  state.pids.mcp = start('mcp', envs.mcp);
   writeState(state);
-  await waitFor('backend', `http://127.0.0.1:${PORTS.backend}/ready`);
-  state.pids.satellite = start('satellite', 'apps/satellite/dist/main.js', {
-    SATELLITE_PORT: String(PORTS.satellite),
-    SATELLITE_HOST: '127.0.0.1',
-    SATELLITE_PUBLIC_URL: `http://localhost:${PORTS.satellite}`,
-    SYFTHUB_URL: `http://127.0.0.1:${PORTS.backend}`,
-    SYFTHUB_ISSUER: PUBLIC_URL,
-    SATELLITE_HUB_USERNAME: 'syfthub',
-    SATELLITE_HUB_EMAIL: 'satellite@syfthub.local',
-    SATELLITE_HUB_PASSWORD: secret('satellite-owner-password'),
-    SATELLITE_DATA_DIR: join(STACK_DIR, 'satellite'),
-    SATELLITE_ENDPOINTS_FILE: join(REPO_ROOT, 'apps', 'satellite', 'endpoints.example.json'),
-  });
+  await waitReady('backend', `http://127.0.0.1:${PORTS.backend}/ready`);
+  state.pids.satellite = start('satellite', envs.satellite);
   writeState(state);
 
   renderNginx({
@@ -195,10 +130,10 @@ async function main() {
   state.nginx = true;
   writeState(state);
 
-  await waitFor('aggregator', `http://127.0.0.1:${PORTS.aggregator}/ready`);
-  await waitFor('mcp', `http://127.0.0.1:${PORTS.mcp}/ready`);
-  await waitFor('satellite', `http://127.0.0.1:${PORTS.satellite}/health`);
-  await waitFor('nginx', `http://127.0.0.1:${HTTP_PORT}/nginx-health`);
+  await waitReady('aggregator', `http://127.0.0.1:${PORTS.aggregator}/ready`);
+  await waitReady('mcp', `http://127.0.0.1:${PORTS.mcp}/ready`);
+  await waitReady('satellite', `http://127.0.0.1:${PORTS.satellite}/health`);
+  await waitReady('nginx', `http://127.0.0.1:${HTTP_PORT}/nginx-health`);
   log(
     `up: ${PUBLIC_URL} (http://localhost:${HTTP_PORT} redirects there); logs in .stack/logs; stop with pnpm stack:down`,
   );

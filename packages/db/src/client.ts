@@ -92,11 +92,20 @@ function preparingClient<T extends object>(client: T): T {
   });
 }
 
+/** Seconds before a pool connection retries after `failures` failed attempts: 0.1, 0.2, 0.4, 0.8, then 1. */
+export function reconnectDelaySeconds(failures: number): number {
+  return Math.min(0.1 * 2 ** Math.max(0, failures - 1), 1);
+}
+
 function openPostgres(url: string, options: CreateDbOptions): { handle: DbHandle; target: MigrationTarget } {
   const connectTimeoutSeconds = options.connectTimeoutSeconds ?? 10;
   const client = postgres(url, {
     max: options.poolSize ?? 10,
     connect_timeout: connectTimeoutSeconds,
+    // postgres-js waits `backoff(n)` seconds before a connection's next attempt, n counting the pool's failed
+    // attempts since the last success; its default grows to 10–20 s, so after an outage of a few seconds under
+    // load the pool stayed away that long after the server was back, and requests waited for it. Capped at 1 s.
+    backoff: reconnectDelaySeconds,
     // NOTICEs (e.g. "relation already exists, skipping") are routine and would otherwise go to stdout.
     onnotice: () => {},
     connection: options.statementTimeoutMs ? { statement_timeout: options.statementTimeoutMs } : {},

@@ -8,6 +8,12 @@ import { ApiError } from './errors';
 import { clientIpOf } from './request-info';
 import { ResponseContractError } from './response-contract';
 import { matchedRoutePattern } from './route';
+import {
+  DEPENDENCY_RETRY_AFTER_SECONDS,
+  DEPENDENCY_UNAVAILABLE_DETAIL,
+  isDependencyUnavailable,
+  rootCauseMessage,
+} from './unavailable';
 import { validationItem } from './validation';
 
 /** The body text of every unhandled server error. */
@@ -90,8 +96,9 @@ export interface ErrorHandlerOptions {
 /**
  * The Hono `onError`: ApiError -> its status, detail and headers; HTTPException -> its status with a string detail
  * and the headers of its response; a client that closed the connection mid-request -> `request.aborted` at info and
- * 499; anything else -> logged with its stack as `request.failed` and answered with the generic 500 body carrying
- * the correlation id.
+ * 499; an unreachable PostgreSQL or Redis (`isDependencyUnavailable`) -> `dependency.unavailable` at warn and 503
+ * with `Retry-After`; anything else -> logged with its stack as `request.failed` and answered with the generic 500
+ * body carrying the correlation id.
  */
 export function createErrorHandler(options: ErrorHandlerOptions = {}): ErrorHandler {
   return (error, c) => {
@@ -127,6 +134,25 @@ export function createErrorHandler(options: ErrorHandlerOptions = {}): ErrorHand
       );
       failureLogged.add(c);
       return errorResponse(c, CLIENT_CLOSED_STATUS, 'Client closed request');
+    }
+    if (isDependencyUnavailable(error)) {
+      // An outage, not a bug: no stack, and only the root cause (the wrapping message carries the statement).
+      loggerOf(c, options.logger)?.warn(
+        {
+          event: 'dependency.unavailable',
+          method: c.req.method,
+          path: c.req.path,
+          route: matchedRoutePattern(c),
+          status_code: 503,
+          client_ip: clientIpOf(c),
+          cause: rootCauseMessage(error),
+        },
+        'A dependency is unavailable',
+      );
+      failureLogged.add(c);
+      return errorResponse(c, 503, DEPENDENCY_UNAVAILABLE_DETAIL, {
+        'Retry-After': String(DEPENDENCY_RETRY_AFTER_SECONDS),
+      });
     }
     const correlationId = getCorrelationId(c) || currentCorrelationId() || randomUUID();
     // Only raised where response checks are on (never in production): the developer needs the mismatch itself.

@@ -30,5 +30,6 @@ export * from './server';
 export * from './ssrf';
 export * from './storable-text';
 export * from './types';
+export * from './unavailable';
 export * from './upgrade';
 export * from './validation';

@@ -1,4 +1,4 @@
-import { getCorrelationId } from '@syfthub/service';
+import { DEPENDENCY_RETRY_AFTER_SECONDS, getCorrelationId, isDependencyUnavailable } from '@syfthub/service';
 import type { Context, MiddlewareHandler } from 'hono';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 
@@ -41,12 +41,17 @@ export function oauthRateLimited(c: Context, headers: Record<string, string>): R
 
 /**
  * Turns an unexpected failure of an OAuth route (already logged and answered by the app's error handler) into
- * OAuth's `server_error`, keeping the correlation id so the failure can be found in the logs.
+ * OAuth's `server_error`, keeping the correlation id so the failure can be found in the logs; an unreachable
+ * database or Redis is OAuth's `temporarily_unavailable` (503 with `Retry-After`).
  */
 export function oauthServerErrors(): MiddlewareHandler {
   return async (c, next) => {
     await next();
-    if (c.error && c.res.status >= 500) {
+    if (c.error && isDependencyUnavailable(c.error)) {
+      c.res = oauthError(c, 503, 'temporarily_unavailable', 'The service is temporarily unavailable', {
+        'Retry-After': String(DEPENDENCY_RETRY_AFTER_SECONDS),
+      });
+    } else if (c.error && c.res.status >= 500) {
       c.res = c.json({ error: 'server_error', correlation_id: getCorrelationId(c) }, 500, {
         'Cache-Control': 'no-store',
       });

@@ -1,0 +1,135 @@
+// The pieces that start the apps as separate processes against real PostgreSQL and Redis: their environments,
+// persistent secrets, spawning and readiness waits. Used by `pnpm stack:up` and by the fault test, which runs
+// the same services against servers of its own.
+import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, openSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { REPO_ROOT } from './nginx.mjs';
+
+/** Entry points of the built apps, relative to the repository root. */
+export const SERVICE_SCRIPTS = {
+  backend: 'apps/backend/dist/main.js',
+  aggregator: 'apps/aggregator/dist/main.js',
+  mcp: 'apps/mcp/dist/main.js',
+  satellite: 'apps/satellite/dist/main.js',
+};
+
+/** 32 random bytes stored in `dir/name`, kept across restarts (sessions, passwords, token keys). */
+export function persistentSecret(dir, name, encoding = 'base64url') {
+  const path = join(dir, name);
+  if (!existsSync(path)) {
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(path, randomBytes(32).toString(encoding), { mode: 0o600 });
+  }
+  return readFileSync(path, 'utf8').trim();
+}
+
+/**
+ * The environment of each service, as the production-like stack runs them.
+ * @param {{ dir: string, publicUrl: string, databaseUrl: string, redisUrl: string,
+ *   ports: { backend: number, aggregator: number, mcp: number, satellite: number },
+ *   extraSsrfHosts?: string, testRoutes?: boolean, rateLimits?: string }} options
+ * @returns {{ backend: Record<string, string>, aggregator: Record<string, string>, mcp: Record<string, string>,
+ *   satellite: Record<string, string> }}
+ */
+export function serviceEnvs(options) {
+  const { dir, publicUrl, ports } = options;
+  // extraSsrfHosts lets test satellites on other loopback ports through (e2e's slow model).
+  const satelliteHosts = [
+    `localhost:${ports.satellite}`,
+    `127.0.0.1:${ports.satellite}`,
+    options.extraSsrfHosts,
+  ]
+    .filter(Boolean)
+    .join(',');
+  const shared = {
+    DATABASE_URL: options.databaseUrl,
+    REDIS_URL: options.redisUrl,
+    INTERNAL_SERVICE_TOKEN: persistentSecret(dir, 'internal-service-token'),
+  };
+  return {
+    backend: {
+      ...shared,
+      PORT: String(ports.backend),
+      HOST: '127.0.0.1',
+      ISSUER_URL: publicUrl,
+      CORS_ORIGINS: publicUrl,
+      FRONTEND_URL: publicUrl,
+      SECRET_KEY: persistentSecret(dir, 'secret-key'),
+      RSA_KEYS_DIRECTORY: join(dir, 'keys', 'hub'),
+      SSRF_ALLOWED_HOSTS: satelliteHosts,
+      EMAIL_SENDER: 'none',
+      ENABLE_TEST_ROUTES: options.testRoutes ? 'true' : 'false',
+      RATE_LIMIT_ENABLED: options.rateLimits ?? 'true',
+    },
+    aggregator: {
+      ...shared,
+      AGGREGATOR_PORT: String(ports.aggregator),
+      AGGREGATOR_HOST: '127.0.0.1',
+      AGGREGATOR_CORS_ORIGINS: publicUrl,
+      AGGREGATOR_SYFTHUB_URL: `http://127.0.0.1:${ports.backend}`,
+      AGGREGATOR_SSRF_ALLOWED_HOSTS: satelliteHosts,
+    },
+    mcp: {
+      ...shared,
+      MCP_PORT: String(ports.mcp),
+      HOST: '127.0.0.1',
+      OAUTH_ISSUER: `${publicUrl}/mcp`,
+      SYFTHUB_URL: `http://127.0.0.1:${ports.backend}`,
+      SYFTHUB_PUBLIC_URL: publicUrl,
+      AGGREGATOR_URL: `http://127.0.0.1:${ports.aggregator}`,
+      MCP_RSA_KEYS_DIRECTORY: join(dir, 'keys', 'mcp'),
+      MCP_TOKEN_ENCRYPTION_KEYS: `k1:${persistentSecret(dir, 'mcp-token-key', 'base64')}`,
+    },
+    satellite: {
+      SATELLITE_PORT: String(ports.satellite),
+      SATELLITE_HOST: '127.0.0.1',
+      SATELLITE_PUBLIC_URL: `http://localhost:${ports.satellite}`,
+      SYFTHUB_URL: `http://127.0.0.1:${ports.backend}`,
+      SYFTHUB_ISSUER: publicUrl,
+      SATELLITE_HUB_USERNAME: 'syfthub',
+      SATELLITE_HUB_EMAIL: 'satellite@syfthub.local',
+      SATELLITE_HUB_PASSWORD: persistentSecret(dir, 'satellite-owner-password'),
+      SATELLITE_DATA_DIR: join(dir, 'satellite'),
+      SATELLITE_ENDPOINTS_FILE: join(REPO_ROOT, 'apps', 'satellite', 'endpoints.example.json'),
+    },
+  };
+}
+
+/**
+ * Starts one built app as its own process, logging JSON to `<logDir>/<name>.log`. Detached processes outlive
+ * the caller (the stack); attached ones end with it (tests).
+ * @param {string} name
+ * @param {Record<string, string>} serviceEnv
+ * @param {{ logDir: string, detached?: boolean, script?: string }} options
+ */
+export function startService(name, serviceEnv, options) {
+  mkdirSync(options.logDir, { recursive: true });
+  const out = openSync(join(options.logDir, `${name}.log`), 'a');
+  const child = spawn(process.execPath, [options.script ?? SERVICE_SCRIPTS[name]], {
+    cwd: REPO_ROOT,
+    env: { ...process.env, ENVIRONMENT: 'development', LOG_FORMAT: 'json', ...serviceEnv },
+    stdio: ['ignore', out, out],
+    detached: options.detached ?? false,
+  });
+  if (options.detached) child.unref();
+  return child;
+}
+
+/** Resolves once `url` answers 2xx; rejects with the last answer after the timeout. */
+export async function waitFor(name, url, timeoutMs = 60_000) {
+  const deadline = Date.now() + timeoutMs;
+  let last = '';
+  while (Date.now() < deadline) {
+    try {
+      const res = await fetch(url, { signal: AbortSignal.timeout(2000) });
+      if (res.ok) return;
+      last = `HTTP ${res.status}`;
+    } catch (err) {
+      last = err instanceof Error ? err.message : String(err);
+    }
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  throw new Error(`${name} did not become ready at ${url} (${last})`);
+}
