@@ -397,6 +397,65 @@ describe('faults', () => {
   }, 30_000);
 });
 
+describe('hostile tunnel names', () => {
+  it('lowercases owners and refuses names that are not one subject token', async () => {
+    const { body } = await postChat(aggregator.url, {
+      ...onlySource(),
+      data_sources: [
+        ref('tunneling:ALICE', 'legal-docs', OWNER),
+        ref('tunneling:a.>', 'x', 'a'),
+        ref('tunneling:', 'y'),
+      ],
+    });
+    expect((body.retrieval_info as Array<Record<string, unknown>>).map((i) => i.error_message)).toEqual([
+      null,
+      'Invalid endpoint URL',
+      'Invalid endpoint URL',
+    ]);
+    const { events } = await postStream(
+      aggregator.url,
+      chat({ data_sources: [], model: model('tunneling:*') }),
+    );
+    expect(errorOf(events)).toBe(
+      'Model generation failed: Cannot reach model endpoint at tunneling:*: Invalid endpoint URL',
+    );
+  });
+});
+
+describe('mode A′: no token on the internal listener (nats/nats.split.conf)', () => {
+  it('serves a tunnelled chat with the aggregator on plain TCP and the node on WebSocket with the token', async () => {
+    const split = await startNatsServer({ mode: 'split' });
+    const splitNode = new UpstreamNode({
+      wsUrl: split.wsUrl,
+      token: split.token,
+      username: 'carol',
+      script: defaultScript,
+    });
+    const splitHub = await startKeyHub();
+    const splitAggregator = await startAggregator({
+      AGGREGATOR_NATS_URL: split.tcpUrl,
+      AGGREGATOR_SYFTHUB_URL: splitHub.url,
+    });
+    try {
+      await splitNode.start();
+      splitHub.keys.set('carol', splitNode.publicKey);
+      await splitAggregator.tunnel!.link.ready();
+      const { body } = await postChat(splitAggregator.url, {
+        prompt: 'hello',
+        model: ref('tunneling:carol', 'assistant', 'carol'),
+        data_sources: [ref('tunneling:carol', 'docs', 'carol')],
+        endpoint_tokens: { carol: 'token' },
+      });
+      expect(body.response).toContain('tunnelled answer to');
+    } finally {
+      await splitAggregator.stop();
+      await splitNode.stop();
+      await splitHub.close();
+      await split.stop();
+    }
+  });
+});
+
 describe('without NATS', () => {
   it('keeps the old message when tunnelling is not configured', async () => {
     const plain = await startAggregator();

@@ -182,6 +182,25 @@ describe('the reference satellite in tunnel mode', () => {
     expect(infoOf(body)).toMatchObject({ status: 'success' });
   }, 40_000);
 
+  it('reconnects with its last NATS token while the hub cannot give a fresh one', async () => {
+    const token = hub.state.natsToken;
+    hub.state.natsToken = null;
+    try {
+      await nats.restart();
+      await eventually(() => satellite.tunnel!.ready(200), 20_000);
+      await tunnel.link.ready(20_000);
+      const { body } = await chat({
+        model: ref('assistant'),
+        data_sources: [ref('handbook')],
+        endpoint_tokens: { [OWNER]: await signToken(key, userClaims(OWNER)) },
+        retrieval_only: true,
+      });
+      expect(infoOf(body)).toMatchObject({ status: 'success' });
+    } finally {
+      hub.state.natsToken = token;
+    }
+  }, 40_000);
+
   it('keeps its key across restarts (node.key)', async () => {
     const before = satellite.tunnel!.publicKey;
     await satellite.stop();
