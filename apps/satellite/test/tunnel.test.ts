@@ -1,7 +1,19 @@
+import { randomUUID } from 'node:crypto';
 import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
+import type { Msg } from '@nats-io/nats-core';
 import { createApp as createAggregatorApp, loadConfig, TunnelClient } from '@syfthub/aggregator';
 import { createSilentLogger, type RunningServer, startServer } from '@syfthub/service';
+import {
+  connectNats,
+  decodePublicKey,
+  newPeerChannel,
+  openResponse,
+  parseResponseEnvelope,
+  peerSubject,
+  sealRequest,
+  spaceSubject,
+} from '@syfthub/tunnel';
 import { startNatsServer, type TestNatsServer } from '@syfthub/tunnel/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseSatelliteEnv } from '../src/env';
@@ -207,6 +219,31 @@ describe('the reference satellite in tunnel mode', () => {
     satellite = await launch();
     expect(satellite.tunnel!.publicKey).toBe(before);
   }, 30_000);
+
+  it('refuses agent session messages with INVALID_REQUEST when no agent bridge is attached', async () => {
+    const connection = await connectNats({ url: nats.tcpUrl, token: nats.token, name: 'test-aggregator' });
+    try {
+      const channel = newPeerChannel();
+      const reply = new Promise<Msg>((resolve) =>
+        connection.subscribe(peerSubject(channel), { max: 1, callback: (_err, msg) => resolve(msg) }),
+      );
+      const sealed = sealRequest({
+        type: 'agent_session_start',
+        correlationId: randomUUID(),
+        replyTo: channel,
+        endpoint: { slug: 'assistant', type: 'agent' },
+        timeoutMs: 5000,
+        payload: { prompt: 'hi' },
+        nodePublicKey: decodePublicKey(satellite.tunnel!.publicKey),
+      });
+      connection.publish(spaceSubject(OWNER), sealed.data);
+      const envelope = parseResponseEnvelope((await reply).data);
+      expect(envelope).toMatchObject({ status: 'error', error: { code: 'INVALID_REQUEST' } });
+      expect(openResponse(envelope!, sealed.ephemeral.privateKey)).toBeNull();
+    } finally {
+      await connection.close();
+    }
+  });
 
   it('derives the NATS WebSocket URL from the hub URL like the Go node', () => {
     expect(natsUrlOf('https://hub.example.com')).toBe('wss://hub.example.com:443/nats');

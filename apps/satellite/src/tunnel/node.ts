@@ -1,5 +1,5 @@
 import type { Msg, NatsConnection } from '@nats-io/nats-core';
-import type { TunnelRequestEnvelope } from '@syfthub/contracts';
+import { AGENT_MESSAGE_TYPES, type TunnelRequestEnvelope } from '@syfthub/contracts';
 import {
   buildResponse,
   connectNats,
@@ -24,6 +24,11 @@ import { type Log, silentLog } from '../log';
 /** The Go node's deadline when a request names none (§5.7). */
 const DEFAULT_DEADLINE_MS = 120_000;
 const TOO_LARGE = 'Response too large for the tunnel';
+const AGENT_TYPES: ReadonlySet<string> = new Set([
+  AGENT_MESSAGE_TYPES.start,
+  AGENT_MESSAGE_TYPES.userMessage,
+  AGENT_MESSAGE_TYPES.cancel,
+]);
 
 export interface TunnelRequest {
   slug: string;
@@ -43,6 +48,11 @@ export interface TunnelNodeOptions {
   natsUrl: string;
   keys: X25519KeyPair;
   handle: TunnelHandler;
+  /**
+   * Agent session messages (agent-sessions.md §9), handed over unopened with the connection they came on. Without
+   * it they are refused with INVALID_REQUEST, as the Go node does without agent support (tunnelling.md §5.5).
+   */
+  agentMessages?: (envelope: TunnelRequestEnvelope, connection: NatsConnection) => Promise<void>;
   log?: Log;
   initialBackoffMs?: number;
   maxBackoffMs?: number;
@@ -167,6 +177,16 @@ export class TunnelNode {
     } catch (error) {
       if (error instanceof SubjectError) return;
       throw error;
+    }
+    if (AGENT_TYPES.has(envelope.type)) {
+      if (this.options.agentMessages) await this.options.agentMessages(envelope, connection);
+      else {
+        this.send(connection, subject, envelope, {
+          status: 'error',
+          error: { code: 'INVALID_REQUEST', message: 'this node does not run agent sessions' },
+        });
+      }
+      return;
     }
     const received = new Date();
     let spec: ResponseSpec;
