@@ -205,6 +205,16 @@ describe('API-token scopes', () => {
     expectScopeDenied(await createToken(write, { name: 'escalate' }), 'full');
     expectScopeDenied(await backend.api('GET', '/api/v1/auth/tokens', { token: write }), 'full');
     expectScopeDenied(await backend.api('DELETE', '/api/v1/auth/tokens/1', { token: write }), 'full');
+    // Reading or renaming one token, even the caller's own, is token management too (issue 19 mutation run).
+    const own = await tokenFor(bob, ['read'], 'own');
+    expectScopeDenied(await backend.api('GET', `/api/v1/auth/tokens/${own.id}`, { token: write }), 'full');
+    expectScopeDenied(
+      await backend.api('PATCH', `/api/v1/auth/tokens/${own.id}`, {
+        token: write,
+        json: { name: 'renamed' },
+      }),
+      'full',
+    );
     expectScopeDenied(
       await backend.api('PUT', '/api/v1/auth/me/password', {
         token: write,

@@ -11,7 +11,14 @@ let user: Awaited<ReturnType<Stack['registerUser']>>;
 let publicClient: oauth.Client;
 
 beforeAll(async () => {
-  stack = await startStack({ satellite: false, mcpEnv: { MCP_LOGIN_RATE_LIMIT_PER_MINUTE: '1000' } });
+  stack = await startStack({
+    satellite: false,
+    mcpEnv: {
+      MCP_LOGIN_RATE_LIMIT_PER_MINUTE: '1000',
+      MCP_TOKEN_RATE_LIMIT_PER_MINUTE: '1000',
+      MCP_REGISTER_RATE_LIMIT_PER_HOUR: '1000',
+    },
+  });
   as = await discover(stack.resource);
   user = await stack.registerUser('hard');
   publicClient = await register(as);
@@ -146,5 +153,60 @@ describe('JSON-RPC at /mcp', () => {
       id: null,
       error: { code: -32700, message: 'Parse error: JSON nesting exceeds 64 levels' },
     });
+  });
+});
+
+// Issue 19's mutation run: checks of the token endpoint that no test failed without.
+describe('token endpoint guards', () => {
+  async function redeemFor(client: oauth.Client, code: string, verifier: string) {
+    return postForm(`${stack.resource}/oauth/token`, {
+      grant_type: 'authorization_code',
+      code,
+      redirect_uri: REDIRECT_URI,
+      code_verifier: verifier,
+      client_id: client.client_id,
+    });
+  }
+
+  it('refuses a code redeemed by another client than it was issued to, and burns it', async () => {
+    const other = await register(as);
+    const { code, verifier } = await codeAndVerifier(publicClient);
+    // Same redirect URI, right verifier: only the code's client differs.
+    const stolen = await redeemFor(other, code, verifier);
+    expect(stolen.status).toBe(400);
+    expect(stolen.body.error).toBe('invalid_grant');
+    expect(stolen.body.access_token).toBeUndefined();
+    const rightful = await redeemFor(publicClient, code, verifier);
+    expect(rightful.body.error).toBe('invalid_grant');
+  });
+
+  it('lets at most one of 10 concurrent refreshes with one refresh token win, 10 times over', async () => {
+    const { code, verifier } = await codeAndVerifier(publicClient);
+    const first = await redeemFor(publicClient, code, verifier);
+    expect(first.status).toBe(200);
+    let current = first.body.refresh_token as string;
+    for (let pair = 0; pair < 10; pair++) {
+      const answers = await Promise.all(
+        Array.from({ length: 10 }, () =>
+          postForm(`${stack.resource}/oauth/token`, {
+            grant_type: 'refresh_token',
+            refresh_token: current,
+            client_id: publicClient.client_id,
+          }),
+        ),
+      );
+      const won = answers.filter((answer) => answer.status === 200);
+      // Within the reuse grace window the losers are refused without revoking the grant, so the chain goes on.
+      expect(won).toHaveLength(1);
+      for (const answer of answers)
+        if (answer.status !== 200) expect(answer.body.error).toBe('invalid_grant');
+      current = won[0]?.body.refresh_token as string;
+    }
+    const last = await postForm(`${stack.resource}/oauth/token`, {
+      grant_type: 'refresh_token',
+      refresh_token: current,
+      client_id: publicClient.client_id,
+    });
+    expect(last.status).toBe(200);
   });
 });

@@ -1,4 +1,4 @@
-import type { AuthMiddleware, Principal, Scope } from '@syfthub/auth';
+import { type AuthMiddleware, type Principal, requiredScopeFor, type Scope } from '@syfthub/auth';
 import { ErrorBody } from '@syfthub/contracts';
 import type { User } from '@syfthub/db';
 import {
@@ -105,8 +105,7 @@ function asBackend(handler: unknown): MiddlewareHandler<BackendEnv> {
 }
 
 function defaultScope(def: AnyRouteDef): Scope {
-  if (def.auth === 'admin') return 'full';
-  return def.method === 'get' ? 'read' : 'write';
+  return requiredScopeFor(def.method, { restricted: def.auth === 'admin' });
 }
 
 /** The schema a response with this status must match, or undefined when its body is not checked. */
