@@ -1,8 +1,8 @@
+import type { ChatRequestInput as ChatRequest, ChatResponse, ChatStreamEvent } from '@syfthub/contracts';
 import { ApiError, apiErrorFromResponse } from './errors';
 import { buildUrl } from './http';
 import { newCorrelationId } from './ids';
 import { parseSse, toChatEvent } from './sse';
-import type { ChatRequest, ChatResponse, ChatStreamEvent } from './types';
 
 export interface AggregatorClientOptions {
   /** Aggregator API base, e.g. `/aggregator/api/v1` or `https://agg.example.com/api/v1`. */

@@ -1,7 +1,4 @@
-import { createCollectivesResource } from './collectives';
-import { createHttp, type HttpOptions, seg } from './http';
 import type {
-  AdminOverview,
   AdminUserPage,
   AdminUserQuery,
   ApiToken,
@@ -31,9 +28,12 @@ import type {
   UserAggregator,
   UserAggregatorInput,
   UserAggregatorList,
+  UserOverviewStats,
   UserUpdate,
   Visibility,
-} from './types';
+} from '@syfthub/contracts';
+import { createCollectivesResource } from './collectives';
+import { createHttp, type HttpOptions, seg } from './http';
 
 export type HubClientOptions = HttpOptions;
 
@@ -166,7 +166,7 @@ export function createHubClient(options: HubClientOptions = {}) {
 
   const admin = {
     overview: (trendDays: 7 | 30 | 90) =>
-      json<AdminOverview>('/api/v1/admin/overview', { query: { trend_days: trendDays } }),
+      json<UserOverviewStats>('/api/v1/admin/overview', { query: { trend_days: trendDays } }),
     users: (query: AdminUserQuery = {}) =>
       json<AdminUserPage>('/api/v1/admin/users', { query: { ...query } }),
     exportUsers: async (query: Omit<AdminUserQuery, 'page' | 'page_size'> = {}): Promise<CsvExport> => {

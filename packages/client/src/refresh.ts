@@ -1,6 +1,6 @@
+import type { TokenPair } from '@syfthub/contracts';
 import { ApiError } from './errors';
 import { expiresSoon } from './jwt';
-import type { TokenPair } from './types';
 
 /** Where the hub tokens live (the SPA: `localStorage`; tests: memory). Reads must always see the latest value. */
 export interface TokenStore {

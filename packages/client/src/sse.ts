@@ -1,4 +1,4 @@
-import type { Billing, ChatStreamEvent, DonePayload, SourceStatus } from './types';
+import type { Billing, ChatStreamEvent, DonePayload, SourceStatus } from '@syfthub/contracts';
 
 export interface SseFrame {
   event: string;

@@ -1,8 +1,8 @@
+import type { TokenPair } from '@syfthub/contracts';
 import { describe, expect, it, vi } from 'vitest';
 import { ApiError } from '../src/errors';
 import { createHubClient } from '../src/hub';
 import { createRefreshCoordinator, type TokenStore } from '../src/refresh';
-import type { TokenPair } from '../src/types';
 
 function jwt(expSecondsFromNow: number): string {
   const payload = btoa(

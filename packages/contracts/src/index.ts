@@ -10,6 +10,7 @@ export * from './common';
 export * from './endpoints';
 export * from './fields';
 export * from './identity';
+export * from './requests';
 export * from './root';
 export * from './satellite';
 export * from './tunnelling';

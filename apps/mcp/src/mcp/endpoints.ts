@@ -1,7 +1,7 @@
 import {
   CollectiveResolutionError,
   type Connection,
-  type EndpointRef,
+  type EndpointRefInput,
   type EndpointType,
   type EndpointView,
   expandDataSources,
@@ -61,7 +61,7 @@ export function pathOf(endpoint: { owner_username: string; slug: string }): stri
 }
 
 /** The aggregator's reference to a resolved endpoint (aggregator.md §3.2). */
-export function toEndpointRef(endpoint: EndpointView): EndpointRef {
+export function toEndpointRef(endpoint: EndpointView): EndpointRefInput {
   const connection = firstConnection(endpoint);
   if (!connection) throw new ToolFailure(`Endpoint ${pathOf(endpoint)} has no URL to reach it at.`);
   return {
@@ -116,7 +116,7 @@ export async function resolveTyped(
  */
 export async function satelliteTokens(
   hub: HubClient,
-  refs: readonly EndpointRef[],
+  refs: readonly EndpointRefInput[],
 ): Promise<Record<string, string>> {
   const owners = new Set(refs.flatMap((ref) => (ref.owner_username ? [ref.owner_username] : [])));
   const tokens: Record<string, string> = {};
@@ -134,7 +134,7 @@ export async function satelliteTokens(
 
 /** Resolved data sources: their aggregator references and paths, in request order. */
 export interface ResolvedSources {
-  refs: EndpointRef[];
+  refs: EndpointRefInput[];
   paths: string[];
 }
 

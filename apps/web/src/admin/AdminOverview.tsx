@@ -1,4 +1,4 @@
-import type { AdminOverview } from '@syfthub/client';
+import type { UserOverviewStats } from '@syfthub/client';
 import { keepPreviousData, useQuery } from '@tanstack/react-query';
 import { useState } from 'react';
 import { ErrorState, InlineSelect, Spinner } from '../components/ui';
@@ -6,7 +6,7 @@ import { useHub } from '../lib/ApiContext';
 import { formatNumber } from '../lib/format';
 import { keys } from '../lib/queries';
 
-function SignupChart({ buckets }: { buckets: AdminOverview['signup_trend']['buckets'] }) {
+function SignupChart({ buckets }: { buckets: UserOverviewStats['signup_trend']['buckets'] }) {
   const max = Math.max(1, ...buckets.map((b) => b.signups));
   const width = 600;
   const height = 140;

@@ -1,4 +1,4 @@
-import type { EndpointPublic, EndpointRef, EndpointType, EndpointView } from '@syfthub/client';
+import type { EndpointPublic, EndpointRefInput, EndpointType, EndpointView } from '@syfthub/client';
 import type { EndpointChoice } from './ChatSelection';
 
 const MODEL_TYPES: EndpointType[] = ['model', 'model_data_source', 'agent'];
@@ -19,7 +19,7 @@ export function toChoice(
  * What the official SDK does to turn a hub endpoint into an aggregator `EndpointRef` (web.md §6.2 step 1): check the
  * type for its role, take the first enabled connection with a URL, and keep its `tenant_name`.
  */
-export function toEndpointRef(endpoint: EndpointView, role: 'model' | 'source'): EndpointRef {
+export function toEndpointRef(endpoint: EndpointView, role: 'model' | 'source'): EndpointRefInput {
   const path = `${endpoint.owner_username}/${endpoint.slug}`;
   const allowed = role === 'model' ? MODEL_TYPES : SOURCE_TYPES;
   if (!allowed.includes(endpoint.type)) {

@@ -2,7 +2,7 @@ import {
   type ChatMessage,
   type ChatStreamEvent,
   CollectiveResolutionError,
-  type EndpointRef,
+  type EndpointRefInput,
   type EndpointView,
   type ExpandedSource,
   expandDataSources,
@@ -190,7 +190,7 @@ export function useConversation() {
       };
 
       try {
-        let model: EndpointRef;
+        let model: EndpointRefInput;
         try {
           model = toEndpointRef(await resolvePath(api, queryClient, userTurn.model.path, signedIn), 'model');
         } catch (error) {
@@ -233,7 +233,7 @@ export function useConversation() {
             }
           }),
         );
-        const dataSources = resolved.filter((ref): ref is EndpointRef => ref !== null);
+        const dataSources = resolved.filter((ref): ref is EndpointRefInput => ref !== null);
         if (abort.signal.aborted) return;
 
         const owners = [

@@ -1,5 +1,5 @@
 import type { McpServer } from '@modelcontextprotocol/server';
-import { type ChatRequest, type ChatResponse, isApiError } from '@syfthub/client';
+import { type ChatRequestInput, type ChatResponse, isApiError } from '@syfthub/client';
 import { z } from 'zod';
 import {
   MODEL_TYPES,
@@ -137,7 +137,7 @@ export function registerChatTool(server: McpServer, env: ToolEnv): void {
             ),
           ]);
           const modelRef = toEndpointRef(model);
-          const request: ChatRequest = {
+          const request: ChatRequestInput = {
             prompt: args.prompt,
             model: modelRef,
             data_sources: sources.refs,

@@ -1,5 +1,5 @@
 import type { McpServer } from '@modelcontextprotocol/server';
-import type { ChatRequest } from '@syfthub/client';
+import type { ChatRequestInput } from '@syfthub/client';
 import { z } from 'zod';
 import { resolveDataSources, satelliteTokens } from '../endpoints';
 import { nowIso, runTool, type ToolEnv } from '../tool-runner';
@@ -75,7 +75,7 @@ export function registerRetrieveTool(server: McpServer, env: ToolEnv): void {
             env.deps.config.AGGREGATOR_MAX_DATA_SOURCES,
             signal,
           );
-          const request: ChatRequest = {
+          const request: ChatRequestInput = {
             prompt: args.query,
             model: RETRIEVAL_ONLY_MODEL,
             data_sources: sources.refs,
