@@ -18,7 +18,8 @@ const ONE = `${BASE}/:aggregator_id{[0-9]+}`;
 const idParams = z.object({ aggregator_id: pgIdSchema });
 const nameSchema = z.string().trim().min(1).max(100);
 
-const createBody = z.object({
+/** The create body (contract: `UserAggregatorInput`). */
+export const createBody = z.object({
   name: nameSchema,
   url: httpUrlSchema,
   is_default: z.boolean().default(false),

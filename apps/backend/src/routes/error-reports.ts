@@ -18,7 +18,8 @@ const text = (max: number) => z.string().transform((v) => v.slice(0, max));
 const optionalText = (max: number) => text(max).nullish();
 const anyObject = z.record(z.string(), z.unknown()).nullish();
 
-const frontendReportSchema = z.object({
+/** The `POST /errors/report` body (contract: `FrontendErrorReport`). */
+export const frontendReportSchema = z.object({
   correlation_id: z.string().nullish(),
   timestamp: timestampSchema.nullish(),
   event: optionalText(100),

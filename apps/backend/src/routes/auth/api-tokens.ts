@@ -33,7 +33,8 @@ function tokenNotFound(): ApiError {
   return new ApiError(404, 'API token not found');
 }
 
-const createBody = z.object({
+/** The `POST /auth/tokens` body (contract: `ApiTokenCreate`). */
+export const createBody = z.object({
   name: textField(1, 100),
   scopes: z
     .array(z.enum(['read', 'write', 'full']))

@@ -22,16 +22,22 @@ function usernameUnavailable(): ApiError {
   });
 }
 
-/** `POST /auth/register` (§5.2). */
-export function registerRegisterRoute(ctx: BackendContext, services: AuthServices): void {
-  const { routes, deps, limits } = ctx;
-  // `accounting_service_url` and `accounting_password`, which old SDKs send, fall away with the other unknown keys.
-  const body = z.object({
+/**
+ * The `POST /auth/register` body (contract: `RegisterRequest`). `accounting_service_url` and
+ * `accounting_password`, which old SDKs send, fall away with the other unknown keys.
+ */
+export const registerBody = (passwordMinLength: number) =>
+  z.object({
     username: usernameSchema,
     email: emailSchema,
     full_name: textField(1, 100),
-    password: passwordSchema(deps.config.PASSWORD_MIN_LENGTH),
+    password: passwordSchema(passwordMinLength),
   });
+
+/** `POST /auth/register` (§5.2). */
+export function registerRegisterRoute(ctx: BackendContext, services: AuthServices): void {
+  const { routes, deps, limits } = ctx;
+  const body = registerBody(deps.config.PASSWORD_MIN_LENGTH);
 
   routes.add(
     {
