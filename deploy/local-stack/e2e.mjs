@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // `pnpm test:e2e`: brings up the production-like stack on a fresh database (real nginx + TLS, every app its own
-// process, real PostgreSQL and Redis), runs the edge checks, the MCP end-to-end test with the official SDK client
-// and the Playwright suite in Chromium through it, and always takes the stack down again.
+// process, real PostgreSQL and Redis), runs the edge checks, the MCP end-to-end test with the official SDK client,
+// the Playwright suite in Chromium and the bad-input test through it, and always takes the stack down again.
 import { execFileSync, spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -81,6 +81,13 @@ try {
       E2E_SATELLITE_OWNER: 'syfthub',
       E2E_SATELLITE_OWNER_PASSWORD: readFileSync(join(STACK_DIR, 'satellite-owner-password'), 'utf8').trim(),
     },
+  );
+  // Last: it registers many users and sends thousands of hostile requests the other suites should not meet.
+  results.badInput = run(
+    'bad input (every OpenAPI operation, aggregator, satellite, MCP; part through nginx)',
+    'pnpm',
+    ['--filter', '@syfthub/deploy', 'exec', 'vitest', 'run', '-c', 'vitest.bad-input.config.ts'],
+    { STACK_E2E: '1' },
   );
 } catch (err) {
   results.stack = false;
