@@ -53,11 +53,12 @@ export function isFailureLogged(c: Context): boolean {
 /** The status recorded for a request whose client went away before it was answered (nginx's convention). */
 export const CLIENT_CLOSED_STATUS = 499;
 
-// Node rejects a body read with `aborted` (ECONNRESET) when the client closes the connection mid-body; the request's
-// signal is aborted once the connection closed before the answer was written.
+// Node rejects a body read with `Error: aborted` (ECONNRESET) when the client closes the connection mid-body; the
+// request's signal is aborted once the connection closed before the answer was written. A bare ECONNRESET is not
+// enough: PostgreSQL and Redis sockets fail with it too, and those are outages (503), not departed clients.
 function isClientAbort(error: Error, c: Context): boolean {
   const code = (error as { code?: unknown }).code;
-  if (code === 'ECONNRESET' || code === 'ERR_STREAM_PREMATURE_CLOSE') return true;
+  if (code === 'ECONNRESET' && error.message === 'aborted') return true;
   return c.req.raw.signal?.aborted === true;
 }
 

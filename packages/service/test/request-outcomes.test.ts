@@ -22,6 +22,9 @@ beforeAll(async () => {
   app.get('/broken', () => {
     throw new Error('boom');
   });
+  app.get('/socket-reset', () => {
+    throw Object.assign(new Error('read ECONNRESET'), { code: 'ECONNRESET' });
+  });
   server = await startServer(app, { port: 0, logger: captured.logger, handleSignals: false });
 });
 
@@ -53,6 +56,14 @@ describe('request outcomes in the log', () => {
     expect(aborted).toHaveLength(1);
     expect(aborted[0]).toMatchObject({ level: 'info', method: 'POST', path: '/upload', route: '/upload' });
     expect(captured.lines.filter((line) => line.level !== 'info')).toEqual([]);
+  });
+
+  it('a reset socket of a dependency is not mistaken for a departed client', async () => {
+    captured.lines.length = 0;
+    const res = await fetch(`http://127.0.0.1:${server.port}/socket-reset`);
+    expect(res.status).not.toBe(499);
+    expect(res.status).toBeGreaterThanOrEqual(500);
+    expect(captured.lines.some((line) => line.event === 'request.aborted')).toBe(false);
   });
 
   it('the designed 501 is request.completed at info; another 5xx is still request.failed at error', async () => {
