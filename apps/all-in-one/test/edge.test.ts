@@ -1,4 +1,4 @@
-import { chmodSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -107,5 +107,32 @@ describe('the all-in-one edge routes like nginx.prod.conf', () => {
     expect((await hit('/assets/missing.js')).status).toBe(404);
     const traversal = await hit('/%2e%2e/%2e%2e/etc/passwd');
     expect(traversal.text).not.toContain('root:');
+  });
+});
+
+describe("the SPA's Content-Security-Policy", () => {
+  // nginx (VM and the web image of Kubernetes) reads it from nginx/common/spa-csp.conf; the all-in-one has its own
+  // copy, which must say the same.
+  const nginxConf = readFileSync(new URL('../../../nginx/common/spa-csp.conf', import.meta.url), 'utf8');
+  const nginxCsp = /add_header Content-Security-Policy "([^"]+)" always;/.exec(nginxConf)?.[1];
+
+  it('loads images only from the hub itself and data: URLs, never from another site (issue 19 defect 9)', async () => {
+    const page = await hit('/', { headers: { Accept: 'text/html' } });
+    const csp = page.headers.get('content-security-policy') ?? '';
+    const directives = new Map(
+      csp.split(';').map((part) => {
+        const [name = '', ...values] = part.trim().split(/\s+/);
+        return [name, values] as const;
+      }),
+    );
+    expect(directives.get('img-src')).toEqual(["'self'", 'data:']);
+    expect(directives.get('default-src')).toEqual(["'self'"]);
+    expect(directives.get('script-src')).toEqual(["'self'"]);
+  });
+
+  it('is the same at the all-in-one edge as behind nginx', async () => {
+    const page = await hit('/', { headers: { Accept: 'text/html' } });
+    expect(nginxCsp).toBeDefined();
+    expect(page.headers.get('content-security-policy')).toBe(nginxCsp);
   });
 });

