@@ -3,22 +3,19 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type NatsConnection, headers as natsHeaders, type Subscription } from '@nats-io/nats-core';
 import {
-  AgentBridge,
-  type Caller,
-  createReferenceAgent,
-  DataSource,
-  DocumentTools,
-  isAgentMessage,
-  type OpenAiAgentOptions,
-  parseCatalogue,
-} from '@syfthub/satellite';
-import {
   connectNats,
   generateKeyPair,
   parseRequestEnvelope,
   spaceSubject,
   type X25519KeyPair,
 } from '@syfthub/tunnel';
+import { AgentBridge, isAgentMessage } from '../src/agent/bridge';
+import type { OpenAiAgentOptions } from '../src/agent/llm';
+import { createReferenceAgent } from '../src/agent/reference';
+import { DocumentTools } from '../src/agent/tools';
+import type { Caller } from '../src/auth';
+import { parseCatalogue } from '../src/catalogue';
+import { DataSource } from '../src/data-source/data-source';
 
 // The reference satellite's agent as a tunnelled node: a NATS WebSocket connection with the shared token (as
 // nodes dial `<hub>/nats`), a subscription to `syfthub.spaces.<owner>`, and the satellite's agent bridge running

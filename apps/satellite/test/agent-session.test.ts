@@ -1,5 +1,6 @@
 import type { Subscription } from '@nats-io/nats-core';
-import { createMetrics } from '@syfthub/service';
+import { createApp as createAggregatorApp, loadConfig, TunnelClient } from '@syfthub/aggregator';
+import { createMetrics, createSilentLogger, type RunningServer, startServer } from '@syfthub/service';
 import {
   connectNats,
   generateKeyPair,
@@ -10,10 +11,9 @@ import {
 } from '@syfthub/tunnel';
 import { startNatsServer, type TestNatsServer } from '@syfthub/tunnel/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type AgentNode, startAgentNode } from './helpers/agent-node';
-import { type AgentSocketClient, agentSessionUrl, type Frame, openAgentSocket } from './helpers/agent-socket';
-import { type RunningAggregator, startAggregator } from './helpers/aggregator';
-import { type KeyHub, startKeyHub } from './helpers/key-hub';
+import { type AgentNode, startAgentNode } from './agent-node';
+import { type AgentSocketClient, agentSessionUrl, type Frame, openAgentSocket } from './agent-socket';
+import { type LocalServer, sendJson, startServer as startHttpServer } from './helpers';
 
 // Agent sessions end to end over a real nats-server (agent-sessions.md §6–§9): the aggregator's WebSocket, the
 // NATS leg with its encryption, and the reference satellite's agent running as a tunnelled node.
@@ -22,11 +22,63 @@ import { type KeyHub, startKeyHub } from './helpers/key-hub';
 const START_DEADLINE_MS = 1000;
 
 let nats: TestNatsServer;
-let hub: KeyHub;
+let hub: Awaited<ReturnType<typeof startKeyHub>>;
 let node: AgentNode;
 let agg: RunningAggregator;
 let url: string;
 const metrics = createMetrics({ service: 'aggregator', defaultMetrics: false });
+
+/** The hub's key route (tunnelling.md §3.5): 404 for unknown users; counts lookups per user. */
+async function startKeyHub() {
+  const keys = new Map<string, string | null>();
+  const counts = new Map<string, number>();
+  const server: LocalServer = await startHttpServer((req, res) => {
+    const match = /^\/api\/v1\/nats\/encryption-key\/([^/?]+)$/.exec(req.url ?? '');
+    if (req.method !== 'GET' || !match) return sendJson(res, 404, { detail: 'Not Found' });
+    const username = decodeURIComponent(match[1] ?? '');
+    counts.set(username, (counts.get(username) ?? 0) + 1);
+    if (!keys.has(username)) return sendJson(res, 404, { detail: `User '${username}' not found.` });
+    return sendJson(res, 200, { encryption_public_key: keys.get(username) ?? null });
+  });
+  return { url: server.url, keys, lookups: (u: string) => counts.get(u) ?? 0, close: () => server.close() };
+}
+
+interface RunningAggregator {
+  url: string;
+  tunnel: TunnelClient;
+  stop(): Promise<void>;
+}
+
+/** The real aggregator with tunnelling on, as `main` wires it (sessions ride the tunnel's connection). */
+async function startAggregator(env: Record<string, string>): Promise<RunningAggregator> {
+  const config = loadConfig({
+    AGGREGATOR_RATE_LIMIT_PER_MINUTE: '0',
+    AGGREGATOR_METRICS_ENABLED: 'true',
+    ...env,
+  });
+  const logger = createSilentLogger();
+  const tunnel = new TunnelClient({ nats: config.nats!, hubUrl: config.syfthubUrl, log: logger });
+  tunnel.start();
+  const server: RunningServer = await startServer(
+    createAggregatorApp({
+      config,
+      logger,
+      reportFailure: null,
+      tunnel,
+      metrics,
+      agentTiming: { cancelGraceMs: 2000 },
+    }),
+    { port: 0, host: '127.0.0.1', logger, handleSignals: false, shutdownTimeoutMs: 1000 },
+  );
+  return {
+    url: `http://127.0.0.1:${server.port}`,
+    tunnel,
+    async stop() {
+      await server.stop();
+      await tunnel.stop();
+    },
+  };
+}
 
 function start(prompt: string, extra: Record<string, unknown> = {}) {
   return {
@@ -70,18 +122,14 @@ beforeAll(async () => {
   node = await startAgentNode({ wsUrl: nats.wsUrl, token: nats.token, owner: 'alice' });
   hub.keys.set('alice', toBase64Url(node.keys.publicKey));
   // Sessions ride the tunnel's own connection and key cache, as `main` wires them.
-  agg = await startAggregator(
-    {
-      AGGREGATOR_METRICS_ENABLED: 'true',
-      AGGREGATOR_AGENT_SESSIONS_PER_IP: '50',
-      AGGREGATOR_NATS_URL: nats.tcpUrl,
-      AGGREGATOR_NATS_AUTH_TOKEN: nats.token,
-      AGGREGATOR_SYFTHUB_URL: hub.url,
-      AGGREGATOR_NATS_TUNNEL_TIMEOUT: String(START_DEADLINE_MS / 1000),
-    },
-    { metrics, agentTiming: { cancelGraceMs: 2000 } },
-  );
-  await agg.tunnel?.link.ready();
+  agg = await startAggregator({
+    AGGREGATOR_AGENT_SESSIONS_PER_IP: '50',
+    AGGREGATOR_NATS_URL: nats.tcpUrl,
+    AGGREGATOR_NATS_AUTH_TOKEN: nats.token,
+    AGGREGATOR_SYFTHUB_URL: hub.url,
+    AGGREGATOR_NATS_TUNNEL_TIMEOUT: String(START_DEADLINE_MS / 1000),
+  });
+  await agg.tunnel.link.ready();
   url = agentSessionUrl(agg.url);
 }, 30_000);
 
@@ -245,8 +293,8 @@ describe('agent sessions over NATS with the reference agent', () => {
   it('a stale cached key is refreshed once: the node answers DECRYPTION_FAILED, the start is resent', async () => {
     // The aggregator caches a key the node no longer has (it restarted with a new one).
     hub.keys.set('alice', toBase64Url(generateKeyPair().publicKey));
-    agg.tunnel?.keys.evict('alice');
-    await agg.tunnel?.keys.get('alice');
+    agg.tunnel.keys.evict('alice');
+    await agg.tunnel.keys.get('alice');
     hub.keys.set('alice', toBase64Url(node.keys.publicKey));
     const before = hub.lookups('alice');
     const client = await openAgentSocket(url);
