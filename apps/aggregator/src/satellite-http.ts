@@ -1,7 +1,7 @@
 /** Helpers shared by the retrieval and generation calls to satellites. */
 
 import type { IncomingMessage } from 'node:http';
-import { parseJsonBounded } from '@syfthub/service';
+import { BodyTooLargeError, parseJsonBounded, readCappedText } from '@syfthub/service';
 
 /** Thrown while reading a body that grew past `AGGREGATOR_MAX_RESPONSE_BYTES`. */
 export class ResponseTooLargeError extends Error {
@@ -17,22 +17,12 @@ const RAW_DETAIL_CHARS = 200;
 
 /** Reads the whole body as text, refusing to buffer more than `maxBytes`. */
 export async function readCapped(res: IncomingMessage, maxBytes: number): Promise<string> {
-  const declared = Number(res.headers['content-length'] ?? Number.NaN);
-  if (declared > maxBytes) {
-    res.destroy();
-    throw new ResponseTooLargeError();
+  try {
+    return await readCappedText(res, maxBytes);
+  } catch (err) {
+    if (err instanceof BodyTooLargeError) throw new ResponseTooLargeError();
+    throw err;
   }
-  const chunks: Buffer[] = [];
-  let total = 0;
-  for await (const chunk of res as AsyncIterable<Buffer>) {
-    total += chunk.byteLength;
-    if (total > maxBytes) {
-      res.destroy();
-      throw new ResponseTooLargeError();
-    }
-    chunks.push(chunk);
-  }
-  return chunks.length === 1 ? chunks[0]!.toString('utf8') : Buffer.concat(chunks, total).toString('utf8');
 }
 
 export function isHtml(contentType: string | undefined, body: string): boolean {

@@ -1,5 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
+import { RESERVED_SLUGS, SLUG_PATTERN } from '@syfthub/contracts';
 import { z } from 'zod';
 
 export type EndpointType = 'data_source' | 'model';
@@ -22,39 +23,12 @@ export interface CatalogueEntry {
 }
 
 /** The hub's slug rule (backend-api.md §3.11), checked here so a bad catalogue fails at start, not at sync. */
-const SLUG = /^[a-z0-9]([a-z0-9-]*[a-z0-9])?$/;
-const RESERVED_SLUGS = new Set([
-  'api',
-  'auth',
-  'docs',
-  'redoc',
-  'openapi.json',
-  'health',
-  'admin',
-  'www',
-  'mail',
-  'ftp',
-  'blog',
-  'help',
-  'support',
-  'about',
-  'contact',
-  'terms',
-  'privacy',
-  'login',
-  'register',
-  'dashboard',
-  'settings',
-  'profile',
-  'search',
-  'explore',
-]);
 
 const slugSchema = z
   .string()
   .min(3)
   .max(63)
-  .regex(SLUG, 'must be lowercase letters, digits and single hyphens')
+  .regex(SLUG_PATTERN, 'must be lowercase letters, digits and single hyphens')
   .refine((s) => !s.includes('--'), 'must not contain "--"')
   .refine((s) => !RESERVED_SLUGS.has(s), 'is reserved by the hub');
 
@@ -65,7 +39,7 @@ const tagSchema = z
   .toLowerCase()
   .min(1)
   .max(30)
-  .regex(SLUG, 'must be lowercase letters, digits and single hyphens')
+  .regex(SLUG_PATTERN, 'must be lowercase letters, digits and single hyphens')
   .refine((s) => !s.includes('--'), 'must not contain "--"');
 
 const entrySchema = z

@@ -1,31 +1,17 @@
 import { z } from 'zod';
 import { Timestamp } from './common';
-import { httpUrlSchema, IdSchema, SLUG_PATTERN, tagsSchema } from './fields';
+import { httpUrlSchema, IdSchema, RESERVED_SLUGS, SLUG_PATTERN, tagsSchema } from './fields';
 
 // Collectives (../shared/spec/collectives.md): request bodies, responses and the slug and path rules that the
 // hub, the web app and the MCP server must agree on.
 
-/** Collective slugs that collide with routes or pages (collectives.md §2.1). */
+/**
+ * Collective slugs that collide with routes or pages (collectives.md §2.1): the endpoint list without the mail and
+ * help names, plus the collectives' own route segments.
+ */
+const NOT_RESERVED_FOR_COLLECTIVES = new Set(['mail', 'ftp', 'blog', 'help', 'support']);
 export const RESERVED_COLLECTIVE_SLUGS: ReadonlySet<string> = new Set([
-  'api',
-  'auth',
-  'docs',
-  'redoc',
-  'openapi.json',
-  'health',
-  'admin',
-  'www',
-  'about',
-  'contact',
-  'terms',
-  'privacy',
-  'login',
-  'register',
-  'dashboard',
-  'settings',
-  'profile',
-  'search',
-  'explore',
+  ...[...RESERVED_SLUGS].filter((slug) => !NOT_RESERVED_FOR_COLLECTIVES.has(slug)),
   'collective',
   'collectives',
   'members',

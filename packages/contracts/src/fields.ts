@@ -5,6 +5,26 @@ import { z } from 'zod';
 /** `^[a-z0-9]([a-z0-9-]*[a-z0-9])?$`: the slug and tag pattern. */
 export const SLUG_PATTERN = /^[a-z0-9]([a-z0-9-]*[a-z0-9])?$/;
 
+/**
+ * Usernames that collide with root paths, SPA routes or route segments (§3.11), compared lowercase. The hub
+ * refuses them; the web app's forms and the satellite's catalogue check the same list.
+ */
+export const RESERVED_USERNAMES: ReadonlySet<string> = new Set(
+  (
+    'api aggregator mcp admin auth docs redoc openapi.json health ready metrics well-known static assets public ' +
+    'slug trending search sync guest guest-accessible by-path browse chat build about collectives c profile join ' +
+    'settings cli-setup login logout register q nats my endpoints users www help support null undefined root system'
+  ).split(' '),
+);
+
+/** Endpoint slugs that may not be used (upstream list, §3.11). */
+export const RESERVED_SLUGS: ReadonlySet<string> = new Set(
+  (
+    'api auth docs redoc openapi.json health admin www mail ftp blog help support about contact terms privacy ' +
+    'login register dashboard settings profile search explore'
+  ).split(' '),
+);
+
 /** Largest value of a PostgreSQL `integer`: ids beyond it cannot exist. */
 export const MAX_INT4 = 2_147_483_647;
 

@@ -3,6 +3,7 @@ export * from './base-url';
 export * from './body';
 export * from './body-limit';
 export * from './boot';
+export * from './capped-body';
 export * from './cli';
 export * from './client-ip';
 export * from './correlation';

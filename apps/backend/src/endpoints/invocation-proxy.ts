@@ -1,9 +1,11 @@
 import type { User } from '@syfthub/db';
 import {
   ApiError,
+  BodyTooLargeError,
   CORRELATION_HEADER,
   currentCorrelationId,
   parseJsonBounded,
+  readCappedText,
   type SsrfGuard,
 } from '@syfthub/service';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
@@ -75,26 +77,6 @@ async function satelliteAuthorization(
   });
   deps.backendMetrics.satelliteTokens.inc({ kind: caller ? 'user' : 'guest' });
   return `Bearer ${token}`;
-}
-
-class BodyTooLargeError extends Error {}
-
-async function readCapped(response: Response): Promise<string> {
-  if (!response.body) return '';
-  const reader = response.body.getReader();
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    size += value.byteLength;
-    if (size > MAX_UPSTREAM_BODY_BYTES) {
-      await reader.cancel();
-      throw new BodyTooLargeError();
-    }
-    chunks.push(value);
-  }
-  return Buffer.concat(chunks).toString('utf8');
 }
 
 function parseJson(text: string): { ok: true; value: unknown } | { ok: false } {
@@ -176,7 +158,7 @@ export async function proxyInvocation(
     });
     let text: string;
     try {
-      text = await readCapped(response);
+      text = await readCappedText(response, MAX_UPSTREAM_BODY_BYTES);
     } catch (err) {
       // A body that breaks off mid-way is a connection failure like a refused connection.
       throw err instanceof BodyTooLargeError || signal.aborted

@@ -1,89 +1,10 @@
-import { SLUG_PATTERN } from '@syfthub/contracts';
+import { RESERVED_USERNAMES, SLUG_PATTERN } from '@syfthub/contracts';
 import { baseUrlProblem } from '@syfthub/service';
 import { z } from 'zod';
 
-export { httpUrlSchema, tagsSchema } from '@syfthub/contracts';
+export { httpUrlSchema, RESERVED_SLUGS, RESERVED_USERNAMES, tagsSchema } from '@syfthub/contracts';
 
 // Shared field rules of backend-api.md §3.11 and §2.4: every route that takes one of these uses the same schema.
-
-/** Usernames that collide with root paths, SPA routes or route segments (§3.11), compared lowercase. */
-export const RESERVED_USERNAMES: ReadonlySet<string> = new Set([
-  'api',
-  'aggregator',
-  'mcp',
-  'admin',
-  'auth',
-  'docs',
-  'redoc',
-  'openapi.json',
-  'health',
-  'ready',
-  'metrics',
-  'well-known',
-  'static',
-  'assets',
-  'public',
-  'slug',
-  'trending',
-  'search',
-  'sync',
-  'guest',
-  'guest-accessible',
-  'by-path',
-  'browse',
-  'chat',
-  'build',
-  'about',
-  'collectives',
-  'c',
-  'profile',
-  'join',
-  'settings',
-  'cli-setup',
-  'login',
-  'logout',
-  'register',
-  'q',
-  'nats',
-  'my',
-  'endpoints',
-  'users',
-  'www',
-  'help',
-  'support',
-  'null',
-  'undefined',
-  'root',
-  'system',
-]);
-
-/** Endpoint slugs that may not be used (upstream list, §3.11). */
-export const RESERVED_SLUGS: ReadonlySet<string> = new Set([
-  'api',
-  'auth',
-  'docs',
-  'redoc',
-  'openapi.json',
-  'health',
-  'admin',
-  'www',
-  'mail',
-  'ftp',
-  'blog',
-  'help',
-  'support',
-  'about',
-  'contact',
-  'terms',
-  'privacy',
-  'login',
-  'register',
-  'dashboard',
-  'settings',
-  'profile',
-  'search',
-  'explore',
-]);
 
 const USERNAME_PATTERN = /^[A-Za-z0-9_-]+$/;
 

@@ -1,5 +1,5 @@
 import { type Db, oauthClients, sql } from '@syfthub/db';
-import { type Kv, parseJsonBounded } from '@syfthub/service';
+import { BodyTooLargeError, type Kv, parseJsonBounded, readCappedText } from '@syfthub/service';
 import { type ClientMetadata, validateClientMetadata } from './client-metadata';
 import { sha256Hex } from './params';
 
@@ -40,26 +40,12 @@ function cacheSeconds(cacheControl: string | null): number {
 }
 
 async function readCapped(response: Response): Promise<string> {
-  const declared = Number(response.headers.get('content-length') ?? '0');
-  if (declared > MAX_DOCUMENT_BYTES) {
-    await response.body?.cancel();
-    throw new CimdError('The client metadata document is too large.');
+  try {
+    return await readCappedText(response, MAX_DOCUMENT_BYTES);
+  } catch (err) {
+    if (err instanceof BodyTooLargeError) throw new CimdError('The client metadata document is too large.');
+    throw err;
   }
-  if (!response.body) return '';
-  const reader = response.body.getReader();
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    size += value.byteLength;
-    if (size > MAX_DOCUMENT_BYTES) {
-      await reader.cancel();
-      throw new CimdError('The client metadata document is too large.');
-    }
-    chunks.push(value);
-  }
-  return Buffer.concat(chunks).toString('utf8');
 }
 
 export interface CimdResolverOptions {

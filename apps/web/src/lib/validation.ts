@@ -3,17 +3,10 @@
  * round trip. The hub stays the authority: its 409/422 answers are still mapped onto the same fields.
  */
 
-export const RESERVED_USERNAMES = new Set(
-  'api aggregator mcp admin auth docs redoc openapi.json health ready metrics well-known static assets public slug trending search sync guest guest-accessible by-path browse chat build about collectives c profile join settings cli-setup login logout register q nats my endpoints users www help support null undefined root system'.split(
-    ' ',
-  ),
-);
+import { RESERVED_SLUGS, RESERVED_USERNAMES } from '@syfthub/contracts';
 
-export const RESERVED_SLUGS = new Set(
-  'api auth docs redoc openapi.json health admin www mail ftp blog help support about contact terms privacy login register dashboard settings profile search explore'.split(
-    ' ',
-  ),
-);
+/** The hub's lists, from the contract. */
+export { RESERVED_SLUGS, RESERVED_USERNAMES };
 
 export const LIMITS = {
   name: 100,
