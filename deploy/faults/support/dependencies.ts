@@ -48,14 +48,15 @@ export async function waitForPort(port: number, timeoutMs = 20_000): Promise<voi
   throw new Error(`nothing listens on 127.0.0.1:${port} after ${timeoutMs} ms`);
 }
 
-/** A PostgreSQL cluster of its own; `stop()` is a fast shutdown (clients get 57P01), `start()` brings it back. */
+/** A PostgreSQL cluster of its own, stopped and started at will. */
 export interface PrivatePostgres {
   port: number;
   /** `postgres://postgres@127.0.0.1:<port>/<database>` */
   url(database?: string): string;
   createDatabase(name: string): void;
   start(): Promise<void>;
-  stop(): void;
+  /** `fast` (default): clients get 57P01; `immediate`: no shutdown at all, as after a crash. */
+  stop(mode?: 'fast' | 'immediate'): void;
   destroy(): void;
 }
 
@@ -85,8 +86,8 @@ export async function startPrivatePostgres(port: number): Promise<PrivatePostgre
       run(pgCtl, ['-D', data, '-o', options, '-l', join(dir, 'server.log'), '-w', 'start']);
       await waitForPort(port);
     },
-    stop() {
-      run(pgCtl, ['-D', data, '-m', 'fast', '-w', 'stop']);
+    stop(mode = 'fast') {
+      run(pgCtl, ['-D', data, '-m', mode, '-w', 'stop']);
     },
     destroy() {
       try {
