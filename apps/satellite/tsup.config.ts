@@ -15,7 +15,8 @@ export default defineConfig({
   external: ['@node-rs/argon2'],
   // npm packages the workspace packages depend on are bundled too; the CommonJS ones among them call require().
   banner: {
-    js: "import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);",
+    // Aliased: a bundled module (@syfthub/tunnel) imports createRequire itself, and two imports of one name fail.
+    js: "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);",
   },
   treeshake: { moduleSideEffects: (_id: string, external: boolean) => !external },
 });
