@@ -246,6 +246,31 @@ describe('the official MCP SDK client against the real stack', () => {
     });
   });
 
+  it('chooses the data sources itself when none are given (issue 20)', async () => {
+    const result = await call('chat_with_syfthub', {
+      prompt: 'What are the opening hours of the central library?',
+      model: `${SATELLITE_OWNER}/assistant`,
+    });
+    expect(result.success).toBe(true);
+    const selected = result.sources_selected as {
+      status: string;
+      sources: { path: string; relevance_score: number }[];
+    };
+    expect(selected.status).toBe('selected');
+    expect(selected.sources[0]?.path).toBe(`${SATELLITE_OWNER}/larchmere-library`);
+    expect(result.data_sources_used).toEqual(selected.sources.map((source) => source.path));
+    const citations = result.citations as { source_path: string }[];
+    expect(citations.map((c) => c.source_path)).toContain(`${SATELLITE_OWNER}/larchmere-library`);
+
+    const uncovered = await call('chat_with_syfthub', {
+      prompt: 'How do I tune the carburettor of a vintage motorbike?',
+      model: `${SATELLITE_OWNER}/assistant`,
+    });
+    expect(uncovered.success).toBe(true);
+    expect(uncovered.sources_selected).toMatchObject({ status: 'none_relevant', sources: [] });
+    expect(uncovered.response).toMatch(/^No data source on this hub covers this question/);
+  });
+
   // The in-process stack only: the collectives are written straight into its database.
   it.skipIf(process.env.MCP_E2E_RESOURCE !== undefined)(
     'expands collective data sources, and names the limit when a collective is larger',

@@ -1,4 +1,10 @@
-import type { Billing, ChatStreamEvent, DonePayload, SourceStatus } from '@syfthub/contracts';
+import type {
+  Billing,
+  ChatStreamEvent,
+  DonePayload,
+  SourceSelection,
+  SourceStatus,
+} from '@syfthub/contracts';
 
 export interface SseFrame {
   event: string;
@@ -96,6 +102,40 @@ function num(value: unknown): number {
   return typeof value === 'number' && Number.isFinite(value) ? value : 0;
 }
 
+const SELECTION_STATUSES: ReadonlySet<string> = new Set([
+  'selected',
+  'none_relevant',
+  'no_search_terms',
+  'search_unavailable',
+]);
+
+/** `source_selection` of `retrieval_start` (docs/auto-sources.md §3), when it has the expected shape. */
+function sourceSelectionOf(value: unknown): SourceSelection | null {
+  if (typeof value !== 'object' || value === null) return null;
+  const raw = value as Record<string, unknown>;
+  if (typeof raw.status !== 'string' || !SELECTION_STATUSES.has(raw.status)) return null;
+  const sources = Array.isArray(raw.sources)
+    ? raw.sources.flatMap((item: unknown) => {
+        if (typeof item !== 'object' || item === null) return [];
+        const source = item as Record<string, unknown>;
+        if (typeof source.path !== 'string') return [];
+        return [
+          {
+            path: source.path,
+            name: typeof source.name === 'string' ? source.name : source.path,
+            relevance_score: num(source.relevance_score),
+          },
+        ];
+      })
+    : [];
+  return {
+    status: raw.status as SourceSelection['status'],
+    sources,
+    message: typeof raw.message === 'string' ? raw.message : null,
+    time_ms: num(raw.time_ms),
+  };
+}
+
 function malformed(frame: SseFrame): ChatStreamEvent {
   return { type: 'error', message: `The aggregator sent a malformed '${frame.event}' event.` };
 }
@@ -114,8 +154,12 @@ export function toChatEvent(frame: SseFrame): ChatStreamEvent | null {
     return malformed(frame);
   }
   switch (frame.event) {
-    case 'retrieval_start':
-      return { type: 'retrieval_start', sources: num(data.sources) };
+    case 'retrieval_start': {
+      const selection = sourceSelectionOf(data.source_selection);
+      return selection
+        ? { type: 'retrieval_start', sources: num(data.sources), source_selection: selection }
+        : { type: 'retrieval_start', sources: num(data.sources) };
+    }
     case 'source_complete': {
       const status = SOURCE_STATUSES.has(data.status as SourceStatus)
         ? (data.status as SourceStatus)
@@ -125,6 +169,7 @@ export function toChatEvent(frame: SseFrame): ChatStreamEvent | null {
         path: String(data.path ?? ''),
         status,
         documents: num(data.documents),
+        ...(typeof data.relevance_score === 'number' ? { relevance_score: data.relevance_score } : {}),
       };
     }
     case 'reranking_start':

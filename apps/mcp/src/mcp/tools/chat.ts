@@ -36,6 +36,14 @@ const outputSchema = z.object({
   prompt: z.string(),
   model: z.string(),
   data_sources_used: z.array(z.string()),
+  /** Present when the sources were chosen automatically (no `data_sources` given). */
+  sources_selected: z
+    .object({
+      status: z.string(),
+      sources: z.array(z.object({ path: z.string(), name: z.string(), relevance_score: z.number() })),
+      message: z.string().nullable(),
+    })
+    .optional(),
   user: z.string(),
   timestamp: z.string(),
 });
@@ -90,9 +98,12 @@ export function registerChatTool(server: McpServer, env: ToolEnv): void {
     {
       title: 'Chat with SyftHub',
       description:
-        'Ask a SyftHub model a question, optionally grounded in SyftHub data sources (retrieval-augmented ' +
-        'generation). `model` and `data_sources` are endpoint paths (owner/slug) found with search_endpoints or ' +
-        'discover_syfthub_endpoints; data sources may also name collectives (collective/<slug>[/<shared>]).',
+        'Ask a SyftHub model a question, grounded in SyftHub data sources (retrieval-augmented generation). ' +
+        '`model` and `data_sources` are endpoint paths (owner/slug) found with search_endpoints or ' +
+        'discover_syfthub_endpoints; data sources may also name collectives (collective/<slug>[/<shared>]). ' +
+        'When no data sources are given, the hub picks the most relevant ones you may use (public ones and your ' +
+        'own) from the question itself; `sources_selected` lists them with their relevance scores, and when none ' +
+        'is relevant the answer says so.',
       inputSchema: z.object({
         prompt: z.string().min(1).max(4000).describe('The question or instruction for the model'),
         model: z.string().min(1).max(200).describe('Model endpoint path, owner/slug'),
@@ -101,7 +112,9 @@ export function registerChatTool(server: McpServer, env: ToolEnv): void {
           .max(10)
           .nullable()
           .default(null)
-          .describe('Data source paths (owner/slug) to ground the answer in'),
+          .describe(
+            'Data source paths (owner/slug) to ground the answer in; omit them to let the hub choose automatically',
+          ),
       }),
       outputSchema,
       annotations: {
@@ -137,23 +150,45 @@ export function registerChatTool(server: McpServer, env: ToolEnv): void {
             ),
           ]);
           const modelRef = toEndpointRef(model);
+          const auto = sources.refs.length === 0;
           const request: ChatRequestInput = {
             prompt: args.prompt,
             model: modelRef,
             data_sources: sources.refs,
             endpoint_tokens: await satelliteTokens(env.hub, [modelRef, ...sources.refs]),
+            // Automatic selection searches as the user (their own private sources too) and mints their tokens.
+            ...(auto
+              ? {
+                  auto_sources: true,
+                  user_token: await env.deps.grants.hubAccessToken(env.user.grantId),
+                }
+              : {}),
           };
           const response = await env.deps.hub.aggregator.chat(request, { signal }).catch(chatServiceError);
           const { text, citations } = simplifyCitations(response.response, response.sources);
+          const selection = response.metadata.source_selection;
           return {
             success: true,
             response: text,
             citations,
             sources: retrievalSummary(response),
-            metadata: response.metadata,
+            metadata: {
+              retrieval_time_ms: response.metadata.retrieval_time_ms,
+              generation_time_ms: response.metadata.generation_time_ms,
+              total_time_ms: response.metadata.total_time_ms,
+            },
             prompt: args.prompt,
             model: pathOf(model),
-            data_sources_used: sources.paths,
+            data_sources_used: selection ? selection.sources.map((source) => source.path) : sources.paths,
+            ...(selection
+              ? {
+                  sources_selected: {
+                    status: selection.status,
+                    sources: selection.sources,
+                    message: selection.message,
+                  },
+                }
+              : {}),
             user: env.user.email,
             timestamp: nowIso(),
           };
