@@ -1,5 +1,6 @@
+import { type ChildProcess, spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import type { Server } from 'node:http';
+import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -13,7 +14,8 @@ import { createKv, createSilentLogger, type Kv } from '@syfthub/service';
 import { createSatellite, parseSatelliteEnv, type Satellite } from '../../../satellite/src/index';
 
 // A real hub (the backend on PostgreSQL when DATABASE_URL is set, else PGlite) with the reference satellite
-// publishing the demo catalogue, for the aggregator's tests that need the hub's search and tokens.
+// publishing the demo catalogue, for the aggregator's tests that need the hub's search and tokens. The satellite
+// runs as its own process: it depends on the aggregator (its tunnel tests), so the aggregator cannot import it.
 
 type FetchApp = { fetch: (request: Request, env: unknown) => Response | Promise<Response> };
 
@@ -46,7 +48,8 @@ async function listen(): Promise<Listener> {
 }
 
 const here = dirname(fileURLToPath(import.meta.url));
-const CATALOGUE = join(here, '../../../satellite/endpoints.example.json');
+const SATELLITE_DIR = join(here, '../../../satellite');
+const CATALOGUE = join(SATELLITE_DIR, 'endpoints.example.json');
 export const SATELLITE_OWNER = 'satowner';
 const PASSWORD = 'correct-horse-1';
 
@@ -68,6 +71,15 @@ export interface TestHub {
   close(): Promise<void>;
 }
 
+/** A port nothing listens on right now (the satellite binds it a moment later). */
+async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
+  const { port } = server.address() as AddressInfo;
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
+}
+
 async function waitFor(what: string, check: () => Promise<boolean>, timeoutMs = 30_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!(await check())) {
@@ -80,7 +92,7 @@ export async function startHub(): Promise<TestHub> {
   const logger = createSilentLogger();
   const database: TestDatabase = await createTestDatabase({ poolSize: 4 });
   const kv: Kv = createKv(process.env.REDIS_URL ?? 'memory://', { keyPrefix: `test:${randomUUID()}:hub:` });
-  const [hub, satelliteHttp] = await Promise.all([listen(), listen()]);
+  const hub = await listen();
   const config = parseBackendEnv({
     ENVIRONMENT: 'test',
     LOG_LEVEL: 'silent',
@@ -97,11 +109,17 @@ export async function startHub(): Promise<TestHub> {
   const deps = await buildDeps(config, { dbHandle: database.handle, kv, logger, email: null });
   hub.use(createBackendApp(deps));
 
-  const satellite: Satellite = await createSatellite(
-    parseSatelliteEnv({
+  const satellitePort = await freePort();
+  const satellite: ChildProcess = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
+    cwd: SATELLITE_DIR,
+    stdio: ['ignore', 'ignore', 'inherit'],
+    env: {
+      PATH: process.env.PATH ?? '',
       SYFTHUB_URL: hub.url,
       SYFTHUB_ISSUER: hub.url,
-      SATELLITE_PUBLIC_URL: satelliteHttp.url,
+      SATELLITE_HOST: '127.0.0.1',
+      SATELLITE_PORT: String(satellitePort),
+      SATELLITE_PUBLIC_URL: `http://127.0.0.1:${satellitePort}`,
       SATELLITE_HUB_USERNAME: SATELLITE_OWNER,
       SATELLITE_HUB_EMAIL: `${SATELLITE_OWNER}@example.com`,
       SATELLITE_HUB_PASSWORD: PASSWORD,
@@ -109,12 +127,9 @@ export async function startHub(): Promise<TestHub> {
       SATELLITE_ENDPOINTS_FILE: CATALOGUE,
       SATELLITE_RESCAN_SECONDS: '3600',
       LOG_LEVEL: 'silent',
-    }),
-    logger,
-    { hubTimings: { initialBackoffMs: 50, maxBackoffMs: 500, syncMinIntervalMs: 0 } },
-  );
-  satelliteHttp.use(satellite.app);
-  await satellite.start();
+    },
+  });
+  const exited = new Promise<void>((resolve) => satellite.once('exit', () => resolve()));
 
   const api = async <T>(method: string, path: string, token?: string, json?: unknown) => {
     const res = await fetch(`${hub.url}${path}`, {
@@ -130,14 +145,18 @@ export async function startHub(): Promise<TestHub> {
     return { status: res.status, body: (text ? JSON.parse(text) : null) as T };
   };
 
-  await waitFor('the satellite to publish its endpoints', async () => {
-    const res = await api<Array<{ owner_username: string; connect: Array<{ config: { url?: string } }> }>>(
-      'GET',
-      '/api/v1/endpoints/public?limit=100',
-    );
-    const published = res.body.filter((e) => e.owner_username === SATELLITE_OWNER);
-    return published.length >= 3 && published.every((e) => e.connect[0]?.config.url?.startsWith('http'));
-  });
+  await waitFor(
+    'the satellite to publish its endpoints',
+    async () => {
+      const res = await api<Array<{ owner_username: string; connect: Array<{ config: { url?: string } }> }>>(
+        'GET',
+        '/api/v1/endpoints/public?limit=100',
+      );
+      const published = res.body.filter((e) => e.owner_username === SATELLITE_OWNER);
+      return published.length >= 3 && published.every((e) => e.connect[0]?.config.url?.startsWith('http'));
+    },
+    90_000,
+  );
 
   let counter = 0;
   return {
@@ -156,8 +175,9 @@ export async function startHub(): Promise<TestHub> {
       return { username, accessToken: res.body.access_token };
     },
     async close() {
-      await satellite.stop();
-      await Promise.all([hub.close(), satelliteHttp.close()]);
+      satellite.kill('SIGTERM');
+      await exited;
+      await hub.close();
       await kv.deleteByPrefix('').catch(() => 0);
       await kv.close();
       await database.close();
