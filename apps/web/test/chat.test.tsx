@@ -168,6 +168,75 @@ describe('chat page (web.md §6)', { timeout: 30_000 }, () => {
     expect(container.querySelectorAll('img')).toHaveLength(0);
   });
 
+  it('with no source chosen, asks the aggregator to pick them and shows its choice as removable chips', async () => {
+    window.localStorage.setItem(
+      'syft_chat_model',
+      JSON.stringify({ path: 'alice/assistant', name: 'Assistant', type: 'model' }),
+    );
+    const selection = {
+      status: 'selected',
+      sources: [
+        { path: 'alice/docs', name: 'Documents', relevance_score: 0.71 },
+        { path: 'bob/wiki', name: 'Wiki', relevance_score: 0.52 },
+      ],
+      message: null,
+      time_ms: 8,
+    };
+    const backend = hub(() =>
+      sseResponse([
+        ['retrieval_start', { sources: 2, source_selection: selection }],
+        ['source_complete', { path: 'alice/docs', status: 'success', documents: 2, relevance_score: 0.71 }],
+        ['source_complete', { path: 'bob/wiki', status: 'success', documents: 1, relevance_score: 0.52 }],
+        ['retrieval_complete', { total_documents: 3, time_ms: 120 }],
+        ['generation_start', { model: 'alice/assistant' }],
+        ['token', { content: answer }],
+        [
+          'done',
+          {
+            sources: {
+              'Contract › Termination': { slug: 'alice/docs', content: 'Thirty days notice is required.' },
+              'Wiki › Ending': { slug: 'bob/wiki', content: 'Either party may end the agreement.' },
+            },
+            retrieval_info: [],
+            metadata: {
+              retrieval_time_ms: 120,
+              generation_time_ms: 300,
+              total_time_ms: 450,
+              source_selection: selection,
+            },
+            response: annotated,
+          },
+        ],
+      ]),
+    );
+    const { api } = testApi(backend.fetch, 'a1', 'r1');
+    render(
+      <Providers api={api} route="/chat">
+        <ChatPage />
+      </Providers>,
+    );
+    const input = await screen.findByRole('combobox', { name: 'Message' });
+    await userEvent.type(input, 'How do I end the contract?{Enter}');
+    await screen.findByRole('button', { name: /Searched 2 sources picked for you/ });
+
+    const request = backend.calls.find((c) => c.path === '/aggregator/api/v1/chat/stream')?.body as Record<
+      string,
+      unknown
+    >;
+    expect(request).toMatchObject({ data_sources: [], auto_sources: true, user_token: 'a1' });
+
+    const picked = screen.getByRole('list', { name: 'Sources: picked for you' });
+    expect(within(picked).getAllByRole('listitem').map((item) => item.textContent)).toEqual([
+      'Documents',
+      'Wiki',
+    ]);
+    // Removing one keeps the other as a choice made by hand: the next question names it and no longer auto-picks.
+    fireEvent.click(within(picked).getByRole('button', { name: 'Remove Documents' }));
+    const chosen = await screen.findByRole('list', { name: 'Selected data sources' });
+    expect(chosen.textContent).toBe('Wiki');
+    expect(screen.queryByRole('list', { name: 'Sources: picked for you' })).toBeNull();
+  });
+
   it('stops a running answer, keeps the partial text and labels it Stopped', async () => {
     select();
     const backend = hub(() => {

@@ -11,9 +11,21 @@ export interface EndpointChoice {
   type: EndpointType | 'collective';
 }
 
+/** A data source the aggregator chose for the last question (automatic selection), with its search score. */
+export interface PickedSource extends EndpointChoice {
+  score: number;
+}
+
 export interface ChatSelection {
   model: EndpointChoice | null;
   sources: EndpointChoice[];
+  /**
+   * Sources the aggregator picked for the last question while none were chosen by hand (shown as "picked for you").
+   * Choosing a source by hand clears them; removing one turns the rest into a hand-made choice.
+   */
+  picked: PickedSource[];
+  setPicked(picked: PickedSource[]): void;
+  removePicked(path: string): void;
   setModel(model: EndpointChoice | null): void;
   setSources(sources: EndpointChoice[]): void;
   addSource(source: EndpointChoice): void;
@@ -57,16 +69,35 @@ export function ChatSelectionProvider({ children }: { children: ReactNode }) {
     load<EndpointChoice[]>(() => window.sessionStorage, SOURCES_KEY, []),
   );
 
+  const [picked, setPickedState] = useState<PickedSource[]>([]);
+
   useEffect(() => save(() => window.localStorage, MODEL_KEY, model), [model]);
   useEffect(() => save(() => window.sessionStorage, SOURCES_KEY, sources), [sources]);
 
   const addSource = useCallback((source: EndpointChoice) => {
+    setPickedState([]);
     setSources((list) => (list.some((item) => item.path === source.path) ? list : [...list, source]));
   }, []);
   const removeSource = useCallback((path: string) => {
     setSources((list) => list.filter((item) => item.path !== path));
   }, []);
+  const setChosen = useCallback((list: EndpointChoice[]) => {
+    setPickedState([]);
+    setSources(list);
+  }, []);
+  const removePicked = useCallback(
+    (path: string) => {
+      setSources(
+        picked
+          .filter((item) => item.path !== path)
+          .map(({ path: p, name, type }) => ({ path: p, name, type })),
+      );
+      setPickedState([]);
+    },
+    [picked],
+  );
   const toggleSource = useCallback((source: EndpointChoice) => {
+    setPickedState([]);
     setSources((list) =>
       list.some((item) => item.path === source.path)
         ? list.filter((item) => item.path !== source.path)
@@ -78,14 +109,17 @@ export function ChatSelectionProvider({ children }: { children: ReactNode }) {
     () => ({
       model,
       sources,
+      picked,
+      setPicked: setPickedState,
+      removePicked,
       setModel: setModelState,
-      setSources,
+      setSources: setChosen,
       addSource,
       removeSource,
       toggleSource,
       hasSource: (path) => sources.some((item) => item.path === path),
     }),
-    [model, sources, addSource, removeSource, toggleSource],
+    [model, sources, picked, addSource, removeSource, removePicked, setChosen, toggleSource],
   );
   return <ChatSelectionContext.Provider value={value}>{children}</ChatSelectionContext.Provider>;
 }

@@ -74,6 +74,9 @@ export function StepIndicator({ run }: { run: RunState }) {
                   <span className="muted">
                     {source.documents} doc{source.documents === 1 ? '' : 's'}
                   </span>
+                  {source.score !== undefined && (
+                    <span className="muted small">picked for you · relevance {source.score.toFixed(2)}</span>
+                  )}
                 </li>
               ))}
             </ul>
@@ -247,6 +250,9 @@ export function AssistantMessage({
             <li key={warning}>⚠ {warning}</li>
           ))}
         </ul>
+      )}
+      {run.selection && run.selection.status !== 'selected' && run.selection.message && (
+        <p className="muted small selection-note">{run.selection.message}</p>
       )}
       {rendered.text && (
         <div className={`answer${run.phase === 'streaming' ? ' answer-streaming' : ''}`}>

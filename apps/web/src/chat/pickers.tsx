@@ -244,7 +244,32 @@ export function AddSourcesDialog({ open, onClose }: { open: boolean; onClose: ()
 }
 
 export function SourceChips() {
-  const { sources, removeSource } = useChatSelection();
+  const { sources, removeSource, picked, removePicked } = useChatSelection();
+  if (sources.length === 0 && picked.length > 0) {
+    // Automatic selection (docs/auto-sources.md): what the hub chose for the last question, removable.
+    return (
+      <div className="picked-sources">
+        <span className="small muted" id="picked-sources-label">
+          Sources: picked for you
+        </span>
+        <ul className="chips" aria-labelledby="picked-sources-label">
+          {picked.map((source) => (
+            <li key={source.path} className="chip chip-picked">
+              <span title={`${source.path} · relevance ${source.score.toFixed(2)}`}>{source.name}</span>
+              <button
+                type="button"
+                className="chip-remove"
+                aria-label={`Remove ${source.name}`}
+                onClick={() => removePicked(source.path)}
+              >
+                <Icon name="close" size={12} />
+              </button>
+            </li>
+          ))}
+        </ul>
+      </div>
+    );
+  }
   if (sources.length === 0) return null;
   return (
     <ul className="chips" aria-label="Selected data sources">

@@ -1,4 +1,4 @@
-import type { ChatStreamEvent, DonePayload, SourceStatus } from '@syfthub/client';
+import type { ChatStreamEvent, DonePayload, SourceSelection, SourceStatus } from '@syfthub/client';
 import { seconds } from '../lib/format';
 
 /** web.md §6.4: idle → preparing → streaming → complete | error | stopped. */
@@ -18,6 +18,8 @@ export interface SourceRow {
   name: string;
   status: SourceStatus;
   documents: number;
+  /** The search score of a source the aggregator picked (automatic selection). */
+  score?: number;
 }
 
 export interface RunState {
@@ -26,6 +28,8 @@ export interface RunState {
   status: string;
   steps: Step[];
   totalSources: number;
+  /** What automatic source selection did, when the question was sent without sources. */
+  selection: SourceSelection | null;
   sources: SourceRow[];
   /** Display names by `owner/slug`, known from the request. */
   names: Record<string, string>;
@@ -57,6 +61,7 @@ export const idleRun: RunState = {
   status: '',
   steps: [],
   totalSources: 0,
+  selection: null,
   sources: [],
   names: {},
   totalDocuments: null,
@@ -98,11 +103,18 @@ function onEvent(state: RunState, event: ChatStreamEvent): RunState {
   switch (event.type) {
     case 'retrieval_start': {
       const generation: Step = { id: 'generation', label: 'Generation', status: 'pending', detail: null };
+      const selection = event.source_selection ?? null;
+      const names = { ...state.names };
+      for (const source of selection?.sources ?? []) names[source.path] = source.name;
       if (event.sources === 0)
-        return { ...state, totalSources: 0, steps: [generation], status: 'Preparing…' };
-      const status = `Searching ${plural(event.sources, 'data source')}…`;
+        return { ...state, selection, names, totalSources: 0, steps: [generation], status: 'Preparing…' };
+      const status = selection
+        ? `Searching ${plural(event.sources, 'data source')} picked for you…`
+        : `Searching ${plural(event.sources, 'data source')}…`;
       return {
         ...state,
+        selection,
+        names,
         totalSources: event.sources,
         status,
         steps: [{ id: 'retrieval', label: 'Retrieval', status: 'active', detail: status }, generation],
@@ -116,6 +128,7 @@ function onEvent(state: RunState, event: ChatStreamEvent): RunState {
           name: displayName(state, event.path),
           status: event.status,
           documents: event.documents,
+          ...(event.relevance_score === undefined ? {} : { score: event.relevance_score }),
         },
       ];
       const status = `Retrieved from ${sources.length} of ${state.totalSources} sources…`;
@@ -258,8 +271,10 @@ export function runReducer(state: RunState, action: RunAction): RunState {
 export function runSummary(state: RunState): string {
   const parts: string[] = [
     state.totalSources > 0
-      ? `Searched ${plural(state.totalSources, 'source')}`
-      : 'Answered without data sources',
+      ? `Searched ${plural(state.totalSources, 'source')}${state.selection ? ' picked for you' : ''}`
+      : state.selection
+        ? 'No data source matched'
+        : 'Answered without data sources',
   ];
   if (state.totalDocuments !== null && state.totalSources > 0)
     parts.push(plural(state.totalDocuments, 'document'));

@@ -18,7 +18,7 @@ import { useApi } from '../lib/ApiContext';
 import type { Api } from '../lib/api';
 import { keys } from '../lib/queries';
 import { useSession } from '../session/SessionProvider';
-import type { EndpointChoice } from './ChatSelection';
+import { type EndpointChoice, useChatSelection } from './ChatSelection';
 import { splitPath, stripMentions, toEndpointRef } from './resolve';
 import { idleRun, isRunning, type RunAction, type RunState, runReducer } from './runReducer';
 
@@ -129,6 +129,7 @@ export function useConversation() {
   const api = useApi();
   const queryClient = useQueryClient();
   const { status, user } = useSession();
+  const { setPicked } = useChatSelection();
   const [turns, dispatch] = useReducer(conversationReducer, undefined, loadHistory);
   const controller = useRef<AbortController | null>(null);
   const turnsRef = useRef(turns);
@@ -257,7 +258,13 @@ export function useConversation() {
         );
         if (abort.signal.aborted) return;
 
-        const aggregator = api.aggregator(await aggregatorUrl());
+        // No source chosen by hand: the aggregator picks them (docs/auto-sources.md). The hub token goes only to
+        // the hub's own aggregator, which uses it to include the user's private sources; never to a custom one.
+        const auto = userTurn.sources.length === 0;
+        const baseUrl = await aggregatorUrl();
+        const hubToken =
+          auto && signedIn && baseUrl === config.aggregatorUrl ? api.tokens.getAccessToken() : null;
+        const aggregator = api.aggregator(baseUrl);
         const stream = aggregator.streamChat(
           {
             prompt:
@@ -273,6 +280,7 @@ export function useConversation() {
             temperature: 0.7,
             similarity_threshold: 0.5,
             messages: historyFor(earlier),
+            ...(auto ? { auto_sources: true, ...(hubToken ? { user_token: hubToken } : {}) } : {}),
           },
           { signal: abort.signal, onCorrelationId: (id) => act({ type: 'correlation', id }) },
         );
@@ -283,6 +291,16 @@ export function useConversation() {
             continue;
           }
           flush();
+          if (event.type === 'retrieval_start' && event.source_selection) {
+            setPicked(
+              event.source_selection.sources.map((source) => ({
+                path: source.path,
+                name: source.name,
+                type: 'data_source' as const,
+                score: source.relevance_score,
+              })),
+            );
+          }
           act({ type: 'event', event });
         }
         flush();
@@ -297,7 +315,7 @@ export function useConversation() {
         if (controller.current === abort) controller.current = null;
       }
     },
-    [api, queryClient, status, aggregatorUrl],
+    [api, queryClient, status, aggregatorUrl, setPicked],
   );
 
   const send = useCallback(

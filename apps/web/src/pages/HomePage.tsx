@@ -7,10 +7,14 @@ import { useDocumentTitle } from '../lib/hooks';
 import { useGroupedEndpoints } from '../lib/queries';
 import type { ChatNavigationState } from './ChatPage';
 
+/**
+ * Questions the demo catalogue answers with citations (apps/satellite/corpus): sent without sources, the hub picks
+ * the data sources (docs/auto-sources.md).
+ */
 const EXAMPLES = [
-  'What topics do the available documents cover?',
-  'Summarise the main points with sources.',
   'Which data sources know about privacy-preserving AI?',
+  'What are the opening hours of the central library?',
+  'What is a satellite token?',
 ];
 
 function Directory() {
