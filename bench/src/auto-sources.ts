@@ -94,7 +94,9 @@ function startSatellite(): Promise<string> {
   });
   server.keepAliveTimeout = 60_000;
   return new Promise((resolve) =>
-    server.listen(0, '127.0.0.1', () => resolve(`http://127.0.0.1:${(server.address() as AddressInfo).port}`)),
+    server.listen(0, '127.0.0.1', () =>
+      resolve(`http://127.0.0.1:${(server.address() as AddressInfo).port}`),
+    ),
   );
 }
 
@@ -201,7 +203,8 @@ async function main(): Promise<void> {
       const chosenCounts: number[] = [];
       for (const prompt of list) {
         const res = await post(chatUrl, autoBody(prompt));
-        if (res.status !== 200) throw new Error(`auto chat answered ${res.status}: ${res.text.slice(0, 300)}`);
+        if (res.status !== 200)
+          throw new Error(`auto chat answered ${res.status}: ${res.text.slice(0, 300)}`);
         const answer = JSON.parse(res.text) as ChatAnswer;
         const chosen = answer.metadata.source_selection?.sources ?? [];
         chosenCounts.push(chosen.length);
@@ -281,9 +284,9 @@ base dataset of \`seed.ts\` (20,000 endpoints, 2,000 users; every connection poi
 bench process), Redis ${REDIS_URL}. ${PAIRS} pairs of retrieval-only chats over ${list.length} questions, sent one at a
 time, auto and explicit in alternating order; sources chosen per question: ${[...new Set(chosenCounts)].sort().join(', ')}.
 
-Machine: ${host.cpus} × ${host.cpuModel}, ${host.memoryGb} GB, Node ${host.node}, kernel ${host.kernel}.
+Machine: ${host.cores} × ${host.cpu}, ${host.memoryGiB.toFixed(1)} GiB, Node ${host.node}, kernel ${host.kernel}.
 **Load average** (1 min): ${loadBefore.toFixed(2)} before the measured pairs, ${loadAfter.toFixed(2)} after; over the
-whole run min ${load.min.toFixed(2)}, mean ${load.mean.toFixed(2)}, max ${load.max.toFixed(2)}${load.mean > host.cpus ? ' — the machine was busy: figures are not representative' : ''}.
+whole run min ${load.min.toFixed(2)}, mean ${load.mean.toFixed(2)}, max ${load.max.toFixed(2)}${load.mean > host.cores ? ' — the machine was busy: figures are not representative' : ''}.
 
 | Figure (ms) | p50 | p95 | p99 |
 |---|--:|--:|--:|

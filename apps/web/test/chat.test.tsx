@@ -226,10 +226,11 @@ describe('chat page (web.md §6)', { timeout: 30_000 }, () => {
     expect(request).toMatchObject({ data_sources: [], auto_sources: true, user_token: 'a1' });
 
     const picked = screen.getByRole('list', { name: 'Sources: picked for you' });
-    expect(within(picked).getAllByRole('listitem').map((item) => item.textContent)).toEqual([
-      'Documents',
-      'Wiki',
-    ]);
+    expect(
+      within(picked)
+        .getAllByRole('listitem')
+        .map((item) => item.textContent),
+    ).toEqual(['Documents', 'Wiki']);
     // Removing one keeps the other as a choice made by hand: the next question names it and no longer auto-picks.
     fireEvent.click(within(picked).getByRole('button', { name: 'Remove Documents' }));
     const chosen = await screen.findByRole('list', { name: 'Selected data sources' });

@@ -58,6 +58,7 @@ export type {
   SharedEndpointMember,
   SharedEndpointUpdate,
   SourceDocument,
+  SourceSelection,
   SourceStatus,
   Timestamp,
   TokenPair,
