@@ -9,13 +9,10 @@ import { serve } from '@hono/node-server';
 import { buildDeps, createApp as createBackendApp, parseBackendEnv } from '@syfthub/backend';
 import { createTestDatabase, type TestDatabase } from '@syfthub/db/testing';
 import { createKv, createSilentLogger, type Kv } from '@syfthub/service';
-// By path, not as a package: the satellite's tests depend on the aggregator, and a dependency both ways is a
-// cycle in turbo's task graph.
-import { createSatellite, parseSatelliteEnv, type Satellite } from '../../../satellite/src/index';
 
 // A real hub (the backend on PostgreSQL when DATABASE_URL is set, else PGlite) with the reference satellite
 // publishing the demo catalogue, for the aggregator's tests that need the hub's search and tokens. The satellite
-// runs as its own process: it depends on the aggregator (its tunnel tests), so the aggregator cannot import it.
+// runs as its own process, started from its sources as `pnpm start` would.
 
 type FetchApp = { fetch: (request: Request, env: unknown) => Response | Promise<Response> };
 
