@@ -198,7 +198,8 @@ async function startAllInOne(): Promise<NonNullable<typeof allInOne>> {
 }
 
 beforeAll(async () => {
-  stack = await startFaultStack();
+  // Rate limits on (the production default), so the Redis outage shows how they fail: open (RATE_LIMIT_FAIL_OPEN).
+  stack = await startFaultStack({ backend: { RATE_LIMIT_ENABLED: 'true' } });
   const b = stack.urls.backend;
   const registered = await call(b, '/api/v1/auth/register', {
     method: 'POST',
@@ -306,6 +307,9 @@ describe('Redis down', () => {
     // Rate limits fail open and session revocation falls back to the database (backend-api.md §2.3).
     const listing = await call(stack.urls.backend, '/api/v1/endpoints/public');
     expect(listing.status).toBe(200);
+    const lookup = await call(stack.urls.backend, '/api/v1/users/check-username/carol');
+    expect(lookup.status, lookup.text).toBe(200);
+    expect(lookup.headers.has('x-ratelimit-limit'), 'no counter without Redis').toBe(false);
     const me = await call(stack.urls.backend, '/api/v1/auth/me', { token });
     expect(me.status, me.text).toBe(200);
     const login = await call(stack.urls.backend, '/api/v1/auth/login', {
