@@ -5,4 +5,3 @@ export { type CatalogueEntry, defaultCatalogue, loadCatalogueFile, parseCatalogu
 export { DataSource } from './data-source/data-source';
 export { envSchema, parseSatelliteEnv, type SatelliteEnv } from './env';
 export { createSatellite, SATELLITE_VERSION, type Satellite, type SatelliteOverrides } from './satellite';
-export { natsUrlOf } from './tunnel/node';

@@ -2,22 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Msg } from '@nats-io/nats-core';
-import { createSatellite, natsUrlOf, parseSatelliteEnv, type Satellite } from '@syfthub/satellite';
-import {
-  captureLogger,
-  createSigningKey,
-  eventually,
-  type FakeHub,
-  guestClaims,
-  ISSUER,
-  removeDir,
-  type SigningKey,
-  signToken,
-  startFakeHub,
-  tempDir,
-  userClaims,
-  writeFiles,
-} from '@syfthub/satellite/testing';
+import { createApp as createAggregatorApp, loadConfig, TunnelClient } from '@syfthub/aggregator';
 import { createSilentLogger, type RunningServer, startServer } from '@syfthub/service';
 import {
   connectNats,
@@ -31,7 +16,23 @@ import {
 } from '@syfthub/tunnel';
 import { startNatsServer, type TestNatsServer } from '@syfthub/tunnel/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createApp as createAggregatorApp, loadConfig, TunnelClient } from '../src';
+import { parseSatelliteEnv } from '../src/env';
+import { createSatellite, type Satellite } from '../src/satellite';
+import { natsUrlOf } from '../src/tunnel/node';
+import { type FakeHub, startFakeHub } from './fake-hub';
+import {
+  captureLogger,
+  createSigningKey,
+  eventually,
+  guestClaims,
+  ISSUER,
+  removeDir,
+  type SigningKey,
+  signToken,
+  tempDir,
+  userClaims,
+  writeFiles,
+} from './helpers';
 
 // The reference satellite in tunnel mode (tunnelling.md §1, §7) behind a real nats-server, reached by the real
 // aggregator. The satellite's app is never bound to a port: everything it serves goes over NATS.
