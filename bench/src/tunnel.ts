@@ -140,7 +140,7 @@ async function main() {
     await run('pnpm', ['exec', 'turbo', 'run', 'build', '--filter=@syfthub/aggregator'], ROOT);
   }
   const logDir = mkdtempSync(join(tmpdir(), 'syfthub-bench-tunnel-'));
-  const nats = await startNatsServer({ mode: 'token' });
+  const nats = await startNatsServer({ mode: 'token', token: `t${randomBytes(18).toString('base64url')}` });
   const keys = generateKeyPair();
   const satelliteUrl = await startHttpSatellite();
   const hubUrl = await startKeyHub(toBase64Url(keys.publicKey));

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { startNatsServer, type TestNatsServer } from '@syfthub/tunnel/testing';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -12,6 +13,9 @@ import {
 import { type KeyHub, startKeyHub } from './helpers/key-hub';
 import { documentsBody, json, startSatellite, type TestSatellite } from './helpers/satellite';
 import { type Action, defaultScript, type Script, UpstreamNode } from './helpers/upstream-node';
+
+/** nats-server reads the token as config: one that starts with a digit or `-` may not parse. */
+const natsToken = () => `t${randomBytes(18).toString('base64url')}`;
 
 // tunnelling.md §5–§8 end to end: a real nats-server from the project's config (mode A, WebSocket + token), an
 // upstream-style node written from the spec, and the real aggregator. The node's script decides per test how it
@@ -79,7 +83,7 @@ async function subscriptionsOf(name: string): Promise<number> {
 }
 
 beforeAll(async () => {
-  nats = await startNatsServer({ mode: 'token' });
+  nats = await startNatsServer({ mode: 'token', token: natsToken() });
   hub = await startKeyHub();
   node = new UpstreamNode({ wsUrl: nats.wsUrl, token: nats.token, username: OWNER, script: defaultScript });
   await node.start();
@@ -397,6 +401,44 @@ describe('faults', () => {
   }, 30_000);
 });
 
+describe('failure reports', () => {
+  it('reports tunnel failures like HTTP ones, without tokens or contents', async () => {
+    const reports: Array<Record<string, unknown>> = [];
+    const reporting = await startAggregator(
+      {
+        AGGREGATOR_NATS_URL: nats.tcpUrl,
+        AGGREGATOR_NATS_AUTH_TOKEN: nats.token,
+        AGGREGATOR_SYFTHUB_URL: hub.url,
+        AGGREGATOR_NATS_TUNNEL_TIMEOUT: String(TUNNEL_TIMEOUT_S),
+      },
+      { reportFailure: (failure) => reports.push({ ...failure }) },
+    );
+    try {
+      await reporting.tunnel!.link.ready();
+      setScript(() => ({ kind: 'error', code: 'EXECUTION_FAILED', message: 'boom' }));
+      await postStream(reporting.url, chat());
+      expect(reports).toEqual([
+        {
+          kind: 'data_source',
+          path: 'alice/legal-docs',
+          url: TUNNEL,
+          statusCode: null,
+          message: 'EXECUTION_FAILED: boom',
+        },
+        {
+          kind: 'model',
+          path: 'alice/assistant',
+          url: TUNNEL,
+          statusCode: null,
+          message: 'Model request failed: EXECUTION_FAILED - boom',
+        },
+      ]);
+    } finally {
+      await reporting.stop();
+    }
+  });
+});
+
 describe('hostile tunnel names', () => {
   it('lowercases owners and refuses names that are not one subject token', async () => {
     const { body } = await postChat(aggregator.url, {
@@ -424,7 +466,7 @@ describe('hostile tunnel names', () => {
 
 describe('mode A′: no token on the internal listener (nats/nats.split.conf)', () => {
   it('serves a tunnelled chat with the aggregator on plain TCP and the node on WebSocket with the token', async () => {
-    const split = await startNatsServer({ mode: 'split' });
+    const split = await startNatsServer({ mode: 'split', token: natsToken() });
     const splitNode = new UpstreamNode({
       wsUrl: split.wsUrl,
       token: split.token,

@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Msg } from '@nats-io/nats-core';
@@ -33,6 +33,9 @@ import {
   userClaims,
   writeFiles,
 } from './helpers';
+
+/** nats-server reads the token as config: one that starts with a digit or `-` may not parse. */
+const natsToken = () => `t${randomBytes(18).toString('base64url')}`;
 
 // The reference satellite in tunnel mode (tunnelling.md §1, §7) behind a real nats-server, reached by the real
 // aggregator. The satellite's app is never bound to a port: everything it serves goes over NATS.
@@ -95,7 +98,7 @@ beforeAll(async () => {
     }),
   });
   key = await createSigningKey('k1');
-  nats = await startNatsServer({ mode: 'token' });
+  nats = await startNatsServer({ mode: 'token', token: natsToken() });
   hub = await startFakeHub({ jwks: [key] });
   hub.state.natsToken = nats.token;
   satellite = await launch();
