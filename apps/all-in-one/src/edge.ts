@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { readFile, stat } from 'node:fs/promises';
 import { extname, join, normalize, sep } from 'node:path';
 
@@ -46,8 +47,13 @@ const CONTENT_TYPES: Record<string, string> = {
   '.map': 'application/json',
   '.webmanifest': 'application/manifest+json',
 };
-const SPA_CSP =
-  "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; font-src 'self'; connect-src 'self' https: http://localhost:* http://127.0.0.1:*; object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'";
+/** The SPA's CSP, read from the one file nginx (VM and web image) includes, so the two cannot drift. */
+const SPA_CSP = (() => {
+  const conf = readFileSync(new URL('../../../nginx/common/spa-csp.conf', import.meta.url), 'utf8');
+  const csp = /add_header Content-Security-Policy "([^"]+)" always;/.exec(conf)?.[1];
+  if (!csp) throw new Error('nginx/common/spa-csp.conf has no Content-Security-Policy header');
+  return csp;
+})();
 
 function json(status: number, detail: string): Response {
   return new Response(JSON.stringify({ detail }), {

@@ -111,8 +111,7 @@ describe('the all-in-one edge routes like nginx.prod.conf', () => {
 });
 
 describe("the SPA's Content-Security-Policy", () => {
-  // nginx (VM and the web image of Kubernetes) reads it from nginx/common/spa-csp.conf; the all-in-one has its own
-  // copy, which must say the same.
+  // nginx (VM and the web image of Kubernetes) includes nginx/common/spa-csp.conf; the all-in-one reads it too.
   const nginxConf = readFileSync(new URL('../../../nginx/common/spa-csp.conf', import.meta.url), 'utf8');
   const nginxCsp = /add_header Content-Security-Policy "([^"]+)" always;/.exec(nginxConf)?.[1];
 
