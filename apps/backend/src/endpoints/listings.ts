@@ -1,3 +1,4 @@
+import type { OwnersListing } from '@syfthub/contracts';
 import {
   and,
   asc,
@@ -268,12 +269,7 @@ export async function listGroupedEndpoints(
   return result;
 }
 
-export type OwnerSummary = {
-  username: string;
-  endpoint_count: number;
-  model_count: number;
-  data_source_count: number;
-};
+export type OwnerSummary = OwnersListing['owners'][number];
 
 /** `GET /endpoints/public/owners` (§9.3): owners with listed endpoints and their counts, plus the owner total. */
 export async function listOwnerSummaries(

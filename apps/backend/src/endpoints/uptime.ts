@@ -1,12 +1,6 @@
+import type { UptimeBucket } from '@syfthub/contracts';
 import { and, asc, type Db, endpointUptimeSamples, eq, sql } from '@syfthub/db';
 import { iso } from '../users/serialize';
-
-export interface UptimeBucket {
-  bucket_start: string | null;
-  samples: number;
-  healthy_samples: number;
-  uptime_pct: number;
-}
 
 /** The buckets with samples that overlap the last `windowHours`, oldest first (§9.6). */
 export async function uptimeBuckets(

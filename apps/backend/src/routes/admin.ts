@@ -100,7 +100,7 @@ export function registerAdminRoutes({ routes, deps: { db, logger } }: BackendCon
         page_size: pageSize,
         total,
         total_pages: Math.ceil(total / pageSize),
-      });
+      } satisfies AdminUserPage);
     },
   );
 

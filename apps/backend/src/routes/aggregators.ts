@@ -55,7 +55,7 @@ export function registerAggregatorRoutes({ routes, deps: { db } }: BackendContex
       return c.json({
         aggregators: rows.map(aggregatorJson),
         default_aggregator_id: rows.find((r) => r.isDefault)?.id ?? null,
-      });
+      } satisfies UserAggregatorList);
     },
   );
 

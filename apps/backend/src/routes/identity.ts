@@ -41,7 +41,7 @@ export function registerIdentityRoutes(ctx: BackendContext): void {
       ttlSeconds: config.SATELLITE_TOKEN_EXPIRE_SECONDS,
     });
     backendMetrics.satelliteTokens.inc({ kind });
-    return c.json({ target_token: token, expires_in: expiresIn });
+    return c.json({ target_token: token, expires_in: expiresIn } satisfies SatelliteToken);
   }
 
   routes.add(
@@ -109,7 +109,7 @@ export function registerIdentityRoutes(ctx: BackendContext): void {
       return c.json({
         allowed_audiences: rows.map((r) => r.username),
         idp_configured: deps.keyRing !== null,
-      });
+      } satisfies TokenAudiences);
     },
   );
 

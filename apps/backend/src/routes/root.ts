@@ -13,6 +13,6 @@ export function registerRootRoutes({ routes }: BackendContext): void {
       auth: 'none',
       responses: { 200: { description: 'Service name, version and docs location', schema: Welcome } },
     },
-    (c) => c.json({ message: 'Welcome to Syfthub API', version: VERSION, docs: '/docs' }),
+    (c) => c.json({ message: 'Welcome to Syfthub API', version: VERSION, docs: '/docs' } satisfies Welcome),
   );
 }

@@ -1,3 +1,4 @@
+import type { UserAggregator as UserAggregatorJson } from '@syfthub/contracts';
 import {
   and,
   type Db,
@@ -15,7 +16,7 @@ import { iso } from './serialize';
 export const MAX_AGGREGATORS = 20;
 
 /** The `UserAggregator` wire shape (backend-api.md §3.10). */
-export function aggregatorJson(row: UserAggregator) {
+export function aggregatorJson(row: UserAggregator): UserAggregatorJson {
   return {
     id: row.id,
     user_id: row.userId,

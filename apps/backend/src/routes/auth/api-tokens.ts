@@ -110,7 +110,7 @@ export function registerApiTokenRoutes({ routes, deps }: BackendContext): void {
         if (!row) throw new Error('insert returned no token');
         return row;
       });
-      return c.json({ ...apiTokenJson(created), token: generated.token }, 201);
+      return c.json({ ...apiTokenJson(created), token: generated.token } satisfies CreatedApiToken, 201);
     },
   );
 
@@ -141,7 +141,7 @@ export function registerApiTokenRoutes({ routes, deps }: BackendContext): void {
           .limit(limit),
         db.select({ n: count() }).from(apiTokens).where(where),
       ]);
-      return c.json({ tokens: tokens.map(apiTokenJson), total: total?.n ?? 0 });
+      return c.json({ tokens: tokens.map(apiTokenJson), total: total?.n ?? 0 } satisfies ApiTokenList);
     },
   );
 

@@ -23,7 +23,7 @@ export function registerAuthConfigRoute({ routes, deps }: BackendContext): void 
         require_email_verification: enabled,
         smtp_configured: enabled,
         password_reset_enabled: enabled,
-      });
+      } satisfies AuthConfig);
     },
   );
 }

@@ -109,7 +109,7 @@ export function registerRegisterRoute(ctx: BackendContext, services: AuthService
         );
       }
       const auth = await signIn(ctx, services, c, user, 'password');
-      return c.json({ ...auth, requires_email_verification: false }, 201);
+      return c.json({ ...auth, requires_email_verification: false } satisfies RegisterResponse, 201);
     },
   );
 }

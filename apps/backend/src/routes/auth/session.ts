@@ -40,7 +40,7 @@ export function registerSessionRoutes({ routes, deps, limits, sessions }: Backen
           access_token: tokens.access_token,
           refresh_token: tokens.refresh_token,
           token_type: 'bearer',
-        });
+        } satisfies TokenPair);
       } catch (err) {
         if (err instanceof ApiError && typeof err.detail === 'string') {
           refreshes.inc({ result: REFRESH_FAILURES[err.detail] ?? 'error' });

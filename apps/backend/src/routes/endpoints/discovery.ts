@@ -75,7 +75,7 @@ export function registerDiscoveryRoutes(ctx: BackendContext): void {
           total_count: group.totalCount,
           has_more: group.totalCount > input.query.max_per_owner,
         })),
-      });
+      } satisfies GroupedEndpoints);
     },
   );
 
@@ -91,7 +91,7 @@ export function registerDiscoveryRoutes(ctx: BackendContext): void {
     },
     async (c, input) => {
       const { owners, totalCount } = await listOwnerSummaries(db, input.query);
-      return c.json({ owners, total_count: totalCount });
+      return c.json({ owners, total_count: totalCount } satisfies OwnersListing);
     },
   );
 

@@ -52,7 +52,7 @@ export function registerHealthRoutes(ctx: BackendContext): void {
         bucket_seconds: config.UPTIME_BUCKET_SECONDS,
         window_hours: windowHours,
         buckets: await uptimeBuckets(db, row.id, windowHours, config.UPTIME_BUCKET_SECONDS),
-      });
+      } satisfies UptimeResponse);
     },
   );
 }

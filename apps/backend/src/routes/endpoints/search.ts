@@ -47,7 +47,7 @@ export function registerSearchRoutes(ctx: BackendContext): void {
         ...endpointPublicJson(row, viewer),
         relevance_score: row.relevanceScore,
       }));
-      return c.json({ results, total: results.length, query });
+      return c.json({ results, total: results.length, query } satisfies SearchResponse);
     },
   );
 }

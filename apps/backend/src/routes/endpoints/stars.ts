@@ -31,7 +31,7 @@ export function registerStarRoutes(ctx: BackendContext): void {
     async (c, input) => {
       const caller = callerOf(input);
       const row = await readableEndpointById(db, input.params.endpoint_id, viewerOf(caller));
-      return c.json({ starred: await starEndpoint(db, caller.user.id, row.id) }, 201);
+      return c.json({ starred: await starEndpoint(db, caller.user.id, row.id) } satisfies StarState, 201);
     },
   );
 
@@ -66,7 +66,7 @@ export function registerStarRoutes(ctx: BackendContext): void {
     async (c, input) => {
       const caller = callerOf(input);
       const row = await readableEndpointById(db, input.params.endpoint_id, viewerOf(caller));
-      return c.json({ starred: await hasStarred(db, caller.user.id, row.id) });
+      return c.json({ starred: await hasStarred(db, caller.user.id, row.id) } satisfies StarState);
     },
   );
 }

@@ -36,7 +36,7 @@ export function registerSyncRoutes(ctx: BackendContext): void {
         synced: result.synced,
         deleted: result.deleted,
         endpoints: result.endpoints.map((row) => endpointJson(row, caller.user)),
-      });
+      } satisfies SyncResult);
     },
   );
 }

@@ -38,7 +38,7 @@ export function registerUserLookupRoutes(ctx: BackendContext): void {
           .limit(1);
         available = !taken;
       }
-      return c.json({ available, username });
+      return c.json({ available, username } satisfies UsernameAvailability);
     },
   );
 
@@ -62,7 +62,7 @@ export function registerUserLookupRoutes(ctx: BackendContext): void {
         const [taken] = await db.select({ id: users.id }).from(users).where(eq(users.email, email)).limit(1);
         available = !taken;
       }
-      return c.json({ available, email });
+      return c.json({ available, email } satisfies EmailAvailability);
     },
   );
 
