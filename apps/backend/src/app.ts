@@ -22,7 +22,9 @@ import { registerOutOfScopeRoutes } from './routes/out-of-scope';
 import { registerOwnerRoutes } from './routes/owner';
 import { registerRootRoutes } from './routes/root';
 import { registerTestRoutes } from './routes/test-routes';
+import { registerTunnelRoutes } from './routes/tunnel';
 import { registerUserRoutes } from './routes/users';
+import { tunnellingReadiness } from './tunnel/readiness';
 
 /** Builds the backend's Hono app from its dependencies; no side effects (tests call `app.request`). */
 export function createApp(deps: BackendDeps): Hono<BackendEnv> {
@@ -41,6 +43,10 @@ export function createApp(deps: BackendDeps): Hono<BackendEnv> {
           if (deps.kv.mode === 'memory') return { status: 'disabled', mode: 'in-memory' };
           await deps.kv.ping();
         },
+      },
+      tunnelling: {
+        blocking: false,
+        run: () => tunnellingReadiness(deps.tunnel),
       },
       identity_provider: {
         blocking: false,
@@ -70,6 +76,7 @@ export function createApp(deps: BackendDeps): Hono<BackendEnv> {
   registerEndpointRoutes(ctx);
   registerCollectiveRoutes(ctx);
   registerErrorReportRoutes(ctx);
+  registerTunnelRoutes(ctx, deps.tunnel);
   registerOutOfScopeRoutes(ctx);
   if (config.ENABLE_TEST_ROUTES) registerTestRoutes(ctx);
   if (config.DOCS_ENABLED) {

@@ -26,6 +26,7 @@ import {
 import { createEmailSender, type EmailSender } from './email/sender';
 import type { BackendConfig } from './env';
 import { type BackendMetrics, createBackendMetrics } from './metrics';
+import { type TunnelSettings, tunnelSettings } from './tunnel/settings';
 
 export const VERSION = '1.0.0';
 
@@ -51,6 +52,8 @@ export interface BackendDeps {
   sessionTokens: SessionTokens;
   email: EmailSender | null;
   trustedProxies: TrustedProxies;
+  /** NATS tunnelling (tunnelling.md §3.8); `enabled` is false without a token. */
+  tunnel: TunnelSettings;
 }
 
 /** Builds the dependencies from configuration: opens the database and KV, loads keys. */
@@ -117,5 +120,6 @@ export async function buildDeps(
     }),
     email: overrides.email !== undefined ? overrides.email : createEmailSender(config, logger),
     trustedProxies: parseCidrList(config.TRUSTED_PROXIES),
+    tunnel: tunnelSettings(config),
   };
 }

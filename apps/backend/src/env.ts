@@ -118,6 +118,18 @@ export const backendEnvSchema = z.object({
   METRICS_ENABLED: envBool().default(true),
   ENABLE_TEST_ROUTES: envBool().default(false),
 
+  // tunnelling.md §3.8. An empty token turns tunnelling off: the NATS routes answer 503.
+  NATS_URL: z.string().default('nats://nats:4222'),
+  NATS_AUTH_TOKEN: z.string().default(''),
+  /** Where nodes dial in; default: the ISSUER_URL origin with ws(s):// and `/nats` (tunnelling.md §2.3). */
+  NATS_WS_PUBLIC_URL: envUrl(['ws:', 'wss:']).optional(),
+  /** NATS monitoring (`/connz`) for the tunnel health rule of tunnelling.md §10(b); empty: the rule is off. */
+  NATS_MONITOR_URL: z.union([envUrl(['http:', 'https:']), z.literal('')]).default(''),
+  PEER_TOKEN_EXPIRE_SECONDS: envInt(10, 3600).default(120),
+  GUEST_PEER_TOKEN_EXPIRE_SECONDS: envInt(10, 3600).default(90),
+  GUEST_PEER_TOKEN_RATE_LIMIT_MAX: envInt(1).default(10),
+  GUEST_PEER_TOKEN_RATE_LIMIT_WINDOW_SECONDS: envInt(1).default(60),
+
   BOOTSTRAP_ADMIN_USERNAME: z.string().optional(),
   BOOTSTRAP_ADMIN_EMAIL: z.string().optional(),
   BOOTSTRAP_ADMIN_PASSWORD: z.string().optional(),

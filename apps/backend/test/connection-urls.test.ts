@@ -6,10 +6,13 @@ import { createTestBackend, type TestBackend } from './harness';
 
 let backend: TestBackend;
 let token: string;
+let username: string;
 
 beforeAll(async () => {
   backend = await createTestBackend();
-  ({ access_token: token } = await backend.registerUser());
+  const user = await backend.registerUser();
+  ({ access_token: token } = user);
+  username = user.user.username;
 });
 afterAll(async () => {
   await backend.close();
@@ -87,7 +90,7 @@ describe('connection URLs', () => {
           connect: [
             '',
             '/api/sub',
-            'tunneling:someone',
+            `tunneling:${username}`,
             'https://sat.example:8443/base/',
             'wss://stream.example',
           ].map(connection),

@@ -128,7 +128,12 @@ beforeAll(async () => {
   await once(satellite, 'listening');
   const satellitePort = (satellite.address() as AddressInfo).port;
   backend = await createTestBackend(
-    { SSRF_ALLOWED_HOSTS: `127.0.0.1:${satellitePort}`, INTERNAL_SERVICE_TOKEN: 'service-secret' },
+    {
+      SSRF_ALLOWED_HOSTS: `127.0.0.1:${satellitePort}`,
+      INTERNAL_SERVICE_TOKEN: 'service-secret',
+      // The NATS routes only hand out the token; no server is dialled.
+      NATS_AUTH_TOKEN: 'contract-nats-token',
+    },
     { email: sender },
   );
   doc = (await backend.api<OpenApiDoc>('GET', '/openapi.json')).body;
@@ -510,6 +515,25 @@ describe('every operation answers its happy path with its documented shape', () 
       status: 200,
     });
     await get({ path: '/.well-known/jwks.json', status: 200 });
+  });
+
+  it('NATS tunnelling', async () => {
+    const token = owner.access_token;
+    await post({ path: '/api/v1/peer-token', token, json: { target_usernames: ['bob'] }, status: 200 });
+    await post({ path: '/api/v1/nats/guest-peer-token', json: {}, status: 200 });
+    await get({ path: '/api/v1/nats/credentials', token, status: 200 });
+    await put({
+      path: '/api/v1/nats/encryption-key',
+      token,
+      json: { encryption_public_key: 'B6N8vBQgk8i3VdwbEOhstCY3StFqqFPtC9_AsrhtHHw' },
+      status: 200,
+    });
+    await get({
+      path: '/api/v1/nats/encryption-key/{username}',
+      params: { username: owner.user.username },
+      status: 200,
+    });
+    await get({ path: '/api/v1/nats/status', status: 200 });
   });
 
   it('error reports', async () => {

@@ -279,7 +279,7 @@ describe('connection URL rewriting (§3.4)', () => {
         { type: 'wss', config: { url: '' } },
         { type: 'http', config: { url: 'https://elsewhere.example.com/q' } },
         { type: 'ws', config: { url: 'wss://stream.example.com' } },
-        { type: 'http', config: { url: 'tunneling:someone' } },
+        { type: 'http', config: { url: `tunneling:${dave.user.username}` } },
         { type: 'http', config: {} },
       ],
     });
@@ -295,7 +295,7 @@ describe('connection URL rewriting (§3.4)', () => {
       '',
       'https://elsewhere.example.com/q',
       'wss://stream.example.com',
-      'tunneling:someone',
+      `tunneling:${dave.user.username}`,
       undefined,
     ]);
     await setUserDomain(backend, dave.user.id, 'https://sat.example.com');
@@ -307,7 +307,7 @@ describe('connection URL rewriting (§3.4)', () => {
       'wss://sat.example.com',
       'https://elsewhere.example.com/q',
       'wss://stream.example.com',
-      'tunneling:someone',
+      `tunneling:${dave.user.username}`,
       undefined,
     ]);
     await setUserDomain(backend, dave.user.id, 'http://10.0.0.5:8003');

@@ -84,8 +84,13 @@ describe('POST /api/v1/endpoints/health', () => {
     expect(await domainOf()).toBe('https://sat.example.com:8443');
     await report(owner, { endpoints: [item] });
     expect(await domainOf()).toBe('https://sat.example.com:8443');
-    await report(owner, { endpoints: [item], url: 'tunneling:my-node' });
-    expect(await domainOf()).toBe('tunneling:my-node');
+    await report(owner, { endpoints: [item], url: `tunneling:${owner.user.username.toUpperCase()}` });
+    expect(await domainOf()).toBe(`tunneling:${owner.user.username}`);
+    // tunnelling.md §3.6 [fix]: a tunnel named after someone else is refused.
+    const foreign = await report(owner, { endpoints: [item], url: 'tunneling:someone-else' });
+    expect(foreign.status).toBe(422);
+    expect(locsOf(foreign.body)).toEqual([['body', 'url']]);
+    expect(await domainOf()).toBe(`tunneling:${owner.user.username}`);
     const bad = await report(owner, { endpoints: [item], url: 'ftp://x.example.com' });
     expect(bad.status).toBe(422);
     expect(locsOf(bad.body)).toEqual([['body', 'url']]);

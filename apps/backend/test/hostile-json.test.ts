@@ -25,6 +25,8 @@ describe('deeply nested JSON', () => {
     ['POST', '/api/v1/endpoints/sync', true],
     ['PUT', '/api/v1/users/me', true],
     ['POST', '/api/v1/endpoints/search', false],
+    ['POST', '/api/v1/peer-token', true],
+    ['PUT', '/api/v1/nats/encryption-key', true],
   ];
 
   it.each(routes)('%s %s: 422 json_invalid, a short body, no echo', async (method, path, signedIn) => {
@@ -117,6 +119,7 @@ describe('lone UTF-16 surrogates', () => {
         ['body', 'context', 'app_state', 'x'],
       ],
       ['PUT', '/api/v1/users/me', { bio: `bio ${LONE}` }, ['body', 'bio']],
+      ['POST', '/api/v1/peer-token', { target_usernames: [`bob${LONE}`] }, ['body', 'target_usernames', 0]],
     ];
     for (const [method, path, json, loc] of cases) {
       const res = await backend.api(method, path, { token, json });

@@ -248,7 +248,7 @@ describe('POST /{owner}/{slug} invocation proxy', () => {
     await createEndpoint(backend, account.access_token, {
       name: 'tunnel',
       slug: 'tunnel',
-      connect: [{ type: 'http', config: { url: 'tunneling:someone' } }],
+      connect: [{ type: 'http', config: { url: `tunneling:${account.user.username}` } }],
     });
     await createEndpoint(backend, account.access_token, {
       name: 'disabled first',

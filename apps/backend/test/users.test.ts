@@ -140,19 +140,29 @@ describe('PUT /users/me (UserUpdate)', () => {
   });
 
   it('clears avatar_url, aggregator_url and domain with empty strings and accepts tunneling domains', async () => {
-    const { token } = await createAccount(backend, {
+    const { token, user } = await createAccount(backend, {
       avatarUrl: 'https://x.example/a.png',
       aggregatorUrl: 'https://agg.example.com',
     });
     const cleared = await backend.api<UserBody>('PUT', '/api/v1/users/me', {
       token,
-      json: { avatar_url: '', aggregator_url: '', domain: 'tunneling:my-node_1' },
+      json: { avatar_url: '', aggregator_url: '', domain: `tunneling:${user.username.toUpperCase()}` },
     });
     expect(cleared.status).toBe(200);
     expect(cleared.body).toMatchObject({
       avatar_url: null,
       aggregator_url: null,
-      domain: 'tunneling:my-node_1',
+      domain: `tunneling:${user.username}`,
+    });
+    const foreign = await backend.api<{ detail: Array<{ loc: unknown[]; msg: string }> }>(
+      'PUT',
+      '/api/v1/users/me',
+      { token, json: { domain: 'tunneling:someone-else' } },
+    );
+    expect(foreign.status).toBe(422);
+    expect(foreign.body.detail[0]).toMatchObject({
+      loc: ['body', 'domain'],
+      msg: `Value error, a tunnel must be named after its owner: tunneling:${user.username}`,
     });
     const domainCleared = await backend.api<UserBody>('PUT', '/api/v1/users/me', {
       token,

@@ -30,8 +30,8 @@ export const User = z
     domain: z.string().nullable(),
     aggregator_url: z.string().nullable(),
     last_login_at: Timestamp.nullable(),
-    /** Kept for shape compatibility; always null. */
-    encryption_public_key: z.null(),
+    /** The X25519 public key the user's tunnel node registered (tunnelling.md §3.4), unpadded; null when none. */
+    encryption_public_key: z.string().nullable(),
     bio: z.string().nullable(),
     is_email_public: z.boolean(),
   })

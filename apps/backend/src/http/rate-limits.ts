@@ -12,20 +12,26 @@ export interface RateLimits {
   lookup: MiddlewareHandler<BackendEnv>;
   proxy: MiddlewareHandler<BackendEnv>;
   errors: MiddlewareHandler<BackendEnv>;
+  /** tunnelling.md §3.2: always on and failing closed, whatever the global switches say. */
+  guestPeerToken: MiddlewareHandler<BackendEnv>;
 }
 
 export function createRateLimits(
   deps: Pick<BackendDeps, 'config' | 'kv' | 'logger' | 'backendMetrics'>,
 ): RateLimits {
   const { config, kv, logger, backendMetrics } = deps;
-  const limit = (bucket: string, max: number, windowSeconds: number) =>
+  const limit = (
+    bucket: string,
+    max: number,
+    windowSeconds: number,
+    policy = { enabled: config.RATE_LIMIT_ENABLED, failOpen: config.RATE_LIMIT_FAIL_OPEN },
+  ) =>
     rateLimit<BackendEnv>({
       kv,
       bucket,
       max,
       windowSeconds,
-      enabled: config.RATE_LIMIT_ENABLED,
-      failOpen: config.RATE_LIMIT_FAIL_OPEN,
+      ...policy,
       keyOf: clientRateSubjectOf,
       onReject: (info) => {
         backendMetrics.rateLimitRejections.inc({ bucket });
@@ -50,5 +56,12 @@ export function createRateLimits(
     lookup: limit('lookup', config.LOOKUP_RATE_LIMIT_MAX, 60),
     proxy: limit('proxy', config.PROXY_RATE_LIMIT_MAX, 60),
     errors: limit('errors', config.ERROR_REPORT_RATE_LIMIT_MAX, 60),
+    // Anyone can mint guest peer tokens, so an unavailable store refuses rather than letting floods through.
+    guestPeerToken: limit(
+      'nats-guest-peer',
+      config.GUEST_PEER_TOKEN_RATE_LIMIT_MAX,
+      config.GUEST_PEER_TOKEN_RATE_LIMIT_WINDOW_SECONDS,
+      { enabled: true, failOpen: false },
+    ),
   };
 }

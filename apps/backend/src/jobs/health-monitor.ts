@@ -1,9 +1,15 @@
 import { executeRows, sql, withAdvisoryXactLock } from '@syfthub/db';
 import type { BackendDeps } from '../deps';
+import { connectedTunnelOwners } from '../tunnel/presence';
 import { JOB_LOCK_KEYS } from './lock-keys';
 
 /** Why the monitor judged an endpoint as it did (operations.md §6.2 `endpoint.health.changed`). */
-type HealthReason = 'healthy_report' | 'report_expired' | 'reported_unhealthy' | 'no_domain';
+type HealthReason =
+  | 'healthy_report'
+  | 'tunnel_connected'
+  | 'report_expired'
+  | 'reported_unhealthy'
+  | 'no_domain';
 
 interface MonitoredRow extends Record<string, unknown> {
   id: number;
@@ -29,10 +35,11 @@ export interface HealthMonitorCycle {
  * uptime sample. It never probes satellites and never touches `updated_at`.
  */
 export async function runHealthMonitorCycle(
-  deps: Pick<BackendDeps, 'db' | 'config' | 'logger' | 'backendMetrics'>,
+  deps: Pick<BackendDeps, 'db' | 'config' | 'logger' | 'backendMetrics' | 'tunnel'>,
 ): Promise<HealthMonitorCycle> {
   const { config, logger, backendMetrics } = deps;
   const threshold = config.HEALTH_CHECK_FAILURE_THRESHOLD;
+  const tunnelled = await tunnelOwnersOnline(deps);
   const bucketSeconds = config.UPTIME_BUCKET_SECONDS;
   const outcome = await withAdvisoryXactLock(deps.db, JOB_LOCK_KEYS.healthMonitor, async (tx) => {
     const rows = await executeRows<MonitoredRow>(
@@ -44,6 +51,14 @@ export async function runHealthMonitorCycle(
                      when e.health_status = 'healthy'
                           and e.health_checked_at + make_interval(secs => e.health_ttl_seconds) > now()
                        then 'healthy_report'
+                     when e.health_status = 'unhealthy'
+                          and e.health_checked_at + make_interval(secs => e.health_ttl_seconds) > now()
+                       then 'reported_unhealthy'
+                     -- tunnelling.md §10(b): a node subscribed to its subject keeps its endpoints up; a fresh
+                     -- explicit report (above) still wins.
+                     when u.domain = 'tunneling:' || u.username
+                          and u.username in (select jsonb_array_elements_text(${JSON.stringify(tunnelled)}::jsonb))
+                       then 'tunnel_connected'
                      when e.health_status = 'unhealthy' then 'reported_unhealthy'
                      else 'report_expired'
                    end as reason
@@ -52,8 +67,9 @@ export async function runHealthMonitorCycle(
           ),
           next_state as (
             select j.id,
-                   case when j.reason = 'healthy_report' then 0 else j.previous_failures + 1 end as failures,
-                   case when j.reason = 'healthy_report' then true
+                   case when j.reason in ('healthy_report', 'tunnel_connected') then 0 else j.previous_failures + 1 end
+                     as failures,
+                   case when j.reason in ('healthy_report', 'tunnel_connected') then true
                         when j.previous_failures + 1 >= ${threshold} then false
                         else j.previous_is_active end as active
             from judged j
@@ -71,7 +87,7 @@ export async function runHealthMonitorCycle(
             select j.id,
                    to_timestamp(floor(extract(epoch from now()) / ${bucketSeconds}) * ${bucketSeconds}),
                    1,
-                   case when j.reason = 'healthy_report' then 1 else 0 end
+                   case when j.reason in ('healthy_report', 'tunnel_connected') then 1 else 0 end
             from judged j
             on conflict (endpoint_id, bucket_start) do update
               set total_checks = s.total_checks + 1, healthy_checks = s.healthy_checks + excluded.healthy_checks
@@ -106,4 +122,19 @@ export async function runHealthMonitorCycle(
   }
   backendMetrics.endpointsActive.set(activeCount);
   return { ran: true, changed: changes.length };
+}
+
+/**
+ * Owners whose node is subscribed right now (tunnelling.md §10(b)), read once per cycle; empty when the rule is off
+ * or NATS monitoring cannot be read (then tunnelled endpoints depend on their reports, like any other).
+ */
+async function tunnelOwnersOnline(deps: Pick<BackendDeps, 'tunnel' | 'logger'>): Promise<string[]> {
+  const { monitorUrl } = deps.tunnel;
+  if (!monitorUrl) return [];
+  try {
+    return [...(await connectedTunnelOwners(monitorUrl))];
+  } catch (err) {
+    deps.logger.warn({ event: 'health.tunnel_presence_unavailable', err });
+    return [];
+  }
 }

@@ -27,7 +27,7 @@ export function userJson(user: User): UserJson {
     domain: user.domain,
     aggregator_url: user.aggregatorUrl,
     last_login_at: iso(user.lastLoginAt),
-    encryption_public_key: null,
+    encryption_public_key: user.encryptionPublicKey,
     bio: user.bio,
     is_email_public: user.isEmailPublic,
   };

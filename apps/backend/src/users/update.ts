@@ -4,6 +4,7 @@ import { z } from 'zod';
 import type { PendingOtpDelivery } from '../auth/otp';
 import type { BackendContext } from '../http/context';
 import {
+  assertOwnTunnel,
   domainSchema,
   emailSchema,
   httpUrlSchema,
@@ -111,6 +112,7 @@ export async function applyUserUpdate(
 ): Promise<User> {
   const patch = changesOf(target, input);
   if (Object.keys(patch).length === 0) return target;
+  if (patch.domain) assertOwnTunnel(patch.domain, patch.username ?? target.username, ['domain']);
   const newEmail = patch.email;
   if (newEmail !== undefined) {
     await authorizeEmailChange(ctx, request.caller, input.current_password);

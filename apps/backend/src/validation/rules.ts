@@ -1,5 +1,5 @@
 import { RESERVED_USERNAMES, SLUG_PATTERN } from '@syfthub/contracts';
-import { baseUrlProblem } from '@syfthub/service';
+import { ApiError, baseUrlProblem, validationItem } from '@syfthub/service';
 import { z } from 'zod';
 
 export { httpUrlSchema, RESERVED_SLUGS, RESERVED_USERNAMES, tagsSchema } from '@syfthub/contracts';
@@ -68,7 +68,8 @@ export const domainSchema = z
   .max(500)
   .transform((v, ctx) => {
     const value = v.replace(/\/+$/, '');
-    if (TUNNELING.test(value)) return value;
+    // Subjects are case-sensitive and both tunnel ends lowercase the name (tunnelling.md §4).
+    if (TUNNELING.test(value)) return value.toLowerCase();
     // Connection paths are joined to the domain, so it is held to the base-URL rule (issue 19 defect 11).
     const problem = baseUrlProblem(value);
     if (problem === null) {
@@ -81,6 +82,41 @@ export const domainSchema = z
     ctx.addIssue({ code: 'custom', message });
     return z.NEVER;
   });
+
+const TUNNEL_PREFIX = 'tunneling:';
+
+/**
+ * tunnelling.md §3.6 [fix]: a `tunneling:<name>` domain or connection URL must name its owner (case-insensitive),
+ * or anyone could point their listing at someone else's node. A 422 naming the field otherwise.
+ */
+export function assertOwnTunnel(value: unknown, ownerUsername: string, path: Array<string | number>): void {
+  if (typeof value !== 'string' || !value.startsWith(TUNNEL_PREFIX)) return;
+  if (value.slice(TUNNEL_PREFIX.length).toLowerCase() === ownerUsername.toLowerCase()) return;
+  throw new ApiError(422, [
+    validationItem(
+      'body',
+      path,
+      'value_error',
+      `Value error, a tunnel must be named after its owner: tunneling:${ownerUsername}`,
+      {
+        input: value,
+      },
+    ),
+  ]);
+}
+
+/** {@link assertOwnTunnel} for every connection's `config.url` and `config.path`. */
+export function assertOwnTunnelConnections(
+  connect: ReadonlyArray<{ config: Record<string, unknown> }> | null | undefined,
+  ownerUsername: string,
+  path: Array<string | number> = ['connect'],
+): void {
+  (connect ?? []).forEach((connection, index) => {
+    for (const field of ['url', 'path']) {
+      assertOwnTunnel(connection.config[field], ownerUsername, [...path, index, 'config', field]);
+    }
+  });
+}
 
 /** Endpoint slug (§3.11): 3..63, lowercased first, pattern, no `--`. Reserved slugs are checked by the route. */
 export const slugSchema = z

@@ -57,6 +57,8 @@ export const users = pgTable(
     emailVerifiedAt: timestamptz('email_verified_at'),
     authProvider: varchar('auth_provider', { length: 20 }).$type<AuthProvider>().notNull().default('local'),
     domain: varchar('domain', { length: 500 }),
+    /** The X25519 public key of the user's tunnel node, URL-safe base64 without padding (tunnelling.md §3.4). */
+    encryptionPublicKey: varchar('encryption_public_key', { length: 500 }),
     aggregatorUrl: varchar('aggregator_url', { length: 500 }),
     bio: text('bio'),
     isEmailPublic: boolean('is_email_public').notNull().default(false),

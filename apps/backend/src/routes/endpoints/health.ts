@@ -7,6 +7,7 @@ import { uptimeBuckets } from '../../endpoints/uptime';
 import { viewerOf } from '../../endpoints/visibility';
 import type { BackendContext } from '../../http/context';
 import { callerOf } from '../../http/route-kit';
+import { assertOwnTunnel } from '../../validation/rules';
 
 const TAGS = ['endpoints'];
 
@@ -24,7 +25,11 @@ export function registerHealthRoutes(ctx: BackendContext): void {
       body: healthReportSchema,
       responses: { 200: { description: '{"updated": int, "ignored": int}', schema: HealthReportResult } },
     },
-    async (c, input) => c.json(await applyHealthReport(db, config, callerOf(input).user.id, input.body)),
+    async (c, input) => {
+      const { user } = callerOf(input);
+      assertOwnTunnel(input.body.url, user.username, ['url']);
+      return c.json(await applyHealthReport(db, config, user.id, input.body));
+    },
   );
 
   ctx.routes.add(

@@ -15,7 +15,8 @@ import { viewerOf } from '../../endpoints/visibility';
 import { adminUpdateEndpoint, createEndpoint, deleteEndpoint, updateEndpoint } from '../../endpoints/writes';
 import type { BackendContext } from '../../http/context';
 import { callerOf } from '../../http/route-kit';
-import { paginationQuery } from '../../validation/rules';
+import { findUserById } from '../../users/queries';
+import { assertOwnTunnelConnections, paginationQuery } from '../../validation/rules';
 
 const BASE = '/api/v1/endpoints';
 const BY_ID = `${BASE}/:endpoint_id{[0-9]+}`;
@@ -39,6 +40,7 @@ export function registerManageRoutes(ctx: BackendContext): void {
     },
     async (c, input) => {
       const caller = callerOf(input);
+      assertOwnTunnelConnections(input.body.connect, caller.user.username);
       const row = await createEndpoint(db, caller.user, input.body);
       return c.json(endpointJson(row, caller.user), 201);
     },
@@ -96,6 +98,7 @@ export function registerManageRoutes(ctx: BackendContext): void {
       const caller = callerOf(input);
       const row = await findOwnEndpoint(db, caller.user.id, input.params.slug);
       if (!row) throw endpointNotFound();
+      assertOwnTunnelConnections(input.body.connect, caller.user.username);
       return c.json(endpointJson(await updateEndpoint(db, row, input.body), caller.user));
     },
   );
@@ -149,6 +152,10 @@ export function registerManageRoutes(ctx: BackendContext): void {
     async (c, input) => {
       const viewer = viewerOf(input.principal);
       const row = await manageableEndpointById(db, input.params.endpoint_id, viewer);
+      if (input.body.connect) {
+        const owner = await findUserById(db, row.userId);
+        assertOwnTunnelConnections(input.body.connect, owner?.username ?? '');
+      }
       return c.json(endpointJson(await updateEndpoint(db, row, input.body), viewer));
     },
   );

@@ -4,6 +4,7 @@ import { endpointJson } from '../../endpoints/serialize';
 import { syncEndpoints } from '../../endpoints/sync';
 import type { BackendContext } from '../../http/context';
 import { callerOf } from '../../http/route-kit';
+import { assertOwnTunnelConnections } from '../../validation/rules';
 
 /** The sync route's own body limit (§1): 300 endpoints with long READMEs. */
 const SYNC_BODY_LIMIT_BYTES = 16 * 1024 * 1024;
@@ -26,6 +27,9 @@ export function registerSyncRoutes(ctx: BackendContext): void {
     },
     async (c, input) => {
       const caller = callerOf(input);
+      input.body.endpoints.forEach((item, index) => {
+        assertOwnTunnelConnections(item.connect, caller.user.username, ['endpoints', index, 'connect']);
+      });
       const result = await syncEndpoints(db, caller.user, input.body.endpoints, (err) =>
         logger.error(
           { event: 'endpoints.sync.failed', user_id: caller.user.id, err },

@@ -1,0 +1,1 @@
+ALTER TABLE "users" ADD COLUMN "encryption_public_key" varchar(500);
