@@ -15,7 +15,7 @@ function replaceAll(text, from, to) {
 /**
  * Writes `<prefix>/nginx.conf` (+ common/ and mime.types) and returns its path.
  * @param {{ variant: 'prod' | 'dev', prefix: string, httpPort: number, httpsPort?: number,
- *   upstreams: { backend: string, aggregator: string, mcp: string, web?: string },
+ *   upstreams: { backend: string, aggregator: string, mcp: string, nats?: string, web?: string },
  *   webRoot?: string, certDir?: string }} options
  */
 export function renderNginx(options) {
@@ -24,6 +24,8 @@ export function renderNginx(options) {
   conf = replaceAll(conf, 'server backend:8000;', `server ${upstreams.backend};`);
   conf = replaceAll(conf, 'server aggregator:8001;', `server ${upstreams.aggregator};`);
   conf = replaceAll(conf, 'server mcp:8002;', `server ${upstreams.mcp};`);
+  // Without a NATS of its own the edge still starts; /nats then answers 502.
+  conf = replaceAll(conf, 'server nats:9222;', `server ${upstreams.nats ?? '127.0.0.1:9'};`);
   conf = replaceAll(conf, 'listen 80;', `listen ${httpPort};`);
   conf = replaceAll(conf, 'listen [::]:80;', `listen [::]:${httpPort};`);
   if (variant === 'dev') {

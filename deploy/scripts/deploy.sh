@@ -5,7 +5,7 @@
 #
 # 1. checks docker, compose v2, curl and .env; records the running tag as PREVIOUS_TAG;
 # 2. pulls the new images (a failure stops here: nothing has changed);
-# 3. makes sure db and redis are up and healthy, and takes a safety dump (backup/pre-deploy_<tag>_<stamp>.dump);
+# 3. makes sure db, redis and nats are up and healthy, and takes a safety dump (backup/pre-deploy_<tag>_<stamp>.dump);
 # 4. runs the migrations (a failure stops here: the old services keep running on the migrated-or-untouched
 #    schema, since each migration file is its own transaction);
 # 5. recreates backend, aggregator, mcp (and satellite when its profile is on) one at a time, each gated on its
@@ -194,10 +194,12 @@ update_frontend() {
 }
 
 # ── 3. data layer and safety dump ────────────────────────────────────────────────────────────────────────────
-log "making sure db and redis are up"
-compose up -d db redis
+log "making sure db, redis and nats are up"
+compose up -d db redis nats
 wait_healthy db || die "db is not healthy; nothing has changed"
 wait_healthy redis || die "redis is not healthy; nothing has changed"
+# The proxy's /nats upstream must resolve before the proxy is recreated (tunnelling.md §2.1).
+wait_healthy nats || die "nats is not healthy; nothing has changed"
 
 log "safety dump before migrating"
 compose --profile backup run --rm --no-deps -e BACKUP_ONCE=true -e BACKUP_PREFIX=pre-deploy -e "BACKUP_LABEL=${NEW_TAG}" \

@@ -201,7 +201,7 @@ describe('docker-compose.dev.yml', () => {
 
   it('has the development topology of operations.md §3.2', () => {
     expect(Object.keys(svcs).sort()).toEqual(
-      ['aggregator', 'backend', 'db', 'mcp', 'proxy', 'redis', 'satellite', 'web'].sort(),
+      ['aggregator', 'backend', 'db', 'mcp', 'nats', 'proxy', 'redis', 'satellite', 'web'].sort(),
     );
     expect(stringList(svcs.proxy!.ports)).toEqual(['8080:80']);
     expect(stringList(svcs.db!.ports)).toEqual(['5432:5432']);
@@ -249,7 +249,7 @@ describe('docker-compose.dev.yml', () => {
     expect(healthy(svcs.aggregator!)).toEqual(['backend']);
     expect(healthy(svcs.mcp!)).toEqual(['aggregator', 'backend']);
     expect(healthy(svcs.satellite!)).toEqual(['backend']);
-    expect(healthy(svcs.proxy!)).toEqual(['aggregator', 'backend', 'mcp']);
+    expect(healthy(svcs.proxy!)).toEqual(['aggregator', 'backend', 'mcp', 'nats']);
   });
 
   it('gives every service a configuration its env schema accepts', async () => {
@@ -291,6 +291,7 @@ describe('docker-compose.deploy.yml', () => {
     MCP_RSA_PRIVATE_KEY_PEM: 'bWNwLXByaXZhdGU=',
     MCP_TOKEN_ENCRYPTION_KEYS: `k1:${Buffer.alloc(32, 7).toString('base64')}`,
     INTERNAL_SERVICE_TOKEN: 'b'.repeat(64),
+    NATS_AUTH_TOKEN: 'n'.repeat(43),
     LOG_LEVEL: 'info',
   };
   let resolved: Record<string, Service>;
@@ -305,6 +306,7 @@ describe('docker-compose.deploy.yml', () => {
       'REDIS_PASSWORD',
       'DOMAIN',
       'MCP_TOKEN_ENCRYPTION_KEYS',
+      'NATS_AUTH_TOKEN',
     ]) {
       const env = { ...productionEnv };
       delete env[required];
@@ -402,6 +404,7 @@ describe('docker-compose.deploy.yml', () => {
       satellite: ['1', '512M', '0.25', '128M'],
       db: ['2', '2G', '0.25', '128M'],
       redis: ['0.5', '256M', '0.1', '64M'],
+      nats: ['1', '512M', '0.1', '64M'],
       migrate: ['0.5', '256M'],
       backup: ['0.5', '256M'],
     };
@@ -458,7 +461,7 @@ describe('docker-compose.deploy.yml', () => {
   it('starts the proxy after the SPA copy and healthy services, and the services in dependency order', () => {
     const deps = (name: string) => (svcs[name]!.depends_on as JsonObject) ?? {};
     expect(deps('proxy')['frontend-init']).toEqual({ condition: 'service_completed_successfully' });
-    for (const dep of ['backend', 'aggregator', 'mcp']) {
+    for (const dep of ['backend', 'aggregator', 'mcp', 'nats']) {
       expect(deps('proxy')[dep]).toEqual({ condition: 'service_healthy' });
     }
     expect(Object.keys(deps('backend')).sort()).toEqual(['db', 'redis']);
@@ -468,5 +471,32 @@ describe('docker-compose.deploy.yml', () => {
     expect(spa).toEqual([
       expect.objectContaining({ source: 'frontend_dist', target: '/spa', readOnly: false }),
     ]);
+  });
+
+  it('runs NATS from the project config (mode A or A′) with monitoring health, a JetStream volume, no public port', () => {
+    const nats = svcs.nats!;
+    expect(nats.image).toBe('nats:2.10-alpine');
+    expect(resolved.nats!.command).toEqual(['nats-server', '--config', '/etc/nats/syfthub/nats.conf']);
+    expect(nats.ports).toBeUndefined();
+    expect(healthcheckUrl(nats)?.toString()).toBe('http://127.0.0.1:8222/healthz');
+    expect(mounts(nats)).toContainEqual(expect.objectContaining({ source: 'natsdata', target: '/data' }));
+    const env = environment(resolved.nats!);
+    expect(env).toMatchObject({ NATS_PORT: '4222', NATS_MONITOR_PORT: '8222', NATS_WS_PORT: '9222' });
+    expect(env.NATS_AUTH_TOKEN).toBe(productionEnv.NATS_AUTH_TOKEN);
+    expect(env.NATS_STORE_DIR).toBe('/data/jetstream');
+    // Every variable the config reads is set (nats-server has no defaults for them).
+    for (const config of ['nats.conf', 'nats.split.conf']) {
+      for (const [, name] of readRepoFile('nats', config).matchAll(/\$([A-Z_]+)/g)) {
+        expect(env[name!], `${config} reads ${name}`).toBeDefined();
+      }
+    }
+    expect(mounts(nats)).toContainEqual(
+      expect.objectContaining({ source: './nats', target: '/etc/nats/syfthub', readOnly: true }),
+    );
+    const backend = environment(resolved.backend!);
+    expect(backend.NATS_AUTH_TOKEN).toBe(productionEnv.NATS_AUTH_TOKEN);
+    expect(backend.NATS_URL).toBe('nats://nats:4222');
+    expect(backend.NATS_MONITOR_URL).toBe('http://nats:8222');
+    expect(stringList(nats.networks)).toEqual(['edge']);
   });
 });

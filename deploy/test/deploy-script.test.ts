@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { envExampleVariables, repoPath } from './support/repo';
 
-const SERVICES = ['backend', 'aggregator', 'mcp', 'proxy', 'frontend-init', 'db', 'redis'];
+const SERVICES = ['backend', 'aggregator', 'mcp', 'proxy', 'frontend-init', 'db', 'redis', 'nats'];
 
 interface Run {
   status: number | null;
@@ -77,7 +77,7 @@ describe('deploy.sh', () => {
     const step = (pattern: string) => run.calls.findIndex((c) => c.includes(pattern));
     const order = [
       'pull backend aggregator mcp frontend-init',
-      'up -d db redis',
+      'up -d db redis nats',
       'run --rm --no-deps -e BACKUP_ONCE=true -e BACKUP_PREFIX=pre-deploy -e BACKUP_LABEL=v2 -e BACKUP_KEEP=3 backup',
       '--profile migrate run --rm migrate',
       '--force-recreate backend',

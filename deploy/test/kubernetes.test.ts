@@ -1,9 +1,10 @@
 // deploy/kubernetes: the base and the overlays render (test/support/kustomize.ts), every object is a valid
 // Kubernetes object (the API's schemas, and no unknown fields), and each Deployment matches the service it runs:
 // the variables it reads, its port, the paths it answers for liveness and readiness.
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Deployment } from 'kubernetes-models/apps/v1/Deployment';
+import { StatefulSet } from 'kubernetes-models/apps/v1/StatefulSet';
 import { HorizontalPodAutoscaler } from 'kubernetes-models/autoscaling/v2/HorizontalPodAutoscaler';
 import { CronJob } from 'kubernetes-models/batch/v1/CronJob';
 import { Job } from 'kubernetes-models/batch/v1/Job';
@@ -37,6 +38,7 @@ const ofKind = (resources: Resource[], kind: string) => resources.filter((r) => 
 /** The kinds the manifests use, with the model that validates each against the API's schema. */
 const MODELS: Record<string, new (data: never) => { validate(): void }> = {
   'apps/v1/Deployment': Deployment,
+  'apps/v1/StatefulSet': StatefulSet,
   'autoscaling/v2/HorizontalPodAutoscaler': HorizontalPodAutoscaler,
   'batch/v1/CronJob': CronJob,
   'batch/v1/Job': Job,
@@ -124,7 +126,9 @@ describe.each(KUSTOMIZATIONS)('deploy/kubernetes/%s', (name) => {
   });
 
   it('runs every pod non-root, read-only, without capabilities, with resource requests and limits', () => {
-    for (const r of resources.filter((x) => ['Deployment', 'Job', 'CronJob'].includes(x.kind))) {
+    for (const r of resources.filter((x) =>
+      ['Deployment', 'StatefulSet', 'Job', 'CronJob'].includes(x.kind),
+    )) {
       const pod = podSpec(r);
       const id = `${r.kind}/${r.metadata.name}`;
       expect(getPath(pod, 'securityContext.runAsNonRoot'), id).toBe(true);
@@ -276,6 +280,7 @@ describe.each(KUSTOMIZATIONS)('deploy/kubernetes/%s', (name) => {
         'mcp',
       '/api/v1/errors/service-report': 'web',
       '/aggregator/(ready|metrics)(/|$)': 'web',
+      '/nats(/.*)?$': 'nats',
       '/': 'web',
     };
     expect(Object.fromEntries([...route].map(([p, r]) => [p, r.service]))).toEqual(expected);
@@ -336,6 +341,61 @@ describe.each(KUSTOMIZATIONS)('deploy/kubernetes/%s', (name) => {
       expect(routeOf(path).service, path).toBe('web');
     for (const path of ['/aggregator/api/v1/chat', '/aggregator/health', '/aggregator/readme'])
       expect(routeOf(path).service, path).toBe('aggregator');
+    for (const path of ['/nats', '/nats/', '/NATS']) expect(routeOf(path).service, path).toBe('nats');
+    // A user called `natsy` keeps their page.
+    expect(routeOf('/natsy').service).toBe('web');
+  });
+
+  it('runs NATS for tunnelling: the project config, a volume, reachable only by the ingress, aggregator and backend', () => {
+    const nats = find(resources, 'StatefulSet', 'nats');
+    const c = mainContainer(nats);
+    expect(c.image).toBe('nats:2.10-alpine');
+    expect(c.command).toEqual(['nats-server', '--config', '/etc/nats/syfthub/nats.conf']);
+    const config = find(resources, 'ConfigMap', 'syfthub-nats-config');
+    expect((config.data as JsonObject)['nats.conf']).toBe(
+      readFileSync(repoPath('nats', 'nats.conf'), 'utf8'),
+    );
+    const env = containerEnv(resources, c);
+    for (const [, variable] of readFileSync(repoPath('nats', 'nats.conf'), 'utf8').matchAll(/\$([A-Z_]+)/g)) {
+      expect(env.values, `nats.conf reads ${variable}`).toHaveProperty(variable!);
+    }
+    expect(env.secrets).toEqual([{ name: 'syfthub-secrets', key: 'NATS_AUTH_TOKEN' }]);
+    for (const kind of ['startup', 'liveness', 'readiness']) {
+      expect(getPath(c, `${kind}Probe.httpGet`), kind).toEqual({ path: '/healthz', port: 'monitor' });
+    }
+    expect(getPath(nats, 'spec.volumeClaimTemplates.0.metadata.name')).toBe('data');
+    const svc = find(resources, 'Service', 'nats');
+    expect((getPath(svc, 'spec.ports') as JsonObject[]).map((p) => [p.name, p.port])).toEqual([
+      ['client', 4222],
+      ['websocket', 9222],
+      ['monitor', 8222],
+    ]);
+    const policy = find(resources, 'NetworkPolicy', 'nats');
+    expect(getPath(policy, 'spec.policyTypes')).toEqual(['Ingress', 'Egress']);
+    expect(getPath(policy, 'spec.egress')).toBeUndefined();
+    const allowed = (getPath(policy, 'spec.ingress') as JsonObject[]).map((rule) => ({
+      from: (rule.from as JsonObject[]).map(
+        (f) =>
+          (getPath(f, 'podSelector.matchLabels') as JsonObject | undefined)?.['app.kubernetes.io/name'] ??
+          (getPath(f, 'namespaceSelector.matchLabels') as JsonObject)['kubernetes.io/metadata.name'],
+      ),
+      ports: (rule.ports as JsonObject[]).map((p) => p.port),
+    }));
+    expect(allowed).toEqual([
+      { from: ['ingress-nginx'], ports: [9222] },
+      { from: ['aggregator'], ports: [4222] },
+      { from: ['backend', 'monitoring'], ports: [8222] },
+    ]);
+    const ingress = find(resources, 'Ingress', 'nats');
+    const annotations = ingress.metadata.annotations as JsonObject;
+    expect(annotations['nginx.ingress.kubernetes.io/proxy-read-timeout']).toBe('86400');
+    expect(annotations['nginx.ingress.kubernetes.io/proxy-send-timeout']).toBe('86400');
+    expect(annotations['nginx.ingress.kubernetes.io/proxy-buffering']).toBe('off');
+    expect(getPath(ingress, 'spec.rules.0.http.paths.0.backend.service.port.name')).toBe('websocket');
+    const backend = containerEnv(resources, mainContainer(find(resources, 'Deployment', 'backend'))).values;
+    expect(backend.NATS_URL).toBe('nats://nats:4222');
+    expect(backend.NATS_MONITOR_URL).toBe('http://nats:8222');
+    expect(backend.NATS_AUTH_TOKEN).toBe(secretExample.NATS_AUTH_TOKEN);
   });
 
   it('denies all traffic by default and allows each app exactly its callers on its port', async () => {
@@ -435,7 +495,7 @@ describe('deploy/kubernetes overlays', () => {
     expect(resources.some((r) => r.metadata.name === 'satellite')).toBe(false);
     for (const c of resources.flatMap((r) => containers(r) as Container[])) {
       expect(c.image).toMatch(
-        /^(ghcr\.io\/openmined\/syfthub-(backend|aggregator|mcp|web):latest|postgres:16-alpine)$/,
+        /^(ghcr\.io\/openmined\/syfthub-(backend|aggregator|mcp|web):latest|postgres:16-alpine|nats:2\.10-alpine)$/,
       );
     }
   });

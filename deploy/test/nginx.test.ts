@@ -4,6 +4,8 @@ import type { Server } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { connectNats } from '@syfthub/tunnel';
+import { startNatsServer, type TestNatsServer } from '@syfthub/tunnel/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket, { WebSocketServer } from 'ws';
 import { ensureSelfSignedCert } from '../local-stack/certs.mjs';
@@ -23,8 +25,10 @@ describe.runIf(runsWithNginx())('nginx configs', () => {
   let httpPort = 0;
   let httpsPort = 0;
   let nginx: ReturnType<typeof spawn> | undefined;
+  let nats: TestNatsServer;
 
   beforeAll(async () => {
+    nats = await startNatsServer({ mode: 'token' });
     writeFileSync(join(webRoot, 'index.html'), '<!doctype html><title>SPA</title>');
     // nginx workers run as an unprivileged user: the web root must be world-readable, as a deployed one is.
     chmodSync(webRoot, 0o755);
@@ -70,6 +74,7 @@ describe.runIf(runsWithNginx())('nginx configs', () => {
         backend: `127.0.0.1:${portOf(backend)}`,
         aggregator: `127.0.0.1:${portOf(aggregator)}`,
         mcp: `127.0.0.1:${portOf(mcp)}`,
+        nats: new URL(nats.wsUrl).host,
       },
       webRoot,
       certDir: ensureSelfSignedCert(join(prefix, 'ssl')),
@@ -81,6 +86,7 @@ describe.runIf(runsWithNginx())('nginx configs', () => {
   afterAll(async () => {
     nginx?.kill('SIGTERM');
     await Promise.all(servers.map((s) => new Promise((r) => s.close(r))));
+    await nats.stop();
   });
 
   it('passes nginx -t for the prod and dev configs', () => {
@@ -310,5 +316,66 @@ describe.runIf(runsWithNginx())('nginx configs', () => {
     );
     expect(agentConf).toMatch(/proxy_read_timeout 1800s;/);
     expect(agentConf).toMatch(/proxy_send_timeout 1800s;/);
+  });
+
+  it('upgrades /nats to the NATS WebSocket listener: a node with the token meets an internal TCP client', async () => {
+    // A raw client speaking the NATS protocol over wss://<edge>/nats, as the Go node does (tunnelling.md §2.3).
+    const ws = new WebSocket(`wss://127.0.0.1:${httpsPort}/nats`, { rejectUnauthorized: false });
+    let received = '';
+    const waitFor = (text: string) =>
+      new Promise<void>((resolve, reject) => {
+        const timer = setTimeout(() => reject(new Error(`no ${text} in ${received}`)), 10_000);
+        const check = () => {
+          if (!received.includes(text)) return;
+          clearTimeout(timer);
+          ws.off('message', onMessage);
+          resolve();
+        };
+        const onMessage = (data: Buffer) => {
+          received += data.toString();
+          check();
+        };
+        ws.on('message', onMessage);
+        check();
+      });
+    ws.on('error', () => {});
+    await waitFor('INFO ');
+    expect(received).toContain('"auth_required":true');
+    ws.send(
+      `CONNECT {"auth_token":"${nats.token}","verbose":false,"headers":true}\r\nSUB syfthub.spaces.edge 1\r\nPING\r\n`,
+    );
+    await waitFor('PONG');
+    const aggregator = await connectNats({ url: nats.tcpUrl, token: nats.token, name: 'edge-test' });
+    aggregator.publish('syfthub.spaces.edge', 'through nginx');
+    await aggregator.flush();
+    await waitFor('through nginx');
+    expect(received).toMatch(/MSG syfthub\.spaces\.edge 1 13\r\nthrough nginx/);
+    await aggregator.close();
+    ws.close();
+
+    const wrong = new WebSocket(`wss://127.0.0.1:${httpsPort}/nats`, { rejectUnauthorized: false });
+    const refused = await new Promise<string>((resolve) => {
+      let text = '';
+      wrong.on('message', (data: Buffer) => {
+        text += data.toString();
+        if (text.includes('INFO ')) wrong.send('CONNECT {"auth_token":"wrong"}\r\nPING\r\n');
+        if (text.includes('-ERR')) resolve(text);
+      });
+    });
+    expect(refused).toContain('Authorization Violation');
+    wrong.close();
+
+    const conf = readFileSync(join(import.meta.dirname, '../../nginx/common/nats.conf'), 'utf8');
+    expect(conf).toMatch(/proxy_read_timeout 86400s;/);
+    expect(conf).toMatch(/proxy_send_timeout 86400s;/);
+    expect(conf).toMatch(/proxy_buffering off;/);
+    const routes = readFileSync(join(import.meta.dirname, '../../nginx/common/routes.conf'), 'utf8');
+    expect(routes).toContain('location = /nats { include common/nats.conf; }');
+    expect(routes).toContain('location ^~ /nats/ { include common/nats.conf; }');
+    for (const variant of ['nginx.prod.conf', 'nginx.dev.conf']) {
+      expect(readFileSync(join(import.meta.dirname, '../../nginx', variant), 'utf8')).toMatch(
+        /upstream nats \{\s+server nats:9222;/,
+      );
+    }
   });
 });

@@ -120,7 +120,15 @@ export const backendEnvSchema = z.object({
 
   // tunnelling.md §3.8. An empty token turns tunnelling off: the NATS routes answer 503.
   NATS_URL: z.string().default('nats://nats:4222'),
-  NATS_AUTH_TOKEN: z.string().default(''),
+  // nats-server reads the token from its environment as a config value, where one starting with a digit or `-`
+  // does not parse (or becomes a number): refused here too, so the hub and its NATS agree at start-up.
+  NATS_AUTH_TOKEN: z
+    .string()
+    .regex(
+      /^([A-Za-z][A-Za-z0-9_-]*)?$/,
+      'must start with a letter and use only letters, digits, "_" and "-"',
+    )
+    .default(''),
   /** Where nodes dial in; default: the ISSUER_URL origin with ws(s):// and `/nats` (tunnelling.md §2.3). */
   NATS_WS_PUBLIC_URL: envUrl(['ws:', 'wss:']).optional(),
   /** NATS monitoring (`/connz`) for the tunnel health rule of tunnelling.md §10(b); empty: the rule is off. */

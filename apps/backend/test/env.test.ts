@@ -48,6 +48,17 @@ describe('backend environment', () => {
     ).toEqual([]);
   });
 
+  it('takes a NATS token nats-server can read from its environment (tunnelling.md §3.8)', () => {
+    for (const token of ['abc', 'nt_0f9a-Bc', 'Z']) {
+      expect(envProblems(parseBackendEnv, { ...production, NATS_AUTH_TOKEN: token }), token).toEqual([]);
+    }
+    for (const token of ['9abc', '-abc', 'a b', 'tok=en']) {
+      expect(envProblems(parseBackendEnv, { ...production, NATS_AUTH_TOKEN: token }), token).toEqual([
+        'NATS_AUTH_TOKEN',
+      ]);
+    }
+  });
+
   it('has a case above for every production rule', () => {
     expect(Object.keys(unsafe).sort()).toEqual(backendProductionRules.map((rule) => rule.name).sort());
   });

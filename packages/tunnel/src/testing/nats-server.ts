@@ -77,7 +77,9 @@ async function waitForPortsFile(dir: string, child: ChildProcess, output: () => 
 /** Starts a nats-server; ports are picked by the server the first time and kept across restarts. */
 export async function startNatsServer(options: StartNatsOptions = {}): Promise<TestNatsServer> {
   const mode = options.mode ?? 'token';
-  const token = options.token ?? randomBytes(18).toString('base64url');
+  // nats-server parses a variable's value as config: a token starting with a digit or `-` may not parse (or turn
+  // into a number), so generated tokens start with a letter.
+  const token = options.token ?? `t${randomBytes(18).toString('base64url')}`;
   const work = mkdtempSync(join(tmpdir(), 'syfthub-nats-'));
   let ports: Ports | null = null;
   let child: ChildProcess | null = null;
