@@ -497,6 +497,9 @@ describe('docker-compose.deploy.yml', () => {
     expect(backend.NATS_AUTH_TOKEN).toBe(productionEnv.NATS_AUTH_TOKEN);
     expect(backend.NATS_URL).toBe('nats://nats:4222');
     expect(backend.NATS_MONITOR_URL).toBe('http://nats:8222');
+    const aggregator = environment(resolved.aggregator!);
+    expect(aggregator.AGGREGATOR_NATS_URL).toBe('nats://nats:4222');
+    expect(aggregator.AGGREGATOR_NATS_AUTH_TOKEN).toBe(productionEnv.NATS_AUTH_TOKEN);
     expect(stringList(nats.networks)).toEqual(['edge']);
   });
 });

@@ -396,6 +396,12 @@ describe.each(KUSTOMIZATIONS)('deploy/kubernetes/%s', (name) => {
     expect(backend.NATS_URL).toBe('nats://nats:4222');
     expect(backend.NATS_MONITOR_URL).toBe('http://nats:8222');
     expect(backend.NATS_AUTH_TOKEN).toBe(secretExample.NATS_AUTH_TOKEN);
+    const aggregator = containerEnv(
+      resources,
+      mainContainer(find(resources, 'Deployment', 'aggregator')),
+    ).values;
+    expect(aggregator.AGGREGATOR_NATS_URL).toBe('nats://nats:4222');
+    expect(aggregator.AGGREGATOR_NATS_AUTH_TOKEN).toBe(secretExample.NATS_AUTH_TOKEN);
   });
 
   it('denies all traffic by default and allows each app exactly its callers on its port', async () => {
