@@ -17,6 +17,7 @@ import { createSatellite, parseSatelliteEnv } from '@syfthub/satellite';
 import { createKv, createLifecycle, createLogger, type Logger, startServer } from '@syfthub/service';
 import { seedDemoCollective } from './demo-collective';
 import { createEdge } from './edge';
+import { localNatsSettings, natsUpgradeProxy } from './nats-proxy';
 
 /** Where the local hub keeps its state, and what it listens on. */
 export interface LocalHubOptions {
@@ -86,8 +87,12 @@ export async function startLocalHub(options: LocalHubOptions): Promise<LocalHub>
   });
   const kv = createKv(env.REDIS_URL ?? 'memory://');
 
+  // Without NATS_URL tunnelling is off everywhere (the hub's /ready and the web app say so).
+  const nats = localNatsSettings(env);
   const backendConfig = parseBackendEnv({
     ...env,
+    NATS_URL: nats?.url,
+    NATS_AUTH_TOKEN: nats?.token,
     ENVIRONMENT: 'development',
     LOG_LEVEL: logLevel,
     LOG_FORMAT: 'console',
@@ -107,6 +112,8 @@ export async function startLocalHub(options: LocalHubOptions): Promise<LocalHub>
 
   const aggregatorConfig = loadAggregatorConfig({
     ...env,
+    AGGREGATOR_NATS_URL: nats?.url,
+    AGGREGATOR_NATS_AUTH_TOKEN: nats?.token,
     AGGREGATOR_LOG_LEVEL: logLevel,
     AGGREGATOR_LOG_FORMAT: 'console',
     AGGREGATOR_CORS_ORIGINS: `${publicUrl},http://localhost:3000`,
@@ -150,7 +157,14 @@ export async function startLocalHub(options: LocalHubOptions): Promise<LocalHub>
   const mcp = createMcpApp(mcpDeps, { lifecycle });
 
   const edge = createEdge({ backend, aggregator, mcp, webRoot: options.webRoot });
-  const server = await startServer(edge, { port, host: '0.0.0.0', logger, handleSignals: false, lifecycle });
+  const server = await startServer(edge, {
+    port,
+    host: '0.0.0.0',
+    logger,
+    handleSignals: false,
+    lifecycle,
+    ...(nats ? { upgrade: natsUpgradeProxy(nats.websocket) } : {}),
+  });
 
   const demo = await backend.request('/api/v1/auth/register', {
     method: 'POST',
