@@ -29,7 +29,8 @@ export function persistentSecret(dir, name, encoding = 'base64url') {
  * The environment of each service, as the production-like stack runs them.
  * @param {{ dir: string, publicUrl: string, databaseUrl: string, redisUrl: string,
  *   ports: { backend: number, aggregator: number, mcp: number, satellite: number },
- *   extraSsrfHosts?: string, testRoutes?: boolean, rateLimits?: string }} options
+ *   extraSsrfHosts?: string, testRoutes?: boolean, rateLimits?: string,
+ *   nats?: { url: string, token: string, monitorUrl: string } }} options
  * @returns {{ backend: Record<string, string>, aggregator: Record<string, string>, mcp: Record<string, string>,
  *   satellite: Record<string, string> }}
  */
@@ -62,6 +63,13 @@ export function serviceEnvs(options) {
       EMAIL_SENDER: 'none',
       ENABLE_TEST_ROUTES: options.testRoutes ? 'true' : 'false',
       RATE_LIMIT_ENABLED: options.rateLimits ?? 'true',
+      ...(options.nats
+        ? {
+            NATS_URL: options.nats.url,
+            NATS_AUTH_TOKEN: options.nats.token,
+            NATS_MONITOR_URL: options.nats.monitorUrl,
+          }
+        : {}),
     },
     aggregator: {
       ...shared,
@@ -70,6 +78,9 @@ export function serviceEnvs(options) {
       AGGREGATOR_CORS_ORIGINS: publicUrl,
       AGGREGATOR_SYFTHUB_URL: `http://127.0.0.1:${ports.backend}`,
       AGGREGATOR_SSRF_ALLOWED_HOSTS: satelliteHosts,
+      ...(options.nats
+        ? { AGGREGATOR_NATS_URL: options.nats.url, AGGREGATOR_NATS_AUTH_TOKEN: options.nats.token }
+        : {}),
     },
     mcp: {
       ...shared,
@@ -132,4 +143,35 @@ export async function waitFor(name, url, timeoutMs = 60_000) {
     await new Promise((r) => setTimeout(r, 250));
   }
   throw new Error(`${name} did not become ready at ${url} (${last})`);
+}
+
+/**
+ * Starts nats-server from the project's own config (nats/nats.conf, mode A) on loopback ports, its JetStream
+ * store in `dir`. nats-server reads the token as a config value, so it must start with a letter.
+ * @param {{ dir: string, logDir: string, token: string, detached?: boolean,
+ *   ports: { client: number, websocket: number, monitor: number } }} options
+ */
+export function startNats(options) {
+  mkdirSync(options.logDir, { recursive: true });
+  const out = openSync(join(options.logDir, 'nats.log'), 'a');
+  const binary =
+    process.env.NATS_SERVER_BIN ??
+    (existsSync('/usr/sbin/nats-server') ? '/usr/sbin/nats-server' : 'nats-server');
+  const child = spawn(binary, ['-c', join(REPO_ROOT, 'nats', 'nats.conf')], {
+    cwd: REPO_ROOT,
+    env: {
+      ...process.env,
+      NATS_HOST: '127.0.0.1',
+      NATS_PORT: String(options.ports.client),
+      NATS_MONITOR_PORT: String(options.ports.monitor),
+      NATS_WS_HOST: '127.0.0.1',
+      NATS_WS_PORT: String(options.ports.websocket),
+      NATS_AUTH_TOKEN: options.token,
+      NATS_STORE_DIR: join(options.dir, 'nats'),
+    },
+    stdio: ['ignore', out, out],
+    detached: options.detached ?? false,
+  });
+  if (options.detached) child.unref();
+  return child;
 }

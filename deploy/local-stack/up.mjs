@@ -1,14 +1,15 @@
 #!/usr/bin/env node
 // `pnpm stack:up`: the production topology on this machine without containers. Builds every app, starts each as
 // its own process on its own port against real PostgreSQL and Redis, runs the real nginx with nginx.prod.conf
-// (https://localhost:8443, http://localhost:8080 → https), waits until everything answers, and returns with
+// (https://localhost:8443, http://localhost:8080 → https) with its own nats-server behind /nats (nats/nats.conf on
+// ports 14222/19222/18222, not the machine's 4222), waits until everything answers, and returns with
 // everything running in the background. `pnpm stack:down` stops exactly what this started.
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { ensureSelfSignedCert } from './certs.mjs';
 import { nginxArgs, REPO_ROOT, renderNginx } from './nginx.mjs';
-import { serviceEnvs, startService, waitFor } from './services.mjs';
+import { persistentSecret, serviceEnvs, startNats, startService, waitFor } from './services.mjs';
 import { readState, STACK_DIR, stopStack, writeState } from './state.mjs';
 
 const env = process.env;
@@ -19,6 +20,9 @@ const PORTS = {
   aggregator: Number(env.STACK_AGGREGATOR_PORT ?? 8001),
   mcp: Number(env.STACK_MCP_PORT ?? 8002),
   satellite: Number(env.STACK_SATELLITE_PORT ?? 8003),
+  natsClient: Number(env.STACK_NATS_PORT ?? 14222),
+  natsWebSocket: Number(env.STACK_NATS_WS_PORT ?? 19222),
+  natsMonitor: Number(env.STACK_NATS_MONITOR_PORT ?? 18222),
 };
 const PUBLIC_URL = `https://localhost:${HTTPS_PORT}`;
 const DATABASE_URL = env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/syfthub_stack';
@@ -94,7 +98,13 @@ async function main() {
     stdio: 'inherit',
   });
 
+  const nats = {
+    url: `nats://127.0.0.1:${PORTS.natsClient}`,
+    token: `nt${persistentSecret(STACK_DIR, 'nats-token')}`,
+    monitorUrl: `http://127.0.0.1:${PORTS.natsMonitor}`,
+  };
   const envs = serviceEnvs({
+    nats,
     dir: STACK_DIR,
     publicUrl: PUBLIC_URL,
     databaseUrl: DATABASE_URL,
@@ -105,6 +115,15 @@ async function main() {
     rateLimits: env.STACK_RATE_LIMITS,
   });
   const state = { pids: {}, nginxPrefix: join(STACK_DIR, 'nginx'), url: PUBLIC_URL };
+  state.pids.nats = startNats({
+    dir: STACK_DIR,
+    logDir: join(STACK_DIR, 'logs'),
+    token: nats.token,
+    detached: true,
+    ports: { client: PORTS.natsClient, websocket: PORTS.natsWebSocket, monitor: PORTS.natsMonitor },
+  }).pid;
+  writeState(state);
+  await waitReady('nats', `${nats.monitorUrl}/healthz`);
   state.pids.backend = start('backend', envs.backend);
   state.pids.aggregator = start('aggregator', envs.aggregator);
   state.pids.mcp = start('mcp', envs.mcp);
@@ -122,6 +141,7 @@ async function main() {
       backend: `127.0.0.1:${PORTS.backend}`,
       aggregator: `127.0.0.1:${PORTS.aggregator}`,
       mcp: `127.0.0.1:${PORTS.mcp}`,
+      nats: `127.0.0.1:${PORTS.natsWebSocket}`,
     },
     webRoot: join(REPO_ROOT, 'apps', 'web', 'dist'),
     certDir: ensureSelfSignedCert(join(STACK_DIR, 'ssl')),
