@@ -21,6 +21,7 @@ import type {
   RegisterRequest,
   RegisterResponse,
   SatelliteToken,
+  TunnelStatus,
   SearchResponse,
   TokenPair,
   UptimeResponse,
@@ -236,6 +237,11 @@ export function createHubClient(options: HubClientOptions = {}) {
       json<SatelliteToken>('/api/v1/token/guest', { query: { aud }, auth: 'none' }),
   };
 
+  const tunnel = {
+    /** Whether tunnelled (`tunneling:<owner>`) endpoints can be reached through this hub. */
+    status: () => json<TunnelStatus>('/api/v1/nats/status', { auth: 'none' }),
+  };
+
   const errors = {
     report: (body: FrontendErrorReport) =>
       json<{ received: boolean; correlation_id: string }>('/api/v1/errors/report', {
@@ -247,7 +253,7 @@ export function createHubClient(options: HubClientOptions = {}) {
 
   const collectives = createCollectivesResource(http);
 
-  return { http, auth, tokens, users, aggregators, admin, endpoints, identity, collectives, errors };
+  return { http, auth, tokens, users, aggregators, admin, endpoints, identity, tunnel, collectives, errors };
 }
 
 export type HubClient = ReturnType<typeof createHubClient>;

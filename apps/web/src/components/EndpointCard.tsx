@@ -2,8 +2,9 @@ import type { EndpointPublic } from '@syfthub/client';
 import { Link } from 'react-router';
 import { useChatSelection } from '../chat/ChatSelection';
 import { toChoice } from '../chat/resolve';
+import { useTunnelStatus } from '../lib/queries';
 import { Icon } from './Icon';
-import { HealthDot, RelativeTime, TypeBadge } from './ui';
+import { HealthDot, isTunnelled, RelativeTime, TunnelBadge, TypeBadge } from './ui';
 
 /** web.md §4: name, owner, type, description, up to 5 tags, stars, health with a label, and last update. */
 export function EndpointCard({
@@ -17,6 +18,8 @@ export function EndpointCard({
   const path = `${endpoint.owner_username}/${endpoint.slug}`;
   const isSource = endpoint.type === 'data_source' || endpoint.type === 'model_data_source';
   const added = hasSource(path);
+  const tunnelled = isTunnelled(endpoint);
+  const tunnel = useTunnelStatus();
   return (
     <article className="card endpoint-card">
       <header className="endpoint-card-header">
@@ -25,7 +28,10 @@ export function EndpointCard({
             {endpoint.name}
           </Link>
         </h3>
-        <TypeBadge type={endpoint.type} />
+        <span className="badges">
+          <TypeBadge type={endpoint.type} />
+          {tunnelled && <TunnelBadge tunnelOff={tunnel.data?.enabled === false} />}
+        </span>
       </header>
       <p className="endpoint-card-owner small">
         <Link to={`/${endpoint.owner_username}`} className="raise">

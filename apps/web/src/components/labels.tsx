@@ -107,3 +107,32 @@ export function OwnerSlugLink({ owner, slug }: { owner: string; slug: string }) 
     </Link>
   );
 }
+
+/** Whether an endpoint is published behind the hub's NATS tunnel (an enabled `tunneling:<owner>` connection). */
+export function isTunnelled(endpoint: {
+  connect: Array<{ enabled: boolean; config: { url?: unknown } }>;
+}): boolean {
+  return endpoint.connect.some(
+    (c) => c.enabled && typeof c.config.url === 'string' && c.config.url.startsWith('tunneling:'),
+  );
+}
+
+/**
+ * Says an endpoint is reached through the hub's tunnel (its node dials out from behind NAT), or, when the hub's
+ * tunnel is off, that it cannot be reached here.
+ */
+export function TunnelBadge({ tunnelOff = false }: { tunnelOff?: boolean }) {
+  return tunnelOff ? (
+    <Badge tone="danger">
+      <span title="This endpoint's node connects through the hub's tunnel, which is switched off on this hub">
+        Tunnel off
+      </span>
+    </Badge>
+  ) : (
+    <Badge tone="neutral">
+      <span title="Reached through the hub's tunnel: its node runs behind NAT and dials out to the hub">
+        Via hub tunnel
+      </span>
+    </Badge>
+  );
+}

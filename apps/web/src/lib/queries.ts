@@ -14,6 +14,7 @@ export const PAGE_SIZE = 20;
 
 export const keys = {
   authConfig: ['auth-config'] as const,
+  tunnelStatus: ['tunnel-status'] as const,
   endpoint: (owner: string, slug: string) => ['endpoint', owner.toLowerCase(), slug.toLowerCase()] as const,
   endpoints: ['endpoints'] as const,
   publicList: (query: object) => ['endpoints', 'public', query] as const,
@@ -35,6 +36,12 @@ export const keys = {
 export function useAuthConfig() {
   const hub = useHub();
   return useQuery({ queryKey: keys.authConfig, queryFn: () => hub.auth.config(), staleTime: 10 * 60_000 });
+}
+
+/** Whether this hub runs the NATS tunnel; endpoints published as `tunneling:<owner>` need it. */
+export function useTunnelStatus() {
+  const hub = useHub();
+  return useQuery({ queryKey: keys.tunnelStatus, queryFn: () => hub.tunnel.status(), staleTime: 5 * 60_000 });
 }
 
 export function useEndpoint(owner: string, slug: string) {

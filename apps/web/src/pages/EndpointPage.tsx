@@ -11,8 +11,10 @@ import {
   EmptyState,
   ErrorState,
   HealthDot,
+  isTunnelled,
   PageSpinner,
   RelativeTime,
+  TunnelBadge,
   TypeBadge,
 } from '../components/ui';
 import { publicOrigin } from '../config';
@@ -21,7 +23,7 @@ import { StarButton } from '../endpoints/StarButton';
 import { UptimeView } from '../endpoints/UptimeView';
 import { shortDate } from '../lib/format';
 import { useDocumentTitle } from '../lib/hooks';
-import { useEndpoint } from '../lib/queries';
+import { useEndpoint, useTunnelStatus } from '../lib/queries';
 import { aggregatorCurlSnippet, endpointCurlSnippets, sdkChatSnippets } from '../lib/snippets';
 import { LazyMarkdown } from '../markdown/LazyMarkdown';
 import { useSession } from '../session/SessionProvider';
@@ -43,6 +45,7 @@ export default function EndpointPage() {
   const authModal = useAuthModal();
   const { setModel, addSource } = useChatSelection();
   const navigate = useNavigate();
+  const tunnelStatus = useTunnelStatus();
   useDocumentTitle(query.data?.name ?? `${owner}/${slug}`);
 
   if (status === 'loading' || query.isPending) return <PageSpinner />;
@@ -89,6 +92,8 @@ export default function EndpointPage() {
     navigate('/chat');
   }
 
+  const tunnelled = isTunnelled(endpoint);
+  const tunnelOff = tunnelled && tunnelStatus.data?.enabled === false;
   const connectionUrl =
     endpoint.connect.find((c) => c.enabled && typeof c.config.url === 'string')?.config.url ??
     '<satellite-url>';
@@ -102,6 +107,7 @@ export default function EndpointPage() {
           {isOwnerView(endpoint) && endpoint.visibility !== 'public' && (
             <Badge tone="warning">{endpoint.visibility === 'private' ? '🔒 Private' : '👥 Internal'}</Badge>
           )}
+          {tunnelled && <TunnelBadge tunnelOff={tunnelOff} />}
           {endpoint.archived && <Badge tone="neutral">Archived</Badge>}
           {isOwnerView(endpoint) && !endpoint.is_active && <Badge tone="danger">Inactive</Badge>}
         </div>
@@ -111,6 +117,13 @@ export default function EndpointPage() {
           <span className="muted"> · v{endpoint.version}</span>
         </p>
         {endpoint.description && <p className="endpoint-description">{endpoint.description}</p>}
+        {tunnelled && (
+          <p className="endpoint-tunnel small muted">
+            {tunnelOff
+              ? 'Its node connects through a hub tunnel, but this hub runs none: chats cannot reach it here.'
+              : "Reached through the hub's tunnel: its node runs behind NAT and dials out to the hub; queries and answers are end-to-end encrypted."}
+          </p>
+        )}
         <div className="endpoint-meta small">
           <HealthDot
             status={endpoint.health_status}
