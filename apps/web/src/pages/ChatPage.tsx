@@ -93,8 +93,8 @@ export default function ChatPage() {
           <div className="chat-empty">
             <h2>Ask the hub</h2>
             <p className="muted">
-              Pick a model, add data sources with “Add sources” or by typing <kbd>@</kbd>, and ask a question.
-              Answers cite the documents they use.
+              Pick a model and ask a question: the hub picks the data sources for you, or choose them with
+              “Add sources” or by typing <kbd>@</kbd>. Answers cite the documents they use.
             </p>
           </div>
         ) : (
