@@ -2,13 +2,13 @@ import { createServiceApp, type Env, QUIET_PATHS, type ServiceLifecycle } from '
 import type { Hono } from 'hono';
 import type { McpDeps } from './deps';
 import { registerMcpRoutes } from './mcp/transport';
-import { registerAuthorizeRoutes } from './oauth/authorize';
-import { registerDiscoveryRoutes } from './oauth/discovery';
-import { registerRegistrationRoutes } from './oauth/registration';
-import { registerRevocationRoutes } from './oauth/revocation';
 import { registerStaticRoutes } from './oauth/static-assets';
-import { registerTokenRoutes } from './oauth/token';
-import { registerUserinfoRoutes } from './oauth/userinfo';
+import { registerAuthorizeRoutes } from './routes/oauth/authorize';
+import { registerDiscoveryRoutes } from './routes/oauth/discovery';
+import { registerRegistrationRoutes } from './routes/oauth/registration';
+import { registerRevocationRoutes } from './routes/oauth/revocation';
+import { registerTokenRoutes } from './routes/oauth/token';
+import { registerUserinfoRoutes } from './routes/oauth/userinfo';
 import { VERSION } from './version';
 
 /** Request headers MCP clients send cross-origin (mcp.md §5.2). */

@@ -2,8 +2,8 @@ import { type AuthInfo, createMcpHandler } from '@modelcontextprotocol/server';
 import { currentLogger, type Env, jsonNestingExceeds, MAX_JSON_DEPTH } from '@syfthub/service';
 import type { Context, Hono } from 'hono';
 import type { McpDeps } from '../deps';
-import { authenticateBearer } from '../oauth/bearer';
 import { DEFAULT_SCOPE } from '../oauth/params';
+import { authenticateBearer } from '../routes/oauth/bearer';
 import { createMcpServer } from './server';
 import type { ToolUser } from './tool-runner';
 

@@ -1,6 +1,6 @@
 import { parseBearer } from '@syfthub/auth';
-import type { McpDeps } from '../deps';
-import { type AccessTokenClaims, InvalidAccessTokenError } from './jwt';
+import type { McpDeps } from '../../deps';
+import { type AccessTokenClaims, InvalidAccessTokenError } from '../../oauth/jwt';
 
 export const revokedJtiKey = (jti: string) => `mcp:oauth:revoked-jti:${jti}`;
 

@@ -1,8 +1,8 @@
 import type { Env } from '@syfthub/service';
 import type { Context, Hono } from 'hono';
-import type { McpDeps } from '../deps';
+import type { McpDeps } from '../../deps';
+import { oauthError, oauthServerErrors } from '../../oauth/errors';
 import { authenticateBearer } from './bearer';
-import { oauthError, oauthServerErrors } from './errors';
 
 /** `GET`/`POST /mcp/oauth/userinfo`: the grant's identity for a verified access token (mcp.md §4.9). */
 export function registerUserinfoRoutes(app: Hono<Env>, deps: McpDeps): void {

@@ -8,11 +8,11 @@ import {
   rateLimitSubject,
 } from '@syfthub/service';
 import type { Context, Hono } from 'hono';
-import type { McpDeps } from '../deps';
-import { type ClientMetadata, validateClientMetadata } from './client-metadata';
-import { oauthError, oauthRateLimited, oauthServerErrors } from './errors';
-import { randomToken, sha256Hex } from './params';
-import { hitRateLimit } from './rate-limits';
+import type { McpDeps } from '../../deps';
+import { type ClientMetadata, validateClientMetadata } from '../../oauth/client-metadata';
+import { oauthError, oauthRateLimited, oauthServerErrors } from '../../oauth/errors';
+import { randomToken, sha256Hex } from '../../oauth/params';
+import { hitRateLimit } from '../../oauth/rate-limits';
 
 const MAX_REGISTRATION_BYTES = 64 * 1024;
 const HOUR_SECONDS = 3600;

@@ -9,10 +9,10 @@ import {
 } from '@syfthub/service';
 import type { Context, Hono } from 'hono';
 import { deleteCookie, getCookie, setCookie } from 'hono/cookie';
-import type { McpDeps } from '../deps';
-import type { LoginOutcome } from '../hub/gateway';
-import type { OAuthErrorCode } from './errors';
-import { consentPage, errorPage, type PageMessage } from './page';
+import type { McpDeps } from '../../deps';
+import type { LoginOutcome } from '../../hub/gateway';
+import type { OAuthErrorCode } from '../../oauth/errors';
+import { consentPage, errorPage, type PageMessage } from '../../oauth/page';
 import {
   appendQuery,
   isValidPkceValue,
@@ -20,9 +20,9 @@ import {
   narrowScope,
   normaliseResource,
   sha256Hex,
-} from './params';
-import type { PendingAuthorization } from './pending';
-import { hitRateLimit } from './rate-limits';
+} from '../../oauth/params';
+import type { PendingAuthorization } from '../../oauth/pending';
+import { hitRateLimit } from '../../oauth/rate-limits';
 
 const COOKIE_NAME = 'mcp_authreq';
 const EXPIRED_MESSAGE = 'This sign-in request has expired or is invalid. Start again from your application.';

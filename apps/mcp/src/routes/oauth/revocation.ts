@@ -1,12 +1,12 @@
 import { eq, oauthRefreshTokens } from '@syfthub/db';
 import { bodyLimit, clientIp, type Env, rateLimitSubject } from '@syfthub/service';
 import type { Hono } from 'hono';
-import type { McpDeps } from '../deps';
+import type { McpDeps } from '../../deps';
+import { oauthError, oauthRateLimited, oauthServerErrors } from '../../oauth/errors';
+import { InvalidAccessTokenError } from '../../oauth/jwt';
+import { sha256Hex } from '../../oauth/params';
+import { hitRateLimit } from '../../oauth/rate-limits';
 import { revokedJtiKey } from './bearer';
-import { oauthError, oauthRateLimited, oauthServerErrors } from './errors';
-import { InvalidAccessTokenError } from './jwt';
-import { sha256Hex } from './params';
-import { hitRateLimit } from './rate-limits';
 import { invalidClient, readOAuthForm } from './token';
 
 const MAX_FORM_BYTES = 16 * 1024;

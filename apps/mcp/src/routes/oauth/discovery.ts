@@ -1,7 +1,7 @@
 import { type Env, setResponseHeader } from '@syfthub/service';
 import type { Hono, MiddlewareHandler } from 'hono';
-import type { McpDeps } from '../deps';
-import { SUPPORTED_SCOPES } from './params';
+import type { McpDeps } from '../../deps';
+import { SUPPORTED_SCOPES } from '../../oauth/params';
 
 const PRM_PATHS = [
   '/.well-known/oauth-protected-resource/mcp',

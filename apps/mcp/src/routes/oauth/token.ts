@@ -1,10 +1,10 @@
 import { and, type Db, eq, isNull, type OAuthGrant, oauthGrants, oauthRefreshTokens } from '@syfthub/db';
 import { bodyLimit, clientIp, currentLogger, type Env, rateLimitSubject } from '@syfthub/service';
 import type { Context, Hono } from 'hono';
-import type { McpDeps } from '../deps';
-import { HubSessionEndedError, HubUnavailableError } from '../grants/grants';
-import type { OAuthClientView } from './clients';
-import { oauthError, oauthRateLimited, oauthServerErrors } from './errors';
+import type { McpDeps } from '../../deps';
+import { HubSessionEndedError, HubUnavailableError } from '../../grants/grants';
+import type { OAuthClientView } from '../../oauth/clients';
+import { oauthError, oauthRateLimited, oauthServerErrors } from '../../oauth/errors';
 import {
   isValidPkceValue,
   normaliseResource,
@@ -13,8 +13,8 @@ import {
   SUPPORTED_SCOPES,
   scopeSet,
   sha256Hex,
-} from './params';
-import { hitRateLimit } from './rate-limits';
+} from '../../oauth/params';
+import { hitRateLimit } from '../../oauth/rate-limits';
 
 const MAX_FORM_BYTES = 64 * 1024;
 const GRANT_TYPES = new Set(['authorization_code', 'refresh_token']);
