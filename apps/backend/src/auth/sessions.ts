@@ -107,7 +107,21 @@ export function createSessionService(
       .from(refreshTokens)
       .where(eq(refreshTokens.jti, row.replacedByJti))
       .limit(1);
-    if (!successor || successor.usedAt || successor.revokedAt) return null;
+    if (!successor || successor.revokedAt) return null;
+    if (successor.usedAt) {
+      // A successor killed by this rule is linked to nothing. If the presented token now points elsewhere, a
+      // concurrent presentation of it rotated between our two reads: that one won, and this is no theft.
+      if (successor.replacedByJti === null) {
+        const [current] = await db
+          .select({ replacedByJti: refreshTokens.replacedByJti })
+          .from(refreshTokens)
+          .where(eq(refreshTokens.jti, row.jti))
+          .limit(1);
+        if (current && current.replacedByJti !== successor.jti)
+          throw refreshError('Refresh token already used');
+      }
+      return null;
+    }
     const [user] = await db.select().from(users).where(eq(users.id, row.userId)).limit(1);
     if (!user?.isActive) throw refreshError('User not found or inactive');
     const { row: next, tokens } = await issue(user, row.familyId, row.familyExpiresAt, meta, row.jti);
