@@ -151,9 +151,23 @@ describe('ci.yml', () => {
     expect(ciRun).toContain('pnpm test:e2e');
   });
 
+  it('runs the fault tests (pnpm test:faults) in a job of their own and in .ci/run', () => {
+    const faults = jobs(workflow).faults!;
+    expect(steps(faults).map((s) => String(s.run ?? ''))).toContain('pnpm test:faults');
+    // They start their own servers: initdb and pg_ctl from the postgresql package, and redis-server.
+    expect(
+      steps(faults).some((s) => /apt-get install .*postgresql .*redis-server/.test(String(s.run ?? ''))),
+    ).toBe(true);
+    expect(readRepoFile('package.json')).toContain('"test:faults": ');
+    const ciRun = readRepoFile('.ci', 'run')
+      .split('\n')
+      .filter((line) => !line.trim().startsWith('#'));
+    expect(ciRun).toContain('pnpm test:faults');
+  });
+
   it('builds one image per service from the Dockerfiles compose runs, and pushes only from pushes', () => {
     const build = jobs(workflow)['build-images']!;
-    expect(build.needs).toEqual(['lint', 'typecheck', 'unit', 'integration', 'e2e']);
+    expect(build.needs).toEqual(['lint', 'typecheck', 'unit', 'integration', 'e2e', 'faults']);
     const matrix = (build.strategy as JsonObject).matrix as JsonObject;
     const images = matrix.service as string[];
     expect(images.sort()).toEqual(['aggregator', 'backend', 'mcp', 'satellite', 'web']);
