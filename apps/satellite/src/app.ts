@@ -162,6 +162,10 @@ export function createApp(deps: SatelliteDeps): Hono<Env> {
 
     try {
       caller = await authenticate(c.req.header('authorization'), entry, deps.auth);
+      if (entry.type === 'agent') {
+        // Agents run as sessions over the tunnel (agent-sessions.md §1); one-shot runs are not offered.
+        throw new ApiError(400, 'This is an agent endpoint: open an agent session to talk to it');
+      }
       if (entry.type === 'data_source') {
         const body = await queryDataSource(c, entry);
         log(200, body.references.documents.length);
@@ -251,7 +255,7 @@ function healthBody(deps: SatelliteDeps) {
     version: deps.version,
     mode: endpoints.model.mode,
     endpoints: endpoints.entries.map((entry) => {
-      if (entry.type === 'model') {
+      if (entry.type === 'model' || entry.type === 'agent') {
         return {
           slug: entry.slug,
           type: entry.type,

@@ -3,7 +3,8 @@ import { dirname, resolve } from 'node:path';
 import { RESERVED_SLUGS, SLUG_PATTERN } from '@syfthub/contracts';
 import { z } from 'zod';
 
-export type EndpointType = 'data_source' | 'model';
+/** `agent` endpoints run interactive sessions, only over the tunnel (agent-sessions.md §1). */
+export type EndpointType = 'data_source' | 'model' | 'agent';
 export type Visibility = 'public' | 'private' | 'internal';
 
 export interface CatalogueEntry {
@@ -46,7 +47,7 @@ const entrySchema = z
   .object({
     slug: slugSchema,
     name: z.string().trim().min(1).max(100),
-    type: z.enum(['data_source', 'model']),
+    type: z.enum(['data_source', 'model', 'agent']),
     description: z.string().max(500).default(''),
     tags: z.array(tagSchema).max(10).default([]),
     version: z
@@ -125,14 +126,26 @@ export async function loadCatalogueFile(file: string): Promise<CatalogueEntry[]>
   return parseCatalogue(data, dirname(resolve(file)));
 }
 
+/** The reference agent, published by default in tunnel mode (sessions reach only tunnelled nodes). */
+const DEFAULT_AGENT = {
+  slug: 'document-agent',
+  name: 'Document agent',
+  type: 'agent',
+  description:
+    "Answers questions about this satellite's documents: searches them, and reads a whole document after you confirm.",
+  // Sessions have no guest path (agent-sessions.md §3).
+  allow_guests: false,
+};
+
 /**
  * The catalogue used without SATELLITE_ENDPOINTS_FILE. The spec names the data source `docs`, but the hub reserves
  * that slug (backend-api.md §3.11) and would reject the sync, so it is published as `documents`.
  */
-export function defaultCatalogue(docsDir: string): CatalogueEntry[] {
+export function defaultCatalogue(docsDir: string, options: { agent?: boolean } = {}): CatalogueEntry[] {
   return parseCatalogue(
     {
       endpoints: [
+        ...(options.agent ? [DEFAULT_AGENT] : []),
         {
           slug: 'documents',
           name: 'Documents',

@@ -18,12 +18,15 @@ export function findEntry(endpoints: Endpoints, slug: string): CatalogueEntry | 
 export async function endpointHealth(
   endpoints: Endpoints,
 ): Promise<Array<{ slug: string; healthy: boolean }>> {
-  const modelHealthy = endpoints.entries.some((e) => e.type === 'model')
+  // The agent answers with the model, so it is as healthy as the model.
+  const modelHealthy = endpoints.entries.some((e) => e.type === 'model' || e.type === 'agent')
     ? await endpoints.model.isHealthy()
     : true;
   return endpoints.entries.map((entry) => ({
     slug: entry.slug,
     healthy:
-      entry.type === 'model' ? modelHealthy : (endpoints.dataSources.get(entry.slug)?.healthy ?? false),
+      entry.type === 'model' || entry.type === 'agent'
+        ? modelHealthy
+        : (endpoints.dataSources.get(entry.slug)?.healthy ?? false),
   }));
 }

@@ -3,6 +3,7 @@ import { createRemoteJwksVerifier } from '@syfthub/auth';
 import { createMetrics, type Env, type Logger, type ServiceLifecycle } from '@syfthub/service';
 import type { Hono } from 'hono';
 import pkg from '../package.json' with { type: 'json' };
+import { createAgentBridge, type SatelliteAgents } from './agent/wiring';
 import { createApp } from './app';
 import type { TokenVerifier } from './auth';
 import { type CatalogueEntry, defaultCatalogue, loadCatalogueFile } from './catalogue';
@@ -42,6 +43,8 @@ export interface Satellite {
   agent: HubAgent;
   /** The NATS tunnel in tunnel mode (`SATELLITE_TUNNEL`), else null. */
   tunnel: TunnelNode | null;
+  /** Agent sessions of the catalogue's `agent` entries, in tunnel mode only. */
+  agents: SatelliteAgents | null;
   /** Builds the indexes, then starts rescans and the hub agent (which connects in the background). */
   start(): Promise<void>;
   /** Stops rescans and the hub agent; the agent sends its final unhealthy report. */
@@ -50,7 +53,8 @@ export interface Satellite {
 
 async function loadEntries(env: SatelliteEnv): Promise<CatalogueEntry[]> {
   if (env.SATELLITE_ENDPOINTS_FILE !== undefined) return loadCatalogueFile(env.SATELLITE_ENDPOINTS_FILE);
-  return defaultCatalogue(resolve(env.SATELLITE_DOCS_DIR));
+  // Agent sessions reach only tunnelled nodes, so the reference agent is published in tunnel mode only.
+  return defaultCatalogue(resolve(env.SATELLITE_DOCS_DIR), { agent: env.SATELLITE_TUNNEL });
 }
 
 function createModel(env: SatelliteEnv, logger: Logger, fetchImpl?: typeof fetch): ModelBackend {
@@ -90,11 +94,24 @@ export async function createSatellite(
     userAgent: `syfthub-satellite/${SATELLITE_VERSION}`,
     ...(overrides.fetch ? { fetch: overrides.fetch } : {}),
   });
-  const tunnel = env.SATELLITE_TUNNEL
+  const nodeKeys = env.SATELLITE_TUNNEL ? await loadOrCreateKeyPair(resolve(env.SATELLITE_DATA_DIR)) : null;
+  const agents = nodeKeys
+    ? createAgentBridge({
+        env,
+        endpoints,
+        nodeKeys,
+        verify: (token, audience) => verifier.verify(token, { audience }),
+        owner: () => agent.status().owner,
+        log: logger,
+        ...(overrides.fetch ? { fetch: overrides.fetch } : {}),
+      })
+    : null;
+  const tunnel = nodeKeys
     ? new TunnelNode({
         hub,
         natsUrl: env.SATELLITE_NATS_URL ?? natsUrlOf(env.SYFTHUB_URL),
-        keys: await loadOrCreateKeyPair(resolve(env.SATELLITE_DATA_DIR)),
+        keys: nodeKeys,
+        ...(agents ? { agentMessages: agents.handle } : {}),
         // Each request runs through the HTTP route in-process, so both transports share auth, policies and logs.
         handle: (request) => serveOverTunnel(app, request),
         log: logger,
@@ -153,6 +170,7 @@ export async function createSatellite(
     endpoints,
     agent,
     tunnel,
+    agents,
     async start() {
       await Promise.all([...dataSources.values()].map((source) => source.rescan()));
       for (const source of dataSources.values()) source.startRescanning(env.SATELLITE_RESCAN_SECONDS * 1000);
@@ -161,6 +179,8 @@ export async function createSatellite(
     },
     async stop() {
       for (const source of dataSources.values()) source.stopRescanning();
+      // Sessions end first, so their closing events still go out (agent-sessions.md §10).
+      await agents?.stop();
       await tunnel?.stop();
       await agent.stop();
     },

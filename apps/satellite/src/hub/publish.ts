@@ -38,6 +38,23 @@ export function modelReadme(entry: CatalogueEntry, mode: 'proxy' | 'demo'): stri
   return lines.join('\n');
 }
 
+export function agentReadme(entry: CatalogueEntry, mode: 'proxy' | 'demo'): string {
+  const lines = [`# ${entry.name}`, ''];
+  if (entry.description !== '') lines.push(entry.description, '');
+  lines.push(
+    "An interactive agent served by the SyftHub reference satellite through the hub's tunnel. Open a session on",
+    'its agent page: it searches the documents of this satellite (`search_documents`), asks you to confirm before',
+    'it reads a whole document (`read_document`, which gives the full text to the model), may ask you to rephrase,',
+    'and streams its thinking, tool calls, results and answer.',
+    '',
+    mode === 'demo'
+      ? 'It runs with the **demo model**: a fixed plan and an extractive answer quoted from the documents.'
+      : 'An OpenAI-compatible language model chooses the tools and writes the answer.',
+    '',
+  );
+  return lines.join('\n');
+}
+
 async function readmeFor(entry: CatalogueEntry, endpoints: Endpoints, log: Log): Promise<string> {
   if (entry.readmeFile !== null) {
     try {
@@ -50,6 +67,7 @@ async function readmeFor(entry: CatalogueEntry, endpoints: Endpoints, log: Log):
     }
   }
   if (entry.type === 'model') return modelReadme(entry, endpoints.model.mode);
+  if (entry.type === 'agent') return agentReadme(entry, endpoints.model.mode);
   return (endpoints.dataSources.get(entry.slug)?.readme() ?? `# ${entry.name}\n`).slice(0, MAX_README_CHARS);
 }
 
