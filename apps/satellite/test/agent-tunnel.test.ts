@@ -258,7 +258,7 @@ describe('the reference agent on a tunnel-mode satellite', () => {
     expect(message.content).toBe('Staff have 25 days of annual leave (leave.md).');
     expect(openaiRequests).toHaveLength(3);
     expect(openaiRequests[0]).toMatchObject({ model: 'scripted', max_tokens: 321 });
-    const system = (openaiRequests[0]?.messages as Array<{ role: string; content: string }>)[0];
+    const system = (openaiRequests[0]?.messages as Array<{ role: string; content: string }> | undefined)?.[0];
     expect(system?.content).toContain('Answer in one sentence.');
     const last = openaiRequests[2]?.messages as Array<{ role: string; content: string }>;
     expect(last.at(-1)?.content).toContain('Staff have 25 days of annual leave');
