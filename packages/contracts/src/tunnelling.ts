@@ -134,6 +134,7 @@ export type GuestPeerTokenRequest = z.input<typeof GuestPeerTokenRequest>;
 export type PeerTokenResponse = z.infer<typeof PeerTokenResponse>;
 export type NatsCredentials = z.infer<typeof NatsCredentials>;
 export type EncryptionKeyRegistration = z.input<typeof EncryptionKeyRegistration>;
+export type EncryptionKeyStored = z.infer<typeof EncryptionKeyStored>;
 export type EncryptionKeyLookup = z.infer<typeof EncryptionKeyLookup>;
 export type TunnelStatus = z.infer<typeof TunnelStatus>;
 export type TunnelErrorCode = (typeof TUNNEL_ERROR_CODES)[number];

@@ -56,7 +56,7 @@ export function registerTunnelRoutes(ctx: BackendContext, settings: TunnelSettin
         ttlSeconds: config.PEER_TOKEN_EXPIRE_SECONDS,
         guest: false,
       });
-      return c.json(grant);
+      return c.json(grant satisfies PeerTokenResponse);
     },
   );
 
@@ -84,7 +84,7 @@ export function registerTunnelRoutes(ctx: BackendContext, settings: TunnelSettin
         ttlSeconds: config.GUEST_PEER_TOKEN_EXPIRE_SECONDS,
         guest: true,
       });
-      return c.json(grant);
+      return c.json(grant satisfies PeerTokenResponse);
     },
   );
 
@@ -99,7 +99,7 @@ export function registerTunnelRoutes(ctx: BackendContext, settings: TunnelSettin
     },
     (c) => {
       requireNats();
-      return c.json({ nats_auth_token: settings.token });
+      return c.json({ nats_auth_token: settings.token } satisfies NatsCredentials);
     },
   );
 
@@ -123,7 +123,7 @@ export function registerTunnelRoutes(ctx: BackendContext, settings: TunnelSettin
         .where(eq(users.id, callerOf(input).user.id))
         .returning({ id: users.id });
       if (!row) throw new ApiError(404, 'User not found.');
-      return c.json({ status: 'ok' as const });
+      return c.json({ status: 'ok' } satisfies EncryptionKeyStored);
     },
   );
 
@@ -146,7 +146,7 @@ export function registerTunnelRoutes(ctx: BackendContext, settings: TunnelSettin
     async (c, { params }) => {
       const user = await findUserByUsername(db, params.username);
       if (!user) throw new ApiError(404, `User '${params.username}' not found.`);
-      return c.json({ encryption_public_key: user.encryptionPublicKey });
+      return c.json({ encryption_public_key: user.encryptionPublicKey } satisfies EncryptionKeyLookup);
     },
   );
 
@@ -160,6 +160,9 @@ export function registerTunnelRoutes(ctx: BackendContext, settings: TunnelSettin
       responses: { 200: { description: 'TunnelStatus', schema: TunnelStatus } },
     },
     (c) =>
-      c.json({ enabled: settings.enabled, websocket_url: settings.enabled ? settings.publicWsUrl : null }),
+      c.json({
+        enabled: settings.enabled,
+        websocket_url: settings.enabled ? settings.publicWsUrl : null,
+      } satisfies TunnelStatus),
   );
 }
