@@ -192,7 +192,9 @@ async function startAllInOne(): Promise<NonNullable<typeof allInOne>> {
     await Promise.race([waitFor('all-in-one', `${url}/api/v1/endpoints/public`, 90_000), exited]);
   } catch (err) {
     child.kill('SIGKILL');
-    throw new Error(`${String(err)}\n${readFileSync(join(dir, 'all-in-one.log'), 'utf8').slice(-3000)}`);
+    const log = readFileSync(join(dir, 'all-in-one.log'), 'utf8').slice(-3000);
+    rmSync(dir, { recursive: true, force: true });
+    throw new Error(`${String(err)}\n${log}`);
   }
   return { url, child, dir };
 }
