@@ -1,37 +1,18 @@
-import { generateApiToken } from '@syfthub/auth';
 import { ApiToken as ApiTokenJson, ApiTokenList, CreatedApiToken } from '@syfthub/contracts';
-import { type ApiToken, and, apiTokens, count, desc, eq, gt, isNull, or, type SQL, users } from '@syfthub/db';
-import { ApiError } from '@syfthub/service';
 import { z } from 'zod';
+import {
+  apiTokenJson,
+  createApiToken,
+  getApiToken,
+  listApiTokens,
+  renameApiToken,
+  revokeApiToken,
+} from '../../auth/api-tokens';
 import type { BackendContext } from '../../http/context';
 import { callerOf } from '../../http/route-kit';
-import { iso } from '../../users/serialize';
 import { paginationQuery, queryBool } from '../../validation/rules';
 import { timestampSchema } from '../../validation/timestamp';
 import { textField } from './fields';
-
-const MAX_ACTIVE_TOKENS = 50;
-const INT4_MAX = 2_147_483_647;
-
-/** The `APIToken` wire shape (§3.9). */
-function apiTokenJson(token: ApiToken): ApiTokenJson {
-  return {
-    id: token.id,
-    name: token.name,
-    token_prefix: token.tokenPrefix,
-    scopes: token.scopes,
-    expires_at: iso(token.expiresAt),
-    last_used_at: iso(token.lastUsedAt),
-    last_used_ip: token.lastUsedIp,
-    is_active: token.isActive,
-    created_at: iso(token.createdAt),
-    updated_at: iso(token.updatedAt),
-  };
-}
-
-function tokenNotFound(): ApiError {
-  return new ApiError(404, 'API token not found');
-}
 
 /** The `POST /auth/tokens` body (contract: `ApiTokenCreate`). */
 export const createBody = z.object({
@@ -52,14 +33,12 @@ const listQuery = z.object({
   ...paginationQuery(100, 100),
 });
 
-// Ids beyond PostgreSQL's integer range cannot exist; they are "not found" rather than a database error.
+// Ids beyond PostgreSQL's integer range are "not found" (checked by the domain module).
 const tokenParams = z.object({ token_id: z.string().transform(Number) });
 
 /** API-token management (§5.11); every route needs the `full` scope. */
 export function registerApiTokenRoutes({ routes, deps }: BackendContext): void {
   const { db } = deps;
-  const ownToken = (userId: number, tokenId: number): SQL | undefined =>
-    and(eq(apiTokens.id, tokenId), eq(apiTokens.userId, userId));
 
   routes.add(
     {
@@ -78,39 +57,8 @@ export function registerApiTokenRoutes({ routes, deps }: BackendContext): void {
     async (c, input) => {
       const { user } = callerOf(input);
       const { name, scopes, expires_at } = input.body;
-      const generated = generateApiToken();
-      const created = await db.transaction(async (tx) => {
-        // Locking the owner serialises concurrent creations, so the cap cannot be overshot.
-        await tx.select({ id: users.id }).from(users).where(eq(users.id, user.id)).for('update');
-        const now = new Date();
-        const [active] = await tx
-          .select({ n: count() })
-          .from(apiTokens)
-          .where(
-            and(
-              eq(apiTokens.userId, user.id),
-              eq(apiTokens.isActive, true),
-              or(isNull(apiTokens.expiresAt), gt(apiTokens.expiresAt, now)),
-            ),
-          );
-        if ((active?.n ?? 0) >= MAX_ACTIVE_TOKENS) {
-          throw new ApiError(400, `Maximum number of active API tokens (${MAX_ACTIVE_TOKENS}) reached`);
-        }
-        const [row] = await tx
-          .insert(apiTokens)
-          .values({
-            userId: user.id,
-            name,
-            tokenPrefix: generated.prefix,
-            tokenHash: generated.hash,
-            scopes,
-            expiresAt: expires_at,
-          })
-          .returning();
-        if (!row) throw new Error('insert returned no token');
-        return row;
-      });
-      return c.json({ ...apiTokenJson(created), token: generated.token } satisfies CreatedApiToken, 201);
+      const created = await createApiToken(db, user.id, { name, scopes, expiresAt: expires_at });
+      return c.json({ ...apiTokenJson(created.row), token: created.secret } satisfies CreatedApiToken, 201);
     },
   );
 
@@ -128,20 +76,12 @@ export function registerApiTokenRoutes({ routes, deps }: BackendContext): void {
     async (c, input) => {
       const { user } = callerOf(input);
       const { include_inactive, skip, limit } = input.query;
-      const where = include_inactive
-        ? eq(apiTokens.userId, user.id)
-        : and(eq(apiTokens.userId, user.id), eq(apiTokens.isActive, true));
-      const [tokens, [total]] = await Promise.all([
-        db
-          .select()
-          .from(apiTokens)
-          .where(where)
-          .orderBy(desc(apiTokens.createdAt), desc(apiTokens.id))
-          .offset(skip)
-          .limit(limit),
-        db.select({ n: count() }).from(apiTokens).where(where),
-      ]);
-      return c.json({ tokens: tokens.map(apiTokenJson), total: total?.n ?? 0 } satisfies ApiTokenList);
+      const { tokens, total } = await listApiTokens(db, user.id, {
+        includeInactive: include_inactive,
+        skip,
+        limit,
+      });
+      return c.json({ tokens: tokens.map(apiTokenJson), total } satisfies ApiTokenList);
     },
   );
 
@@ -164,10 +104,7 @@ export function registerApiTokenRoutes({ routes, deps }: BackendContext): void {
     async (c, input) => {
       const { user } = callerOf(input);
       const { token_id } = input.params;
-      if (token_id > INT4_MAX) throw tokenNotFound();
-      const [token] = await db.select().from(apiTokens).where(ownToken(user.id, token_id)).limit(1);
-      if (!token) throw tokenNotFound();
-      return c.json(apiTokenJson(token));
+      return c.json(apiTokenJson(await getApiToken(db, user.id, token_id)));
     },
   );
 
@@ -189,14 +126,7 @@ export function registerApiTokenRoutes({ routes, deps }: BackendContext): void {
     async (c, input) => {
       const { user } = callerOf(input);
       const { token_id } = input.params;
-      if (token_id > INT4_MAX) throw tokenNotFound();
-      const [token] = await db
-        .update(apiTokens)
-        .set({ name: input.body.name, updatedAt: new Date() })
-        .where(ownToken(user.id, token_id))
-        .returning();
-      if (!token) throw tokenNotFound();
-      return c.json(apiTokenJson(token));
+      return c.json(apiTokenJson(await renameApiToken(db, user.id, token_id, input.body.name)));
     },
   );
 
@@ -214,13 +144,7 @@ export function registerApiTokenRoutes({ routes, deps }: BackendContext): void {
     async (c, input) => {
       const { user } = callerOf(input);
       const { token_id } = input.params;
-      if (token_id > INT4_MAX) throw tokenNotFound();
-      const [token] = await db
-        .update(apiTokens)
-        .set({ isActive: false, updatedAt: new Date() })
-        .where(ownToken(user.id, token_id))
-        .returning({ id: apiTokens.id });
-      if (!token) throw tokenNotFound();
+      await revokeApiToken(db, user.id, token_id);
       return c.body(null, 204);
     },
   );
