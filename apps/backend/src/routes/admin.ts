@@ -1,9 +1,9 @@
 import { AdminUserCsv, AdminUserPage, type AdminUserRow, UserOverviewStats } from '@syfthub/contracts';
-import { count, type Db, type User, users } from '@syfthub/db';
+import type { Db, User } from '@syfthub/db';
 import type { Logger } from '@syfthub/service';
 import { z } from 'zod';
 import type { BackendContext } from '../http/context';
-import { type AdminUserFilters, adminUserFilters, adminUserWhere, pageOfUsers } from '../users/admin-list';
+import { type AdminUserFilters, adminUserFilters, countUsers, pageOfUsers } from '../users/admin-list';
 import { userCsvHeader, userCsvRow } from '../users/csv';
 import { TREND_DAYS, userOverview } from '../users/overview';
 import { iso } from '../users/serialize';
@@ -89,11 +89,10 @@ export function registerAdminRoutes({ routes, deps: { db, logger } }: BackendCon
     },
     async (c, { query }) => {
       const { page, page_size: pageSize } = query;
-      const [rows, [totals]] = await Promise.all([
+      const [rows, total] = await Promise.all([
         pageOfUsers(db, query, (page - 1) * pageSize, pageSize),
-        db.select({ total: count() }).from(users).where(adminUserWhere(query)),
+        countUsers(db, query),
       ]);
-      const total = Number(totals?.total ?? 0);
       return c.json({
         items: rows.map(adminUserItem),
         page,

@@ -1,5 +1,6 @@
 import {
   and,
+  count,
   type Db,
   eq,
   escapeLike,
@@ -61,4 +62,10 @@ export function pageOfUsers(db: Db, f: AdminUserFilters, offset: number, limit: 
     .orderBy(...adminUserOrder(f))
     .offset(offset)
     .limit(limit);
+}
+
+/** How many accounts the filters match. */
+export async function countUsers(db: Db, filters: AdminUserFilters): Promise<number> {
+  const [row] = await db.select({ total: count() }).from(users).where(adminUserWhere(filters));
+  return Number(row?.total ?? 0);
 }

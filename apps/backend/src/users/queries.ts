@@ -1,4 +1,4 @@
-import { type Db, eq, type User, users } from '@syfthub/db';
+import { asc, type Db, eq, type User, users } from '@syfthub/db';
 
 export async function findUserById(db: Db, id: number): Promise<User | undefined> {
   const [user] = await db.select().from(users).where(eq(users.id, id)).limit(1);
@@ -13,4 +13,27 @@ export async function findUserByUsername(db: Db, username: string): Promise<User
     .where(eq(users.username, username.trim().toLowerCase()))
     .limit(1);
   return user;
+}
+
+/** Whether an account holds this (already normalised) username. */
+export async function isUsernameTaken(db: Db, username: string): Promise<boolean> {
+  const [taken] = await db.select({ id: users.id }).from(users).where(eq(users.username, username)).limit(1);
+  return taken !== undefined;
+}
+
+/** Whether an account holds this (already normalised) e-mail address. */
+export async function isEmailTaken(db: Db, email: string): Promise<boolean> {
+  const [taken] = await db.select({ id: users.id }).from(users).where(eq(users.email, email)).limit(1);
+  return taken !== undefined;
+}
+
+/** A page of every account, ordered by id (the admin listing of §6). */
+export async function listUsersById(db: Db, skip: number, limit: number): Promise<User[]> {
+  return db.select().from(users).orderBy(asc(users.id)).offset(skip).limit(limit);
+}
+
+/** Deletes the account (the database cascades to every owned row); false when there was none. */
+export async function deleteUser(db: Db, id: number): Promise<boolean> {
+  const deleted = await db.delete(users).where(eq(users.id, id)).returning({ id: users.id });
+  return deleted.length > 0;
 }

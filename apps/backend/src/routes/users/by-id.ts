@@ -1,12 +1,12 @@
 import { User as UserJson } from '@syfthub/contracts';
-import { asc, eq, users } from '@syfthub/db';
+
 import { ApiError, clientIpOf } from '@syfthub/service';
 import { z } from 'zod';
 import type { BackendContext } from '../../http/context';
 import { callerOf } from '../../http/route-kit';
 import { permissionDenied, userNotFound, userNotFoundObject } from '../../users/errors';
 import { userIdParams } from '../../users/params';
-import { findUserById } from '../../users/queries';
+import { deleteUser, findUserById, listUsersById } from '../../users/queries';
 import { userJson } from '../../users/serialize';
 import { applyUserUpdate, setUserActive, userUpdateSchema } from '../../users/update';
 import { paginationQuery } from '../../validation/rules';
@@ -30,12 +30,7 @@ export function registerUserByIdRoutes(ctx: BackendContext): void {
         responses: { 200: { description: 'User[] ordered by id', schema: z.array(UserJson) } },
       },
       async (c, { query }) => {
-        const rows = await db
-          .select()
-          .from(users)
-          .orderBy(asc(users.id))
-          .offset(query.skip)
-          .limit(query.limit);
+        const rows = await listUsersById(db, query.skip, query.limit);
         return c.json(rows.map(userJson));
       },
     );
@@ -165,8 +160,7 @@ export function registerUserByIdRoutes(ctx: BackendContext): void {
       const { user: caller } = callerOf(input);
       const id = input.params.user_id;
       if (caller.id !== id && caller.role !== 'admin') throw permissionDenied();
-      const deleted = await db.delete(users).where(eq(users.id, id)).returning({ id: users.id });
-      if (deleted.length === 0) throw userNotFound();
+      if (!(await deleteUser(db, id))) throw userNotFound();
       return c.body(null, 204);
     },
   );

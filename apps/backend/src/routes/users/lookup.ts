@@ -1,9 +1,9 @@
 import { EmailAvailability, PublicUserProfile, UsernameAvailability } from '@syfthub/contracts';
-import { eq, users } from '@syfthub/db';
+
 import { z } from 'zod';
 import type { BackendContext } from '../../http/context';
 import { userNotFound } from '../../users/errors';
-import { findUserByUsername } from '../../users/queries';
+import { findUserByUsername, isEmailTaken, isUsernameTaken } from '../../users/queries';
 import { publicProfileJson } from '../../users/serialize';
 import { emailSchema, isAvailableUsernameShape } from '../../validation/rules';
 
@@ -31,12 +31,7 @@ export function registerUserLookupRoutes(ctx: BackendContext): void {
       const username = params.username.trim().toLowerCase();
       let available = isAvailableUsernameShape(username);
       if (available) {
-        const [taken] = await db
-          .select({ id: users.id })
-          .from(users)
-          .where(eq(users.username, username))
-          .limit(1);
-        available = !taken;
+        available = !(await isUsernameTaken(db, username));
       }
       return c.json({ available, username } satisfies UsernameAvailability);
     },
@@ -59,8 +54,7 @@ export function registerUserLookupRoutes(ctx: BackendContext): void {
       const email = params.email.trim().toLowerCase();
       let available = emailSchema.safeParse(email).success;
       if (available) {
-        const [taken] = await db.select({ id: users.id }).from(users).where(eq(users.email, email)).limit(1);
-        available = !taken;
+        available = !(await isEmailTaken(db, email));
       }
       return c.json({ available, email } satisfies EmailAvailability);
     },
