@@ -1,5 +1,4 @@
 import { Jwks, SatelliteToken, TokenAudiences, VerifyResult } from '@syfthub/contracts';
-import { asc, eq, users } from '@syfthub/db';
 import { ApiError } from '@syfthub/service';
 import type { Context } from 'hono';
 import { z } from 'zod';
@@ -8,6 +7,7 @@ import { callerOf } from '../http/route-kit';
 import { createAudienceResolver } from '../identity/audience';
 import { KEY_NOT_CONFIGURED_MESSAGE, requireKeyRing } from '../identity/errors';
 import { verifyForCaller } from '../identity/verify';
+import { activeUsernames } from '../users/queries';
 
 const MAX_AUDIENCES = 100;
 
@@ -100,14 +100,8 @@ export function registerIdentityRoutes(ctx: BackendContext): void {
       },
     },
     async (c) => {
-      const rows = await db
-        .select({ username: users.username })
-        .from(users)
-        .where(eq(users.isActive, true))
-        .orderBy(asc(users.username))
-        .limit(MAX_AUDIENCES);
       return c.json({
-        allowed_audiences: rows.map((r) => r.username),
+        allowed_audiences: await activeUsernames(db, MAX_AUDIENCES),
         idp_configured: deps.keyRing !== null,
       } satisfies TokenAudiences);
     },

@@ -1,5 +1,4 @@
 import { EndpointView, InvocationResult } from '@syfthub/contracts';
-import { and, eq, users } from '@syfthub/db';
 import { ApiError, createSsrfGuard } from '@syfthub/service';
 import { z } from 'zod';
 import { readableEndpointByPath } from '../endpoints/access';
@@ -9,6 +8,7 @@ import { ownerSlugParams } from '../endpoints/schemas';
 import { endpointJsonFor } from '../endpoints/serialize';
 import { viewerOf } from '../endpoints/visibility';
 import type { BackendContext } from '../http/context';
+import { findActiveUserId } from '../users/queries';
 import { paginationQuery, RESERVED_USERNAMES } from '../validation/rules';
 
 const TAGS = ['owner pages'];
@@ -45,20 +45,16 @@ export function registerOwnerRoutes(ctx: BackendContext): void {
     async (c, input) => {
       const { owner } = input.params;
       if (RESERVED_USERNAMES.has(owner)) return c.notFound();
-      const [ownerRow] = await db
-        .select({ id: users.id })
-        .from(users)
-        .where(and(eq(users.username, owner), eq(users.isActive, true)))
-        .limit(1);
-      if (!ownerRow) throw new ApiError(404, `'${owner}' not found`);
+      const ownerId = await findActiveUserId(db, owner);
+      if (ownerId === undefined) throw new ApiError(404, `'${owner}' not found`);
       const viewer = viewerOf(input.principal);
       const viewerClass =
-        viewer && (viewer.id === ownerRow.id || viewer.role === 'admin')
+        viewer && (viewer.id === ownerId || viewer.role === 'admin')
           ? 'manager'
           : viewer
             ? 'user'
             : 'anonymous';
-      const rows = await listOwnerPage(db, ownerRow.id, viewerClass, input.query);
+      const rows = await listOwnerPage(db, ownerId, viewerClass, input.query);
       return c.json(rows.map((row) => endpointJsonFor(row, viewer)));
     },
   );

@@ -1,4 +1,4 @@
-import { asc, type Db, eq, type User, users } from '@syfthub/db';
+import { and, asc, type Db, eq, type User, users } from '@syfthub/db';
 
 export async function findUserById(db: Db, id: number): Promise<User | undefined> {
   const [user] = await db.select().from(users).where(eq(users.id, id)).limit(1);
@@ -36,4 +36,25 @@ export async function listUsersById(db: Db, skip: number, limit: number): Promis
 export async function deleteUser(db: Db, id: number): Promise<boolean> {
   const deleted = await db.delete(users).where(eq(users.id, id)).returning({ id: users.id });
   return deleted.length > 0;
+}
+
+/** The id of the active account with this (normalised) username. */
+export async function findActiveUserId(db: Db, username: string): Promise<number | undefined> {
+  const [row] = await db
+    .select({ id: users.id })
+    .from(users)
+    .where(and(eq(users.username, username), eq(users.isActive, true)))
+    .limit(1);
+  return row?.id;
+}
+
+/** Usernames of active accounts, sorted, at most `limit` (the satellite token audiences). */
+export async function activeUsernames(db: Db, limit: number): Promise<string[]> {
+  const rows = await db
+    .select({ username: users.username })
+    .from(users)
+    .where(eq(users.isActive, true))
+    .orderBy(asc(users.username))
+    .limit(limit);
+  return rows.map((row) => row.username);
 }
