@@ -31,8 +31,10 @@ export function persistentSecret(dir, name, encoding = 'base64url') {
  *   ports: { backend: number, aggregator: number, mcp: number, satellite: number },
  *   extraSsrfHosts?: string, testRoutes?: boolean, rateLimits?: string,
  *   nats?: { url: string, token: string, monitorUrl: string } }} options
+ * With `nats`, `tunnelSatellite` is a second reference satellite in tunnel mode (owner `tunnelnode`): it reaches
+ * the hub only through the public origin, nginx's /nats included, trusting the stack's certificate.
  * @returns {{ backend: Record<string, string>, aggregator: Record<string, string>, mcp: Record<string, string>,
- *   satellite: Record<string, string> }}
+ *   satellite: Record<string, string>, tunnelSatellite?: Record<string, string> }}
  */
 export function serviceEnvs(options) {
   const { dir, publicUrl, ports } = options;
@@ -105,6 +107,23 @@ export function serviceEnvs(options) {
       SATELLITE_DATA_DIR: join(dir, 'satellite'),
       SATELLITE_ENDPOINTS_FILE: join(REPO_ROOT, 'apps', 'satellite', 'endpoints.example.json'),
     },
+    ...(options.nats
+      ? {
+          tunnelSatellite: {
+            SATELLITE_PORT: String(ports.tunnelSatellite ?? 8004),
+            SATELLITE_HOST: '127.0.0.1',
+            SATELLITE_TUNNEL: 'true',
+            SYFTHUB_URL: publicUrl,
+            SYFTHUB_ISSUER: publicUrl,
+            SATELLITE_HUB_USERNAME: 'tunnelnode',
+            SATELLITE_HUB_EMAIL: 'tunnelnode@syfthub.local',
+            SATELLITE_HUB_PASSWORD: persistentSecret(dir, 'tunnel-satellite-owner-password'),
+            SATELLITE_DATA_DIR: join(dir, 'tunnel-satellite'),
+            SATELLITE_ENDPOINTS_FILE: join(REPO_ROOT, 'deploy', 'local-stack', 'tunnel-endpoints.json'),
+            NODE_EXTRA_CA_CERTS: join(dir, 'ssl', 'cert.pem'),
+          },
+        }
+      : {}),
   };
 }
 
