@@ -1,6 +1,6 @@
 import { type Db, oauthClients, sql } from '@syfthub/db';
 import { BodyTooLargeError, type Kv, parseJsonBounded, readCappedText } from '@syfthub/service';
-import { type ClientMetadata, validateClientMetadata } from './client-metadata';
+import { type ClientMetadata, metadataColumns, validateClientMetadata } from './client-metadata';
 import { sha256Hex } from './params';
 
 /** Fetches a metadata document; production passes the SSRF guard's pinned, redirect-free fetch. */
@@ -103,14 +103,7 @@ export function createCimdResolver(options: CimdResolverOptions): CimdResolver {
         registrationType: 'cimd' as const,
         clientType: 'public' as const,
         tokenEndpointAuthMethod: 'none' as const,
-        clientName: metadata.client_name,
-        redirectUris: metadata.redirect_uris,
-        grantTypes: metadata.grant_types,
-        responseTypes: metadata.response_types,
-        scope: metadata.scope,
-        applicationType: metadata.application_type,
-        clientUri: metadata.client_uri,
-        logoUri: metadata.logo_uri,
+        ...metadataColumns(metadata),
         metadata: { ...metadata, client_id: url },
         metadataExpiresAt: expiresAt,
       };

@@ -18,6 +18,20 @@ export interface ClientMetadata {
   software_version?: string;
 }
 
+/** The `oauth_clients` columns copied from validated metadata, the same for registered and CIMD clients. */
+export function metadataColumns(metadata: ClientMetadata) {
+  return {
+    clientName: metadata.client_name,
+    redirectUris: metadata.redirect_uris,
+    grantTypes: metadata.grant_types,
+    responseTypes: metadata.response_types,
+    scope: metadata.scope,
+    applicationType: metadata.application_type,
+    clientUri: metadata.client_uri,
+    logoUri: metadata.logo_uri,
+  };
+}
+
 export type MetadataProblem = {
   error: 'invalid_redirect_uri' | 'invalid_client_metadata';
   description: string;

@@ -9,7 +9,7 @@ import {
 } from '@syfthub/service';
 import type { Context, Hono } from 'hono';
 import type { McpDeps } from '../../deps';
-import { type ClientMetadata, validateClientMetadata } from '../../oauth/client-metadata';
+import { type ClientMetadata, metadataColumns, validateClientMetadata } from '../../oauth/client-metadata';
 import { oauthError, oauthRateLimited, oauthServerErrors } from '../../oauth/errors';
 import { randomToken, sha256Hex } from '../../oauth/params';
 import { hitRateLimit } from '../../oauth/rate-limits';
@@ -68,14 +68,7 @@ export function registerRegistrationRoutes(app: Hono<Env>, deps: McpDeps): void 
       clientType: confidential ? 'confidential' : 'public',
       clientSecretHash: secret === undefined ? null : sha256Hex(secret),
       tokenEndpointAuthMethod: metadata.token_endpoint_auth_method,
-      clientName: metadata.client_name,
-      redirectUris: metadata.redirect_uris,
-      grantTypes: metadata.grant_types,
-      responseTypes: metadata.response_types,
-      scope: metadata.scope,
-      applicationType: metadata.application_type,
-      clientUri: metadata.client_uri,
-      logoUri: metadata.logo_uri,
+      ...metadataColumns(metadata),
       metadata: withoutNulls(metadata),
       registeredIp: ip.slice(0, 45),
       createdAt: issuedAt,
