@@ -104,5 +104,9 @@ export function parseSatelliteEnv(source: Source = process.env): SatelliteEnv {
     throw error;
   }
   if (combination.length > 0) throw new EnvError(combination);
+  // A tunnel node talks to the hub's public origin, which is the issuer of its tokens: without this default the
+  // two-command set-up (docs/tunnelling.md) would refuse every token as coming from the wrong issuer.
+  if (env.SATELLITE_TUNNEL && !isSet(source, 'SYFTHUB_ISSUER'))
+    return { ...env, SYFTHUB_ISSUER: env.SYFTHUB_URL };
   return env;
 }

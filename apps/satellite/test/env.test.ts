@@ -43,5 +43,22 @@ describe('satellite environment in production', () => {
     const env = parseSatelliteEnv({ SATELLITE_TUNNEL: 'yes', SYFTHUB_API_TOKEN: 'syft_pat_x' });
     expect(env.SATELLITE_TUNNEL).toBe(true);
     expect(env.SATELLITE_NATS_URL).toBeUndefined();
+    // A tunnel node expects tokens issued by the hub it dials, unless told otherwise.
+    expect(
+      parseSatelliteEnv({
+        SATELLITE_TUNNEL: 'true',
+        SYFTHUB_API_TOKEN: 'x',
+        SYFTHUB_URL: 'https://hub.example.com/',
+      }).SYFTHUB_ISSUER,
+    ).toBe('https://hub.example.com');
+    expect(
+      parseSatelliteEnv({
+        SATELLITE_TUNNEL: 'true',
+        SYFTHUB_API_TOKEN: 'x',
+        SYFTHUB_URL: 'http://backend:8000',
+        SYFTHUB_ISSUER: 'https://hub.example.com',
+      }).SYFTHUB_ISSUER,
+    ).toBe('https://hub.example.com');
+    expect(parseSatelliteEnv({}).SYFTHUB_ISSUER).toBe('http://localhost:8080');
   });
 });
