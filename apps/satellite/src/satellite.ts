@@ -75,7 +75,18 @@ export async function createSatellite(
   logger: Logger,
   overrides: SatelliteOverrides = {},
 ): Promise<Satellite> {
-  const entries = await loadEntries(env);
+  const loaded = await loadEntries(env);
+  // Agent sessions reach only tunnelled nodes (agent-sessions.md §1): over HTTP an agent could not be used.
+  const entries = env.SATELLITE_TUNNEL ? loaded : loaded.filter((entry) => entry.type !== 'agent');
+  if (entries.length < loaded.length) {
+    logger.warn(
+      {
+        event: 'satellite.agent.skipped',
+        slugs: loaded.filter((e) => e.type === 'agent').map((e) => e.slug),
+      },
+      'Agent endpoints are served only in tunnel mode (SATELLITE_TUNNEL=true); not publishing them',
+    );
+  }
   const model = createModel(env, logger, overrides.fetch);
   const dataSources = new Map<string, DataSource>();
   const endpoints: Endpoints = { entries, dataSources, model };
