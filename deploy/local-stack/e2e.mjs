@@ -6,6 +6,7 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { REPO_ROOT } from './nginx.mjs';
+import { startService, tunnelSatelliteEnv, waitFor } from './services.mjs';
 import { STACK_DIR } from './state.mjs';
 
 const log = (message) => process.stdout.write(`\ne2e: ${message}\n`);
@@ -48,6 +49,7 @@ psql(`CREATE DATABASE ${DATABASE}`);
 execFileSync('redis-cli', ['-u', env.REDIS_URL, 'FLUSHDB'], { stdio: 'ignore' });
 
 const results = {};
+let tunnelSatellite = null;
 try {
   if (!run('stack up', process.execPath, [join(REPO_ROOT, 'deploy/local-stack/up.mjs')]))
     throw new Error('stack:up failed');
@@ -71,6 +73,15 @@ try {
       NODE_EXTRA_CA_CERTS: join(STACK_DIR, 'ssl', 'cert.pem'),
     },
   );
+  // After the MCP suite (which counts the published endpoints): a satellite in tunnel mode for the browser's
+  // tunnelled-chat flow, reaching the hub and NATS only through the edge.
+  const tunnelPort = Number(process.env.STACK_TUNNEL_SATELLITE_PORT ?? 8004);
+  tunnelSatellite = startService(
+    'tunnel-satellite',
+    tunnelSatelliteEnv({ dir: STACK_DIR, publicUrl: base, port: tunnelPort }),
+    { logDir: join(STACK_DIR, 'logs'), script: 'apps/satellite/dist/main.js' },
+  );
+  await waitFor('tunnel-satellite', `http://127.0.0.1:${tunnelPort}/health`);
   results.web = run(
     'browser end to end (Playwright, Chromium)',
     'pnpm',
@@ -93,6 +104,7 @@ try {
   results.stack = false;
   process.stderr.write(`e2e: ${err instanceof Error ? err.message : String(err)}\n`);
 } finally {
+  tunnelSatellite?.kill('SIGTERM');
   run('stack down', process.execPath, [join(REPO_ROOT, 'deploy/local-stack/down.mjs')]);
 }
 

@@ -31,10 +31,8 @@ export function persistentSecret(dir, name, encoding = 'base64url') {
  *   ports: { backend: number, aggregator: number, mcp: number, satellite: number },
  *   extraSsrfHosts?: string, testRoutes?: boolean, rateLimits?: string,
  *   nats?: { url: string, token: string, monitorUrl: string } }} options
- * With `nats`, `tunnelSatellite` is a second reference satellite in tunnel mode (owner `tunnelnode`): it reaches
- * the hub only through the public origin, nginx's /nats included, trusting the stack's certificate.
  * @returns {{ backend: Record<string, string>, aggregator: Record<string, string>, mcp: Record<string, string>,
- *   satellite: Record<string, string>, tunnelSatellite?: Record<string, string> }}
+ *   satellite: Record<string, string> }}
  */
 export function serviceEnvs(options) {
   const { dir, publicUrl, ports } = options;
@@ -107,23 +105,6 @@ export function serviceEnvs(options) {
       SATELLITE_DATA_DIR: join(dir, 'satellite'),
       SATELLITE_ENDPOINTS_FILE: join(REPO_ROOT, 'apps', 'satellite', 'endpoints.example.json'),
     },
-    ...(options.nats
-      ? {
-          tunnelSatellite: {
-            SATELLITE_PORT: String(ports.tunnelSatellite ?? 8004),
-            SATELLITE_HOST: '127.0.0.1',
-            SATELLITE_TUNNEL: 'true',
-            SYFTHUB_URL: publicUrl,
-            SYFTHUB_ISSUER: publicUrl,
-            SATELLITE_HUB_USERNAME: 'tunnelnode',
-            SATELLITE_HUB_EMAIL: 'tunnelnode@syfthub.local',
-            SATELLITE_HUB_PASSWORD: persistentSecret(dir, 'tunnel-satellite-owner-password'),
-            SATELLITE_DATA_DIR: join(dir, 'tunnel-satellite'),
-            SATELLITE_ENDPOINTS_FILE: join(REPO_ROOT, 'deploy', 'local-stack', 'tunnel-endpoints.json'),
-            NODE_EXTRA_CA_CERTS: join(dir, 'ssl', 'cert.pem'),
-          },
-        }
-      : {}),
   };
 }
 
@@ -193,4 +174,25 @@ export function startNats(options) {
   });
   if (options.detached) child.unref();
   return child;
+}
+
+/**
+ * A second reference satellite in tunnel mode (owner `tunnelnode`, deploy/local-stack/tunnel-endpoints.json): it
+ * reaches the hub only through the public origin, nginx's /nats included, trusting the stack's certificate.
+ * @param {{ dir: string, publicUrl: string, port: number }} options
+ */
+export function tunnelSatelliteEnv(options) {
+  return {
+    SATELLITE_PORT: String(options.port),
+    SATELLITE_HOST: '127.0.0.1',
+    SATELLITE_TUNNEL: 'true',
+    SYFTHUB_URL: options.publicUrl,
+    SYFTHUB_ISSUER: options.publicUrl,
+    SATELLITE_HUB_USERNAME: 'tunnelnode',
+    SATELLITE_HUB_EMAIL: 'tunnelnode@syfthub.local',
+    SATELLITE_HUB_PASSWORD: persistentSecret(options.dir, 'tunnel-satellite-owner-password'),
+    SATELLITE_DATA_DIR: join(options.dir, 'tunnel-satellite'),
+    SATELLITE_ENDPOINTS_FILE: join(REPO_ROOT, 'deploy', 'local-stack', 'tunnel-endpoints.json'),
+    NODE_EXTRA_CA_CERTS: join(options.dir, 'ssl', 'cert.pem'),
+  };
 }

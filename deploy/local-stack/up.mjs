@@ -23,7 +23,6 @@ const PORTS = {
   natsClient: Number(env.STACK_NATS_PORT ?? 14222),
   natsWebSocket: Number(env.STACK_NATS_WS_PORT ?? 19222),
   natsMonitor: Number(env.STACK_NATS_MONITOR_PORT ?? 18222),
-  tunnelSatellite: Number(env.STACK_TUNNEL_SATELLITE_PORT ?? 8004),
 };
 const PUBLIC_URL = `https://localhost:${HTTPS_PORT}`;
 const DATABASE_URL = env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/syfthub_stack';
@@ -155,14 +154,6 @@ async function main() {
   await waitReady('mcp', `http://127.0.0.1:${PORTS.mcp}/ready`);
   await waitReady('satellite', `http://127.0.0.1:${PORTS.satellite}/health`);
   await waitReady('nginx', `http://127.0.0.1:${HTTP_PORT}/nginx-health`);
-  // Behind NAT in spirit: it reaches the hub, NATS included, only through https://localhost:<port>.
-  state.pids.tunnelSatellite = startService('tunnel-satellite', envs.tunnelSatellite, {
-    logDir: join(STACK_DIR, 'logs'),
-    detached: true,
-    script: 'apps/satellite/dist/main.js',
-  }).pid;
-  writeState(state);
-  await waitReady('tunnel-satellite', `http://127.0.0.1:${PORTS.tunnelSatellite}/health`);
   log(
     `up: ${PUBLIC_URL} (http://localhost:${HTTP_PORT} redirects there); logs in .stack/logs; stop with pnpm stack:down`,
   );

@@ -1,9 +1,9 @@
 import { expect, test } from '@playwright/test';
 
 /**
- * A tunnelled data source (tunnelling.md §1) in the browser, signed out: the stack's second satellite runs in tunnel
- * mode as `tunnelnode` and is reachable only through the hub's NATS tunnel. Its page says so, and a guest chat over
- * it answers from its documents.
+ * A tunnelled data source (tunnelling.md §1) in the browser, signed out: `pnpm test:e2e` starts a second satellite
+ * in tunnel mode as `tunnelnode`, reachable only through the hub's NATS tunnel. Its page says so, and a guest chat
+ * over it answers from its documents.
  */
 
 const PATH = 'tunnelnode/tunnelled-library';
