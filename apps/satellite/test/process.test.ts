@@ -94,7 +94,7 @@ describe('satellite process', () => {
         status: 'healthy',
         mode: 'demo',
         endpoints: [
-          { slug: 'syfthub-guide', type: 'data_source', status: 'healthy', documents: 23 },
+          { slug: 'syfthub-guide', type: 'data_source', status: 'healthy', documents: 24 },
           { slug: 'larchmere-library', type: 'data_source', status: 'healthy', documents: 10 },
           { slug: 'assistant', type: 'model', status: 'healthy' },
         ],
