@@ -1,9 +1,10 @@
 import { timingSafeEqual } from 'node:crypto';
 import { ErrorReportReceived } from '@syfthub/contracts';
-import { errorLogs, type NewErrorLog } from '@syfthub/db';
+import type { NewErrorLog } from '@syfthub/db';
 import { ApiError, currentCorrelationId, isValidCorrelationId, redact } from '@syfthub/service';
 import type { MiddlewareHandler } from 'hono';
 import { z } from 'zod';
+import { insertErrorLog } from '../error-logs/store';
 import type { BackendContext, BackendEnv } from '../http/context';
 import { timestampSchema } from '../validation/timestamp';
 
@@ -92,7 +93,7 @@ export function registerErrorReportRoutes(ctx: BackendContext): void {
   const { db, config } = ctx.deps;
 
   async function store(row: NewErrorLog) {
-    await db.insert(errorLogs).values(row);
+    await insertErrorLog(db, row);
     return { received: true, correlation_id: row.correlationId };
   }
 

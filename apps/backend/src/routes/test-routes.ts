@@ -1,9 +1,10 @@
 import { HealthMonitorRun, User as UserJson } from '@syfthub/contracts';
-import { eq, truncateAllTables, USER_ROLES, users } from '@syfthub/db';
+import { truncateAllTables, USER_ROLES } from '@syfthub/db';
 import { ApiError } from '@syfthub/service';
 import { z } from 'zod';
 import type { BackendContext } from '../http/context';
 import { runHealthMonitorCycle } from '../jobs/health-monitor';
+import { setRoleByUsername } from '../users/accounts';
 import { userJson } from '../users/serialize';
 import { usernameSchema } from '../validation/rules';
 
@@ -44,13 +45,7 @@ export function registerTestRoutes({ routes, deps }: BackendContext): void {
     },
     async (c, { params, body }) => {
       const username = usernameSchema.safeParse(params.username);
-      const [user] = username.success
-        ? await deps.db
-            .update(users)
-            .set({ role: body.role, updatedAt: new Date() })
-            .where(eq(users.username, username.data))
-            .returning()
-        : [];
+      const user = username.success ? await setRoleByUsername(deps.db, username.data, body.role) : undefined;
       if (!user) throw new ApiError(404, 'User not found');
       return c.json(userJson(user));
     },

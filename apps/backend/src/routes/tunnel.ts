@@ -8,7 +8,6 @@ import {
   PeerTokenResponse,
   TunnelStatus,
 } from '@syfthub/contracts';
-import { eq, users } from '@syfthub/db';
 import { ApiError } from '@syfthub/service';
 import type { MiddlewareHandler } from 'hono';
 import { z } from 'zod';
@@ -16,6 +15,7 @@ import type { BackendContext, BackendEnv } from '../http/context';
 import { callerOf } from '../http/route-kit';
 import { issuePeerToken } from '../tunnel/peer-tokens';
 import type { TunnelSettings } from '../tunnel/settings';
+import { setEncryptionPublicKey } from '../users/accounts';
 import { findUserByUsername } from '../users/queries';
 
 const NOT_CONFIGURED = 'NATS service is not configured.';
@@ -117,12 +117,12 @@ export function registerTunnelRoutes(ctx: BackendContext, settings: TunnelSettin
       },
     },
     async (c, input) => {
-      const [row] = await db
-        .update(users)
-        .set({ encryptionPublicKey: input.body.encryption_public_key, updatedAt: new Date() })
-        .where(eq(users.id, callerOf(input).user.id))
-        .returning({ id: users.id });
-      if (!row) throw new ApiError(404, 'User not found.');
+      const stored = await setEncryptionPublicKey(
+        db,
+        callerOf(input).user.id,
+        input.body.encryption_public_key,
+      );
+      if (!stored) throw new ApiError(404, 'User not found.');
       return c.json({ status: 'ok' } satisfies EncryptionKeyStored);
     },
   );

@@ -1,9 +1,9 @@
 import { AuthResponse, MessageResponse } from '@syfthub/contracts';
-import { eq, users } from '@syfthub/db';
 import { clientIpOf } from '@syfthub/service';
 import { z } from 'zod';
 import { invalidOtp } from '../../auth/otp';
 import type { BackendContext } from '../../http/context';
+import { awaitsEmailVerification, findUserByEmail, markEmailVerified } from '../../users/accounts';
 import { emailSchema } from '../../validation/rules';
 import { emailNotConfigured, requireEmailSender } from './email-required';
 import { otpCodeSchema } from './fields';
@@ -43,16 +43,10 @@ export function registerEmailVerificationRoutes(ctx: BackendContext, services: A
       // A deactivated account keeps its code: the transaction (and with it the code's use) is rolled back.
       const user = await deps.db.transaction(async (tx) => {
         await otp.markUsed(tx, codeId);
-        const [found] = await tx.select().from(users).where(eq(users.email, body.email)).limit(1);
+        const found = await findUserByEmail(tx, body.email);
         if (!found) throw invalidOtp('Invalid or expired verification code');
         if (!found.isActive) throw accountDeactivated();
-        const now = new Date();
-        const [verified] = await tx
-          .update(users)
-          .set({ isEmailVerified: true, emailVerifiedAt: now, updatedAt: now })
-          .where(eq(users.id, found.id))
-          .returning();
-        return verified ?? found;
+        return (await markEmailVerified(tx, found.id)) ?? found;
       });
       return c.json(await signIn(ctx, services, c, user, 'otp'));
     },
@@ -77,12 +71,7 @@ export function registerEmailVerificationRoutes(ctx: BackendContext, services: A
     },
     async (c, { body }) => {
       const otp = services.otp ?? emailNotConfigured();
-      const [user] = await deps.db
-        .select({ isActive: users.isActive, isEmailVerified: users.isEmailVerified })
-        .from(users)
-        .where(eq(users.email, body.email))
-        .limit(1);
-      if (user?.isActive && !user.isEmailVerified) {
+      if (await awaitsEmailVerification(deps.db, body.email)) {
         const delivery = await otp.issue(deps.db, body.email, 'registration', clientIpOf(c));
         delivery?.deliver();
       }

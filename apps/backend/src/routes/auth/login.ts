@@ -1,9 +1,9 @@
 import { AuthResponse } from '@syfthub/contracts';
-import { eq, users } from '@syfthub/db';
 import { ApiError, clientIpOf } from '@syfthub/service';
 import { z } from 'zod';
 import { createLoginThrottle } from '../../auth/login-throttle';
 import type { BackendContext } from '../../http/context';
+import { findUserByLogin, setPasswordHash } from '../../users/accounts';
 import { textField } from './fields';
 import type { AuthServices } from './services';
 import { accountDeactivated, signIn } from './sign-in';
@@ -56,11 +56,7 @@ export function registerLoginRoute(ctx: BackendContext, services: AuthServices):
     async (c, { body }) => {
       const ip = clientIpOf(c);
       const identifier = body.username.toLowerCase();
-      const [user] = await deps.db
-        .select()
-        .from(users)
-        .where(identifier.includes('@') ? eq(users.email, identifier) : eq(users.username, identifier))
-        .limit(1);
+      const user = await findUserByLogin(deps.db, identifier);
       // Counted per account however many addresses the guesses come from; unknown names count alike.
       await throttle.attempt(user ? { userId: user.id } : { identifier });
       // The dummy verification makes an unknown name cost as much time as a wrong password.
@@ -84,8 +80,7 @@ export function registerLoginRoute(ctx: BackendContext, services: AuthServices):
       }
       await throttle.succeeded(user.id);
       if (verdict.needsRehash) {
-        const rehashed = await deps.passwords.hash(body.password);
-        await deps.db.update(users).set({ passwordHash: rehashed }).where(eq(users.id, user.id));
+        await setPasswordHash(deps.db, user.id, await deps.passwords.hash(body.password));
       }
       return c.json(await signIn(ctx, services, c, user, 'password'));
     },

@@ -1,9 +1,9 @@
 import { User as UserJson } from '@syfthub/contracts';
-import { eq, users } from '@syfthub/db';
 import { ApiError } from '@syfthub/service';
 import { z } from 'zod';
 import type { BackendContext } from '../../http/context';
 import { callerOf } from '../../http/route-kit';
+import { setPasswordHash } from '../../users/accounts';
 import { userJson } from '../../users/serialize';
 import { passwordSchema } from '../../validation/rules';
 
@@ -48,7 +48,7 @@ export function registerMeRoutes({ routes, deps, sessions }: BackendContext): vo
       // 400, not 401: the caller's credential is valid (README §2.4).
       if (!verdict.valid) throw new ApiError(400, 'Current password is incorrect');
       const passwordHash = await deps.passwords.hash(input.body.new_password);
-      await deps.db.update(users).set({ passwordHash, updatedAt: new Date() }).where(eq(users.id, user.id));
+      await setPasswordHash(deps.db, user.id, passwordHash);
       // An API-token caller has no session of its own to keep.
       await sessions.revokeUserSessions(
         user.id,

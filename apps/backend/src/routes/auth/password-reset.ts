@@ -1,9 +1,9 @@
 import { MessageResponse } from '@syfthub/contracts';
-import { and, apiTokens, eq, isNotNull, users } from '@syfthub/db';
 import { clientIpOf } from '@syfthub/service';
 import { z } from 'zod';
 import { invalidOtp } from '../../auth/otp';
 import type { BackendContext } from '../../http/context';
+import { canResetPassword, resetPassword } from '../../users/accounts';
 import { emailSchema, passwordSchema } from '../../validation/rules';
 import { emailNotConfigured, requireEmailSender } from './email-required';
 import { otpCodeSchema } from './fields';
@@ -35,12 +35,7 @@ export function registerPasswordResetRoutes(ctx: BackendContext, services: AuthS
     },
     async (c, { body }) => {
       const otp = services.otp ?? emailNotConfigured();
-      const [user] = await deps.db
-        .select({ id: users.id })
-        .from(users)
-        .where(and(eq(users.email, body.email), eq(users.isActive, true), isNotNull(users.passwordHash)))
-        .limit(1);
-      if (user) {
+      if (await canResetPassword(deps.db, body.email)) {
         const delivery = await otp.issue(deps.db, body.email, 'password_reset', clientIpOf(c));
         delivery?.deliver();
       }
@@ -75,19 +70,8 @@ export function registerPasswordResetRoutes(ctx: BackendContext, services: AuthS
       const passwordHash = await deps.passwords.hash(body.new_password);
       const user = await deps.db.transaction(async (tx) => {
         await otp.markUsed(tx, codeId);
-        const now = new Date();
-        // The code reached this address, which proves it.
-        const [updated] = await tx
-          .update(users)
-          .set({ passwordHash, isEmailVerified: true, emailVerifiedAt: now, updatedAt: now })
-          .where(and(eq(users.email, body.email), eq(users.isActive, true)))
-          .returning({ id: users.id });
+        const updated = await resetPassword(tx, body.email, passwordHash);
         if (!updated) throw invalidOtp('Invalid or expired verification code');
-        // Whoever held the account before the reset may have minted API tokens; they die with the old password.
-        await tx
-          .update(apiTokens)
-          .set({ isActive: false, updatedAt: now })
-          .where(and(eq(apiTokens.userId, updated.id), eq(apiTokens.isActive, true)));
         return updated;
       });
       await sessions.revokeUserSessions(user.id, 'password_reset');

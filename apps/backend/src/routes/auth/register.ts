@@ -1,9 +1,10 @@
 import { RegisterResponse } from '@syfthub/contracts';
-import { eq, isUniqueViolation, or, type User, users } from '@syfthub/db';
+import { isUniqueViolation, type User } from '@syfthub/db';
 import { ApiError, clientIpOf } from '@syfthub/service';
 import { z } from 'zod';
 import type { PendingOtpDelivery } from '../../auth/otp';
 import type { BackendContext } from '../../http/context';
+import { accountsHolding, insertLocalAccount } from '../../users/accounts';
 import { userJson } from '../../users/serialize';
 import { emailSchema, passwordSchema, RESERVED_USERNAMES, usernameSchema } from '../../validation/rules';
 import { textField } from './fields';
@@ -58,10 +59,7 @@ export function registerRegisterRoute(ctx: BackendContext, services: AuthService
       },
     },
     async (c, { body }) => {
-      const taken = await deps.db
-        .select({ username: users.username, email: users.email })
-        .from(users)
-        .where(or(eq(users.email, body.email), eq(users.username, body.username)));
+      const taken = await accountsHolding(deps.db, body.email, body.username);
       if (taken.some((u) => u.email === body.email)) throw emailTaken();
       if (taken.length > 0 || RESERVED_USERNAMES.has(body.username)) throw usernameUnavailable();
 
@@ -70,19 +68,13 @@ export function registerRegisterRoute(ctx: BackendContext, services: AuthService
       let created: { user: User; delivery: PendingOtpDelivery | null };
       try {
         created = await deps.db.transaction(async (tx) => {
-          const [user] = await tx
-            .insert(users)
-            .values({
-              username: body.username,
-              email: body.email,
-              fullName: body.full_name,
-              passwordHash,
-              role: 'user',
-              authProvider: 'local',
-              isEmailVerified: otp === null,
-            })
-            .returning();
-          if (!user) throw new Error('insert returned no user');
+          const user = await insertLocalAccount(tx, {
+            username: body.username,
+            email: body.email,
+            fullName: body.full_name,
+            passwordHash,
+            isEmailVerified: otp === null,
+          });
           // A limited OTP still creates the user (§5.2): they ask for a new code later.
           const delivery = otp ? await otp.issue(tx, body.email, 'registration', clientIpOf(c)) : null;
           return { user, delivery };

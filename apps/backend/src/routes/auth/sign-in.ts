@@ -1,8 +1,9 @@
-import { eq, type User, users } from '@syfthub/db';
+import type { User } from '@syfthub/db';
 import { ApiError, clientIpOf } from '@syfthub/service';
 import type { Context } from 'hono';
 import type { ClientMeta, IssuedTokens } from '../../auth/sessions';
 import type { BackendContext, BackendEnv } from '../../http/context';
+import { stampLogin } from '../../users/accounts';
 import { userJson } from '../../users/serialize';
 import type { AuthServices } from './services';
 
@@ -36,12 +37,7 @@ export async function signIn(
 ) {
   const meta = clientMetaOf(c);
   const tokens = await sessions.start(user, meta);
-  const now = new Date();
-  const [stamped] = await deps.db
-    .update(users)
-    .set({ lastLoginAt: now, updatedAt: now })
-    .where(eq(users.id, user.id))
-    .returning();
+  const stamped = await stampLogin(deps.db, user.id);
   events.succeeded(user, meta.ip, via);
   return authResponseJson(stamped ?? user, tokens);
 }
