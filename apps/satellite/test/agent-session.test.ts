@@ -372,4 +372,35 @@ describe('agent sessions over NATS with the reference agent', () => {
       await silent.close();
     }
   });
+
+  it('NATS restarting mid-session: NATS_UNAVAILABLE to the client, the node session cancelled once back, the gauge back to zero', async () => {
+    const client = await openAgentSocket(url);
+    client.send(start('opening hours'));
+    await readUntil(client, 'agent.tool_call');
+    await client.until('agent.tool_call');
+    await nats.restart();
+    const error = await client.until('agent.error');
+    expect(error.payload).toEqual({
+      code: 'NATS_UNAVAILABLE',
+      message: 'Agent sessions are not available right now.',
+      recoverable: false,
+    });
+    expect(await client.closed).toBe(1011);
+    await eventually(async () => (await gauge()) === 0, 'gauge to return to zero');
+    // Both sides reconnect by themselves; the next session runs.
+    await agg.tunnel.link.ready(15_000);
+    await eventually(
+      async () => {
+        const next = await openAgentSocket(url);
+        next.send(start('opening hours'));
+        const frames = await readUntil(next, 'agent.tool_call', 3000).catch(() => null);
+        next.ws.close();
+        return frames !== null;
+      },
+      'a session after the restart',
+      20_000,
+    );
+    // The cancel lost with the old connection is delivered once the node is back (§6.3 across a restart).
+    await eventually(() => node.bridge.activeSessions === 0, 'the node-side session to be cancelled', 20_000);
+  }, 40_000);
 });

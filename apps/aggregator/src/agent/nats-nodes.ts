@@ -51,6 +51,8 @@ export interface NatsAgentNodesOptions {
 }
 
 const MAX_TEXT = 1000;
+/** Seconds a cancel is retried after NATS went away. */
+const CANCEL_RETRIES = 30;
 const clip = (text: string, max = MAX_TEXT) => (text.length > max ? `${text.slice(0, max)}…` : text);
 
 function lookupKind(err: unknown): 'missing' | 'unavailable' | null {
@@ -316,7 +318,55 @@ class NatsNodeSession implements NodeSession {
   cancel(): void {
     this.stopDeadline();
     this.cancelled = true;
-    this.control(AGENT_MESSAGE_TYPES.cancel, { session_id: this.start.sessionId });
+    // While NATS is down a cancel would be lost (or reach no node that has re-subscribed yet): deliver it later.
+    if (this.options.link.connection)
+      this.control(AGENT_MESSAGE_TYPES.cancel, { session_id: this.start.sessionId });
+    else void this.cancelWhenBack();
+  }
+
+  /**
+   * Resends the cancel once a second, for up to {@link CANCEL_RETRIES} seconds, until the server reports a
+   * subscriber on the owner's subject (no "no responders" answer): the §6.3 fix must also hold across a NATS restart.
+   */
+  private async cancelWhenBack(): Promise<void> {
+    const payload = { session_id: this.start.sessionId };
+    for (let attempt = 1; attempt <= CANCEL_RETRIES; attempt += 1) {
+      await new Promise((resolve) => setTimeout(resolve, 1000).unref());
+      const connection = this.options.link.connection;
+      if (!connection) continue;
+      let noResponders = false;
+      const inbox = createInbox();
+      const sub = connection.subscribe(inbox, {
+        callback: (_err, msg) => {
+          if (msg.headers?.code === 503) noResponders = true;
+        },
+      });
+      try {
+        const sealed = sealRequest({
+          type: AGENT_MESSAGE_TYPES.cancel,
+          correlationId: randomUUID(),
+          replyTo: this.channel,
+          endpoint: { slug: '', type: 'agent' },
+          timeoutMs: 0,
+          payload,
+          nodePublicKey: this.nodeKey,
+        });
+        connection.publish(spaceSubject(this.start.owner), sealed.data, { reply: inbox });
+        await connection.flush();
+      } catch {
+        continue;
+      } finally {
+        sub.unsubscribe();
+      }
+      if (!noResponders) {
+        this.log.info(
+          { event: 'agent.nats.cancel_delivered', attempt },
+          'cancel delivered after NATS came back',
+        );
+        return;
+      }
+    }
+    this.log.warn({ event: 'agent.nats.cancel_lost' }, 'the node was not back in time to receive the cancel');
   }
 
   close(): void {
