@@ -373,6 +373,32 @@ describe('agent sessions over NATS with the reference agent', () => {
     }
   });
 
+  it('a node that drops off mid-session: the next message finds no responders, AGENT_OFFLINE', async () => {
+    const frank = await startAgentNode({ wsUrl: nats.wsUrl, token: nats.token, owner: 'frank' });
+    hub.keys.set('frank', toBase64Url(frank.keys.publicKey));
+    try {
+      const client = await openAgentSocket(url);
+      client.send(start('opening hours', { endpoint: { owner: 'frank', slug: 'research-agent' } }));
+      await readUntil(client, 'agent.tool_call');
+      const confirm = await client.until('agent.tool_call');
+      // Gone without a word: no closing event, no unsubscribe.
+      await frank.connection.close();
+      client.send({
+        type: 'user.confirm',
+        payload: { tool_call_id: (confirm.payload as { tool_call_id: string }).tool_call_id },
+      });
+      expect((await client.until('agent.error')).payload).toEqual({
+        code: 'AGENT_OFFLINE',
+        message: 'The agent endpoint is not connected.',
+        recoverable: false,
+      });
+      expect(await client.closed).toBe(1011);
+      await eventually(async () => (await gauge()) === 0, 'gauge to return to zero');
+    } finally {
+      await frank.bridge.stop();
+    }
+  });
+
   it('NATS restarting mid-session: NATS_UNAVAILABLE to the client, the node session cancelled once back, the gauge back to zero', async () => {
     const client = await openAgentSocket(url);
     client.send(start('opening hours'));

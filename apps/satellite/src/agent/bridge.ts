@@ -206,7 +206,19 @@ export class AgentBridge {
         );
         return;
       }
-      this.options.publish(replySubject, event.data, event.headers);
+      try {
+        this.options.publish(replySubject, event.data, event.headers);
+      } catch (err) {
+        // The connection went away; the handler goes on until it is cancelled or ends.
+        this.log.warn(
+          {
+            event: 'satellite.agent.publish_failed',
+            session_id: start.session_id,
+            reason: (err as Error).message,
+          },
+          'agent event not sent',
+        );
+      }
     };
     const context = new AgentSessionContext({
       id: start.session_id,
