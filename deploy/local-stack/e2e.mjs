@@ -54,15 +54,12 @@ try {
   if (!run('stack up', process.execPath, [join(REPO_ROOT, 'deploy/local-stack/up.mjs')]))
     throw new Error('stack:up failed');
   const base = `https://localhost:${HTTPS_PORT}`;
-  results.edge = run(
-    'edge checks (deploy/e2e)',
-    'pnpm',
-    ['--filter', '@syfthub/deploy', 'exec', 'vitest', 'run', '-c', 'vitest.e2e.config.ts'],
-    {
-      STACK_E2E: '1',
-    },
+  await waitFor(
+    'the reference satellite publishing',
+    `http://127.0.0.1:${process.env.STACK_BACKEND_PORT ?? 8000}/api/v1/endpoints/by-path/syfthub/larchmere-library`,
   );
-  // The MCP suite counts the satellite's endpoints, so it runs before the browser suite publishes more.
+  // The MCP suite counts the published endpoints and searches the demo corpus, so it runs first, before the edge
+  // checks (the tunnel check publishes a copy of the demo catalogue) and the browser suite publish more.
   results.mcp = run(
     'MCP end to end (official SDK client)',
     'pnpm',
@@ -71,6 +68,14 @@ try {
       MCP_E2E_RESOURCE: `${base}/mcp`,
       MCP_E2E_SATELLITE_OWNER: 'syfthub',
       NODE_EXTRA_CA_CERTS: join(STACK_DIR, 'ssl', 'cert.pem'),
+    },
+  );
+  results.edge = run(
+    'edge checks (deploy/e2e)',
+    'pnpm',
+    ['--filter', '@syfthub/deploy', 'exec', 'vitest', 'run', '-c', 'vitest.e2e.config.ts'],
+    {
+      STACK_E2E: '1',
     },
   );
   // After the MCP suite (which counts the published endpoints): a satellite in tunnel mode for the browser's

@@ -17,12 +17,15 @@ export function isNatsPath(url: string | undefined): boolean {
 
 /**
  * The all-in-one's `/nats` (tunnelling.md §2.3): WebSocket upgrades on those paths are piped, request head and
- * all, to NATS's WebSocket listener, as nginx does; any other upgrade is refused.
+ * all, to NATS's WebSocket listener, as nginx does. Other upgrades are left to the server's other `upgrade`
+ * listeners, and refused when there is none.
  */
 export function natsUpgradeProxy(target: NatsWebSocketTarget): UpgradeHandler {
   const open = new Set<Duplex>();
+  let server: Server | null = null;
   const onUpgrade = (req: IncomingMessage, socket: Duplex, head: Buffer) => {
     if (!isNatsPath(req.url)) {
+      if ((server?.listenerCount('upgrade') ?? 0) > 1) return;
       socket.end('HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\nConnection: close\r\n\r\n');
       return;
     }
@@ -60,8 +63,9 @@ export function natsUpgradeProxy(target: NatsWebSocketTarget): UpgradeHandler {
     socket.on('close', close);
   };
   return {
-    attach(server: Server) {
-      server.on('upgrade', onUpgrade);
+    attach(target: Server) {
+      server = target;
+      target.on('upgrade', onUpgrade);
     },
     closeAll() {
       for (const s of open) s.destroy();
