@@ -58,8 +58,8 @@ try {
     'the reference satellite publishing',
     `http://127.0.0.1:${process.env.STACK_BACKEND_PORT ?? 8000}/api/v1/endpoints/by-path/syfthub/larchmere-library`,
   );
-  // The MCP suite counts the published endpoints and searches the demo corpus, so it runs first, before the edge
-  // checks (the tunnel check publishes a copy of the demo catalogue) and the browser suite publish more.
+  // The MCP suite counts the published endpoints and searches the demo corpus, so it runs first, before the browser
+  // suite and the edge checks publish more.
   results.mcp = run(
     'MCP end to end (official SDK client)',
     'pnpm',
@@ -68,14 +68,6 @@ try {
       MCP_E2E_RESOURCE: `${base}/mcp`,
       MCP_E2E_SATELLITE_OWNER: 'syfthub',
       NODE_EXTRA_CA_CERTS: join(STACK_DIR, 'ssl', 'cert.pem'),
-    },
-  );
-  results.edge = run(
-    'edge checks (deploy/e2e)',
-    'pnpm',
-    ['--filter', '@syfthub/deploy', 'exec', 'vitest', 'run', '-c', 'vitest.e2e.config.ts'],
-    {
-      STACK_E2E: '1',
     },
   );
   // After the MCP suite (which counts the published endpoints): a satellite in tunnel mode for the browser's
@@ -93,9 +85,22 @@ try {
     ['--filter', '@syfthub/web', 'test:e2e'],
     {
       E2E_BASE_URL: base,
+      // The reference satellite's demo targets, not the tunnelled copy the flow above publishes.
+      E2E_MODEL: 'syfthub/assistant',
+      E2E_SOURCES: 'syfthub/syfthub-guide,syfthub/larchmere-library',
       // The collectives flow accepts invitations as the reference satellite's owner.
       E2E_SATELLITE_OWNER: 'syfthub',
       E2E_SATELLITE_OWNER_PASSWORD: readFileSync(join(STACK_DIR, 'satellite-owner-password'), 'utf8').trim(),
+    },
+  );
+  // After the browser suite: the tunnel check leaves a copy of the demo catalogue published by a node that is
+  // gone, which the suites above would otherwise pick for their chats.
+  results.edge = run(
+    'edge checks (deploy/e2e)',
+    'pnpm',
+    ['--filter', '@syfthub/deploy', 'exec', 'vitest', 'run', '-c', 'vitest.e2e.config.ts'],
+    {
+      STACK_E2E: '1',
     },
   );
   // Last: it registers many users and sends thousands of hostile requests the other suites should not meet.
