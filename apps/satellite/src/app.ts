@@ -163,7 +163,7 @@ export function createApp(deps: SatelliteDeps): Hono<Env> {
     try {
       caller = await authenticate(c.req.header('authorization'), entry, deps.auth);
       if (entry.type === 'agent') {
-        // Agents run as sessions over the tunnel (agent-sessions.md §1); one-shot runs are not offered.
+        // Agents run over the tunnel only (sessions, or one-shot as a model: agent/wiring.ts).
         throw new ApiError(400, 'This is an agent endpoint: open an agent session to talk to it');
       }
       if (entry.type === 'data_source') {

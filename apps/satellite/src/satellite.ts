@@ -124,7 +124,7 @@ export async function createSatellite(
         keys: nodeKeys,
         ...(agents ? { agentMessages: agents.handle } : {}),
         // Each request runs through the HTTP route in-process, so both transports share auth, policies and logs.
-        handle: (request) => serveOverTunnel(app, request),
+        handle: (request) => agents?.oneShot(request) ?? serveOverTunnel(app, request),
         log: logger,
         ...overrides.hubTimings,
       })

@@ -332,4 +332,27 @@ describe('the reference agent on a tunnel-mode satellite', () => {
     }
     await eventually(() => expect(demo.agents?.activeSessions).toBe(0));
   });
+
+  it('picked as a chat model, the agent runs one-shot: its answer, the read refused (nobody can confirm)', async () => {
+    const res = await fetch(`${base}/chat`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({
+        prompt: 'How many days of annual leave do staff have?',
+        model: {
+          url: `tunneling:${OWNER}`,
+          slug: 'document-agent',
+          name: '',
+          tenant_name: null,
+          owner_username: OWNER,
+        },
+        data_sources: [],
+        endpoint_tokens: { [OWNER]: (await tokens(OWNER)).satelliteToken },
+      }),
+    });
+    const body = (await res.json()) as { response?: string };
+    expect(res.status).toBe(200);
+    expect(body.response).toContain('Staff have 25 days of annual leave');
+    await eventually(() => expect(demo.agents?.activeSessions).toBe(0));
+  });
 });
