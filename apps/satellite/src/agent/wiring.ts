@@ -194,7 +194,7 @@ export function createAgentBridge(options: AgentWiringOptions): SatelliteAgents 
   return {
     oneShot: (request) => {
       const entry = findEntry(endpoints, request.slug);
-      if (!entry || entry.type !== 'agent') return null;
+      if (entry?.type !== 'agent') return null;
       return runOnce(request, entry.allowGuests);
     },
     handle: (envelope, current) => {
