@@ -1,5 +1,11 @@
 import type { Subscription } from '@nats-io/nats-core';
 import { createApp as createAggregatorApp, loadConfig, TunnelClient } from '@syfthub/aggregator';
+import {
+  type AgentSocketClient,
+  agentSessionUrl,
+  type Frame,
+  openAgentSocket,
+} from '@syfthub/aggregator/testing';
 import { createMetrics, createSilentLogger, type RunningServer, startServer } from '@syfthub/service';
 import {
   connectNats,
@@ -12,7 +18,6 @@ import {
 import { startNatsServer, type TestNatsServer } from '@syfthub/tunnel/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type AgentNode, startAgentNode } from './agent-node';
-import { type AgentSocketClient, agentSessionUrl, type Frame, openAgentSocket } from './agent-socket';
 import { type LocalServer, sendJson, startServer as startHttpServer } from './helpers';
 
 // Agent sessions end to end over a real nats-server (agent-sessions.md §6–§9): the aggregator's WebSocket, the

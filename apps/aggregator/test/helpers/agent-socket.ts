@@ -1,3 +1,4 @@
+// The agent-session WebSocket client of the tests, shared with the satellite's suite as @syfthub/aggregator/testing.
 import WebSocket from 'ws';
 
 export type Frame = { type: string; [key: string]: unknown };
