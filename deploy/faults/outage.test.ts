@@ -199,6 +199,11 @@ async function startAllInOne(): Promise<NonNullable<typeof allInOne>> {
   return { url, child, dir };
 }
 
+/** The last lines the all-in-one wrote, for failure messages. */
+function allInOneLogTail(): string {
+  return allInOne ? readFileSync(join(allInOne.dir, 'all-in-one.log'), 'utf8').slice(-3000) : '';
+}
+
 beforeAll(async () => {
   // Rate limits on (the production default), so the Redis outage shows how they fail: open (RATE_LIMIT_FAIL_OPEN).
   stack = await startFaultStack({ backend: { RATE_LIMIT_ENABLED: 'true' } });
@@ -259,6 +264,8 @@ describe('PostgreSQL down', () => {
     stack.pg.stop();
     for (const probe of DATABASE_PROBES) expectUnavailable(probe.name, await send(probe), probe.shape);
     const aio = allInOne?.url ?? '';
+    // The all-in-one once refused connections here in CI (not reproduced since): say whether it had exited.
+    expect(allInOne?.child.exitCode ?? null, `the all-in-one exited:\n${allInOneLogTail()}`).toBeNull();
     expectUnavailable('all-in-one listing', await call(aio, '/api/v1/endpoints/public'), 'detail');
     expectUnavailable(
       'all-in-one login',
