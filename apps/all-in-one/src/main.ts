@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { createLogger, installProcessGuards } from '@syfthub/service';
 import { startLocalHub } from './local-hub';
 
 // `pnpm start` (root): the whole hub on http://localhost:8080 with no setup. Flags: --reset wipes local data,
@@ -16,6 +17,10 @@ const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', '.
 const port = Number(optionValue('--port') ?? process.env.PORT ?? 8080);
 const webRoot = join(repoRoot, 'apps', 'web', 'dist');
 const started = Date.now();
+// The hub serves with handleSignals off (this file handles Ctrl-C), so the process guards are installed here.
+installProcessGuards(
+  createLogger({ service: 'local-hub', version: '1.0.0', environment: 'development', format: 'console' }),
+);
 
 const hub = await startLocalHub({
   repoRoot,

@@ -19,6 +19,7 @@ export * from './lifecycle';
 export * from './logger';
 export * from './metrics';
 export * from './outbound';
+export * from './process-guards';
 export * from './rate-limit';
 export * from './readiness';
 export * from './redact';

@@ -4,6 +4,7 @@ import { serve } from '@hono/node-server';
 import type { Hono } from 'hono';
 import type { Logger } from 'pino';
 import { lifecycleOf, type ServiceLifecycle } from './lifecycle';
+import { installProcessGuards } from './process-guards';
 import { settlingUnreadBodies } from './unread-body';
 import { type UpgradeHandler, upgradeHandlerOf } from './upgrade';
 
@@ -19,7 +20,7 @@ export interface StartServerOptions {
   drainDelayMs?: number;
   /** Run in order after the server closed: stop jobs, close pools. */
   onShutdown?: Array<() => Promise<void>>;
-  /** Shut down and exit on SIGTERM/SIGINT (default true). */
+  /** Shut down and exit on SIGTERM/SIGINT, and install the process guards (default true). */
   handleSignals?: boolean;
   /** Drained on shutdown; defaults to the lifecycle of an app built by `createServiceApp`. */
   lifecycle?: ServiceLifecycle;
@@ -114,6 +115,7 @@ export function startServer(
     server.once('listening', () => {
       server.off('error', reject);
       if (handleSignals) {
+        installProcessGuards(logger);
         process.on('SIGTERM', onSignal);
         process.on('SIGINT', onSignal);
       }

@@ -1,4 +1,4 @@
-import { type ChildProcess, spawn } from 'node:child_process';
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { connect } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -168,4 +168,32 @@ describe('signal handling', () => {
     expect(await exited).toBe(0);
     expect(output).toContain('hook-ran');
   }, 15_000);
+});
+
+describe('process guards', () => {
+  const tsx = fileURLToPath(new URL('../node_modules/.bin/tsx', import.meta.url));
+  const script = fileURLToPath(new URL('./fixtures/guarded.ts', import.meta.url));
+  const events = (stdout: string) =>
+    stdout
+      .split('\n')
+      .filter((line) => line.startsWith('{'))
+      .map((line) => JSON.parse(line) as { event?: string; level?: string });
+
+  it('log a rejection nobody handled and keep the process running', () => {
+    const run = spawnSync(tsx, [script], { encoding: 'utf8', timeout: 20_000 });
+    expect(run.status, run.stderr).toBe(0);
+    expect(run.stdout).toContain('still-running');
+    expect(events(run.stdout)).toContainEqual(
+      expect.objectContaining({ event: 'process.unhandled_rejection', level: 'error' }),
+    );
+  }, 25_000);
+
+  it('log an uncaught exception as fatal and exit 1', () => {
+    const run = spawnSync(tsx, [script, '--throw'], { encoding: 'utf8', timeout: 20_000 });
+    expect(run.status).toBe(1);
+    expect(run.stdout).not.toContain('survived-the-throw');
+    expect(events(run.stdout)).toContainEqual(
+      expect.objectContaining({ event: 'process.uncaught_exception', level: 'fatal' }),
+    );
+  }, 25_000);
 });
