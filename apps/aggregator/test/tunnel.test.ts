@@ -75,11 +75,12 @@ function once(action: (n: number) => Action): Script {
   };
 }
 
-async function subscriptionsOf(name: string): Promise<number> {
+/** The reply-channel subscriptions (`syfthub.peer.*`) a connection holds. */
+async function replySubscriptionsOf(name: string): Promise<number> {
   const res = await fetch(`${nats.monitorUrl}/connz?subs=1`);
   const body = (await res.json()) as { connections: Array<{ name?: string; subscriptions_list?: string[] }> };
   const conn = body.connections.find((c) => c.name === name);
-  return conn?.subscriptions_list?.length ?? 0;
+  return conn?.subscriptions_list?.filter((subject) => subject.startsWith('syfthub.peer.')).length ?? 0;
 }
 
 beforeAll(async () => {
@@ -372,13 +373,14 @@ describe('faults', () => {
     const stream = await openStream(aggregator.url, chat({ data_sources: [] }));
     await stream.waitFor('generation_start');
     for (let i = 0; i < 100 && node.seen.length === seen; i += 1) await new Promise((r) => setTimeout(r, 10));
-    expect(await subscriptionsOf('syfthub-aggregator')).toBe(2);
+    expect(await replySubscriptionsOf('syfthub-aggregator')).toBe(1);
     stream.abort();
     await stream.finished;
-    for (let i = 0; i < 100 && (await subscriptionsOf('syfthub-aggregator')) > 0; i += 1) {
+    for (let i = 0; i < 100 && (await replySubscriptionsOf('syfthub-aggregator')) > 0; i += 1) {
       await new Promise((r) => setTimeout(r, 20));
     }
-    expect(await subscriptionsOf('syfthub-aggregator')).toBe(0);
+    // The connection's shared "no responders" inbox stays; the call's reply channel is gone.
+    expect(await replySubscriptionsOf('syfthub-aggregator')).toBe(0);
   });
 
   it('fails chats at once while NATS restarts, and both sides recover by themselves', async () => {

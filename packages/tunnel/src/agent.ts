@@ -7,7 +7,13 @@ import {
   AgentEventPlaintext as AgentEventPlaintextSchema,
   TUNNEL_PROTOCOL,
 } from '@syfthub/contracts';
-import { decryptResponse, encryptResponse, TunnelCipherError, type X25519KeyPair } from './cipher';
+import {
+  decryptResponse,
+  encryptResponse,
+  type PublicKeyInput,
+  TunnelCipherError,
+  type X25519KeyPair,
+} from './cipher';
 
 // Agent events on the NATS leg (agent-sessions.md §9.2, §9.4): the node seals every event of a session with one
 // response key pair made for that session, to the start message's ephemeral key, with the event's own
@@ -31,8 +37,8 @@ export interface AgentEventSpec {
   eventType: string;
   /** The event's payload; `undefined` is written as `null`. */
   data: unknown;
-  /** `encryption_info.ephemeral_public_key` of the session's start message. */
-  startEphemeralPublic: Uint8Array;
+  /** `encryption_info.ephemeral_public_key` of the session's start message (raw, or imported once per session). */
+  startEphemeralPublic: PublicKeyInput;
   /** The session's response pair (one per session, §9.4). */
   responsePair: X25519KeyPair;
 }

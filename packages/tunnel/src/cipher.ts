@@ -21,8 +21,7 @@ const REQUEST_LABEL = Buffer.from('syfthub-tunnel-request-v1');
 const RESPONSE_LABEL = Buffer.from('syfthub-tunnel-response-v1');
 /** "No salt" in HKDF means a hash-length block of zeros (RFC 5869 §2.2). */
 const NO_SALT = Buffer.alloc(32);
-// DER headers that turn a raw X25519 key into SubjectPublicKeyInfo / PKCS#8 for Node's key import (§6.4).
-const SPKI_HEADER = Buffer.from('302a300506032b656e032100', 'hex');
+// The DER header that turns a raw X25519 private scalar into PKCS#8 for Node's key import (§6.4).
 const PKCS8_HEADER = Buffer.from('302e020100300506032b656e04220420', 'hex');
 const BASE64URL = /^[A-Za-z0-9_-]*={0,2}$/;
 
@@ -72,14 +71,27 @@ export function decodePublicKey(text: string): Buffer {
   return exactBytes(text, KEY_BYTES, 'public key');
 }
 
-function publicKeyOf(privateKey: KeyObject): Buffer {
-  const jwk = createPublicKey(privateKey).export({ format: 'jwk' });
-  return Buffer.from(jwk.x ?? '', 'base64url');
+/** The raw 32 bytes of a public KeyObject (JWK export: far cheaper than DER in OpenSSL 3). */
+function rawPublicKey(publicKey: KeyObject): Buffer {
+  return Buffer.from(publicKey.export({ format: 'jwk' }).x ?? '', 'base64url');
+}
+
+/**
+ * A raw 32-byte public key as a KeyObject. Imported as a JWK: OpenSSL 3 decodes DER (SubjectPublicKeyInfo) through
+ * its generic decoder, several times slower than this. Import a key once when it is used for many messages.
+ */
+export function importPublicKey(raw: Uint8Array): KeyObject {
+  if (raw.length !== KEY_BYTES) throw new TunnelCipherError(`public key must be ${KEY_BYTES} bytes`);
+  try {
+    return createPublicKey({ key: { kty: 'OKP', crv: 'X25519', x: toBase64Url(raw) }, format: 'jwk' });
+  } catch {
+    throw new TunnelCipherError('public key cannot be imported');
+  }
 }
 
 export function generateKeyPair(): X25519KeyPair {
-  const { privateKey } = generateKeyPairSync('x25519');
-  return { privateKey, publicKey: publicKeyOf(privateKey) };
+  const { privateKey, publicKey } = generateKeyPairSync('x25519');
+  return { privateKey, publicKey: rawPublicKey(publicKey) };
 }
 
 /** The pair of a raw 32-byte private scalar (unclamped, as stored in a node's key file). */
@@ -90,7 +102,7 @@ export function keyPairFromPrivate(raw: Uint8Array): X25519KeyPair {
     format: 'der',
     type: 'pkcs8',
   });
-  return { privateKey, publicKey: publicKeyOf(privateKey) };
+  return { privateKey, publicKey: rawPublicKey(createPublicKey(privateKey)) };
 }
 
 /** The raw 32-byte private scalar, for a key file. */
@@ -99,15 +111,16 @@ export function exportPrivateKey(pair: X25519KeyPair): Buffer {
   return Buffer.from(jwk.d ?? '', 'base64url');
 }
 
+/** A peer's public key: its raw 32 bytes, or the KeyObject {@link importPublicKey} made of them. */
+export type PublicKeyInput = Uint8Array | KeyObject;
+
+const isKeyObject = (key: PublicKeyInput): key is KeyObject => !(key instanceof Uint8Array);
+
 /** `HKDF-SHA256(X25519(own, peer), no salt, label of the direction, 32)` (§6.2 step 3, §6.3 step 3). */
-export function deriveKey(ownPrivate: KeyObject, peerPublic: Uint8Array, direction: Direction): Buffer {
+export function deriveKey(ownPrivate: KeyObject, peerPublic: PublicKeyInput, direction: Direction): Buffer {
+  const publicKey = isKeyObject(peerPublic) ? peerPublic : importPublicKey(peerPublic);
   let shared: Buffer;
   try {
-    const publicKey = createPublicKey({
-      key: Buffer.concat([SPKI_HEADER, peerPublic]),
-      format: 'der',
-      type: 'spki',
-    });
     shared = diffieHellman({ privateKey: ownPrivate, publicKey });
   } catch {
     // Low-order points give an all-zero secret, which OpenSSL refuses; either way the peer key is unusable.
@@ -145,7 +158,7 @@ export interface SealOptions {
 function sealWith(
   direction: Direction,
   plaintext: Uint8Array,
-  peerPublic: Uint8Array,
+  peerPublic: PublicKeyInput,
   correlationId: string,
   options: SealOptions,
 ): { sealed: SealedPayload; ephemeral: X25519KeyPair } {
@@ -175,7 +188,9 @@ function openWith(
   if (info.algorithm !== TUNNEL_ALGORITHM) {
     throw new TunnelCipherError(`unsupported algorithm ${JSON.stringify(info.algorithm.slice(0, 64))}`);
   }
-  const peerPublic = exactBytes(info.ephemeral_public_key, KEY_BYTES, 'ephemeral public key');
+  const peerPublic = importPublicKey(
+    exactBytes(info.ephemeral_public_key, KEY_BYTES, 'ephemeral public key'),
+  );
   const nonce = exactBytes(info.nonce, NONCE_BYTES, 'nonce');
   const ciphertext = fromBase64Url(sealed.encrypted_payload, 'encrypted payload');
   return open(deriveKey(ownPrivate, peerPublic, direction), ciphertext, correlationId, nonce);
@@ -187,7 +202,7 @@ function openWith(
  */
 export function encryptRequest(
   plaintext: Uint8Array,
-  nodePublicKey: Uint8Array,
+  nodePublicKey: PublicKeyInput,
   correlationId: string,
   options: SealOptions = {},
 ): { sealed: SealedPayload; ephemeral: X25519KeyPair } {
@@ -202,7 +217,7 @@ export function decryptRequest(sealed: SealedPayload, nodePrivate: KeyObject, co
 /** Seals a response to the request's ephemeral public key (§6.3), with a fresh ephemeral key of its own. */
 export function encryptResponse(
   plaintext: Uint8Array,
-  requestEphemeralPublic: Uint8Array,
+  requestEphemeralPublic: PublicKeyInput,
   correlationId: string,
   options: SealOptions = {},
 ): SealedPayload {

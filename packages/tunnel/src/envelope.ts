@@ -13,6 +13,7 @@ import {
   decryptResponse,
   encryptRequest,
   encryptResponse,
+  type PublicKeyInput,
   type SealedPayload,
   type SealOptions,
   TunnelCipherError,
@@ -37,7 +38,8 @@ export interface RequestSpec {
   satelliteToken?: string | undefined;
   /** Any JSON value; sealed to the node's key. */
   payload: unknown;
-  nodePublicKey: Uint8Array;
+  /** Raw, or imported once with `importPublicKey` (cheaper for a key used on many requests). */
+  nodePublicKey: PublicKeyInput;
 }
 
 export interface SealedRequest {
@@ -76,7 +78,12 @@ export function sealRequest(spec: RequestSpec, options: SealOptions = {}): Seale
 
 /** A response envelope, or null when the bytes are not JSON of that shape. */
 export function parseResponseEnvelope(data: Uint8Array): TunnelResponseEnvelope | null {
-  const result = TunnelResponseSchema.safeParse(parseJson(data));
+  return asResponseEnvelope(parseJson(data));
+}
+
+/** A response envelope, or null when the parsed JSON value is not one. */
+export function asResponseEnvelope(value: unknown): TunnelResponseEnvelope | null {
+  const result = TunnelResponseSchema.safeParse(value);
   return result.success ? result.data : null;
 }
 

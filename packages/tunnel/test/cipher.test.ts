@@ -9,6 +9,7 @@ import {
   exportPrivateKey,
   fromBase64Url,
   generateKeyPair,
+  importPublicKey,
   keyPairFromPrivate,
   TunnelCipherError,
   toBase64Url,
@@ -70,6 +71,22 @@ describe('the cipher against the known-answer vectors of §6.4', () => {
         'hex',
       ),
     ).toBe(V.responseKeyHex);
+  });
+
+  it('derives the same keys from public keys imported once as KeyObjects', () => {
+    const nodePublic = importPublicKey(decodePublicKey(V.nodePublic));
+    expect(deriveKey(requestEphemeral.privateKey, nodePublic, 'request').toString('hex')).toBe(
+      V.requestKeyHex,
+    );
+    const responsePublic = importPublicKey(decodePublicKey(V.responseEphemeralPublic));
+    expect(deriveKey(requestEphemeral.privateKey, responsePublic, 'response').toString('hex')).toBe(
+      V.responseKeyHex,
+    );
+    const { sealed } = encryptRequest(Buffer.from(V.requestPlaintext), nodePublic, V.correlationId, {
+      ephemeral: requestEphemeral,
+      nonce: fromBase64Url(V.requestNonce, 'nonce'),
+    });
+    expect(sealed.encrypted_payload).toBe(V.requestCiphertext);
   });
 
   it('encrypts the request to the vector and the node decrypts the vector', () => {
@@ -183,6 +200,14 @@ describe('the cipher refuses what it cannot authenticate', () => {
 
   it('refuses a low-order peer key instead of agreeing on an all-zero secret', () => {
     expect(() => deriveKey(node.privateKey, Buffer.alloc(32), 'request')).toThrow(/key agreement failed/);
+    expect(() => deriveKey(node.privateKey, importPublicKey(Buffer.alloc(32)), 'request')).toThrow(
+      /key agreement failed/,
+    );
+  });
+
+  it('refuses to import a public key of the wrong length', () => {
+    expect(() => importPublicKey(Buffer.alloc(31))).toThrow(TunnelCipherError);
+    expect(() => deriveKey(node.privateKey, Buffer.alloc(33), 'request')).toThrow(TunnelCipherError);
   });
 
   it('round-trips a private key through its raw 32 bytes', () => {

@@ -7,6 +7,7 @@ import {
   type LinkState,
   newPeerChannel,
   openAgentEvent,
+  type PublicKeyInput,
   parseJsonObject,
   peerSubject,
   type SealedRequest,
@@ -35,7 +36,7 @@ export interface AgentNatsLink {
 
 /** Nodes' public keys (the tunnel's key directory): `kind` on a lookup error says whether the owner has none. */
 export interface AgentNodeKeys {
-  get(owner: string): Promise<Buffer>;
+  get(owner: string): Promise<PublicKeyInput>;
   evict(owner: string): void;
 }
 
@@ -71,7 +72,7 @@ export class NatsAgentNodes implements AgentNodes {
   async open(start: NodeStart, events: NodeSessionEvents): Promise<NodeSession> {
     const { link, keys } = this.options;
     if (!link.connection) throw new AgentStartError('NATS_UNAVAILABLE');
-    let nodeKey: Buffer;
+    let nodeKey: PublicKeyInput;
     try {
       nodeKey = await keys.get(start.owner);
     } catch (err) {
@@ -111,7 +112,7 @@ class NatsNodeSession implements NodeSession {
   constructor(
     private readonly connection: NatsConnection,
     private readonly start: NodeStart,
-    private nodeKey: Buffer,
+    private nodeKey: PublicKeyInput,
     private readonly events: NodeSessionEvents,
     private readonly options: NatsAgentNodesOptions,
   ) {

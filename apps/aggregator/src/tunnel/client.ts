@@ -1,12 +1,13 @@
-import { randomUUID } from 'node:crypto';
+import { type KeyObject, randomUUID } from 'node:crypto';
 import type { Msg, NatsConnection, Subscription } from '@nats-io/nats-core';
 import { createInbox } from '@nats-io/nats-core';
 import type { TunnelResponseEnvelope } from '@syfthub/contracts';
 import {
+  asResponseEnvelope,
   connectNats,
   decryptResponse,
   NatsLink,
-  parseResponseEnvelope,
+  parseJsonObject,
   peerSubject,
   sealRequest,
   spaceSubject,
@@ -59,6 +60,57 @@ const MAX_TEXT = 1000;
 const clip = (text: string, max = MAX_TEXT) => (text.length > max ? `${text.slice(0, max)}…` : text);
 const decoder = new TextDecoder();
 
+const unavailable: TunnelResult = { ok: false, failure: { kind: 'unavailable' } };
+
+/** A call waiting for its reply. */
+interface Waiter {
+  maxReplyBytes: number;
+  reply(envelope: TunnelResponseEnvelope): void;
+  fail(failure: TunnelFailure): void;
+}
+
+/**
+ * The calls waiting on one NATS connection, by correlation id. One wildcard subscription on a private inbox takes the
+ * server's "no responders" answers for all of them (§5.7): each request is published with `<inbox>.<correlation id>`
+ * as its NATS reply subject, so no call subscribes to an inbox of its own.
+ */
+class Replies {
+  readonly waiters = new Map<string, Waiter>();
+  private readonly inbox = createInbox();
+
+  constructor(readonly connection: NatsConnection) {
+    connection.subscribe(`${this.inbox}.*`, {
+      callback: (_err, msg) => {
+        if (msg.headers?.code !== 503) return;
+        this.waiters.get(msg.subject.slice(this.inbox.length + 1))?.fail({ kind: 'not_connected' });
+      },
+    });
+  }
+
+  inboxFor(correlationId: string): string {
+    return `${this.inbox}.${correlationId}`;
+  }
+
+  /** A message on a reply channel: only one that names a waiting call can settle it; other noise is ignored. */
+  onReply(msg: Msg): void {
+    const value = parseJsonObject(msg.data);
+    const correlationId = value?.correlation_id;
+    if (typeof correlationId !== 'string') return;
+    const waiter = this.waiters.get(correlationId);
+    if (!waiter) return;
+    const envelope = asResponseEnvelope(value);
+    if (!envelope) waiter.fail({ kind: 'invalid' });
+    else if (msg.data.byteLength > waiter.maxReplyBytes)
+      waiter.fail({ kind: 'too_large', direction: 'response' });
+    else waiter.reply(envelope);
+  }
+
+  /** The connection is gone: a reply published while the aggregator is cut off is lost, so say so now. */
+  failAll(): void {
+    for (const waiter of [...this.waiters.values()]) waiter.fail({ kind: 'unavailable' });
+  }
+}
+
 export interface TunnelClientOptions {
   nats: NatsSettings;
   /** Base URL of the hub for key lookups. */
@@ -72,6 +124,7 @@ export class TunnelClient {
   readonly link: NatsLink;
   readonly keys: KeyDirectory;
   private readonly log: Logger;
+  private replies: Replies | null = null;
 
   constructor(options: TunnelClientOptions) {
     const { nats } = options;
@@ -89,6 +142,12 @@ export class TunnelClient {
           name: 'syfthub-aggregator',
           reconnectWaitMs: 1000,
         }),
+      onConnect: (connection) => {
+        this.replies = new Replies(connection);
+      },
+    });
+    this.link.onState((state) => {
+      if (state !== 'connected') this.replies?.failAll();
     });
   }
 
@@ -135,7 +194,7 @@ export class TunnelClient {
     call.signal.throwIfAborted();
     const fail = (failure: TunnelFailure): TunnelResult => ({ ok: false, failure });
     if (!this.link.connection) return fail({ kind: 'unavailable' });
-    let nodeKey: Buffer;
+    let nodeKey: KeyObject;
     try {
       nodeKey = await this.keys.get(call.owner);
     } catch (err) {
@@ -175,57 +234,36 @@ export class TunnelClient {
     correlationId: string,
     sealed: ReturnType<typeof sealRequest>,
   ): Promise<TunnelResult> {
+    const replies = this.replies;
+    if (!replies || replies.connection !== connection) return Promise.resolve(unavailable);
     return new Promise<TunnelResult>((resolve, reject) => {
-      const subscriptions: Subscription[] = [];
-      let settled = false;
+      let subscription: Subscription | null = null;
       const finish = (outcome: { result: TunnelResult } | { error: unknown }) => {
-        if (settled) return;
-        settled = true;
+        if (replies.waiters.get(correlationId) !== waiter) return;
+        replies.waiters.delete(correlationId);
         clearTimeout(timer);
         call.signal.removeEventListener('abort', onAbort);
-        offState();
-        for (const sub of subscriptions) sub.unsubscribe();
+        subscription?.unsubscribe();
         if ('result' in outcome) resolve(outcome.result);
         else reject(outcome.error);
       };
       const fail = (failure: TunnelFailure) => finish({ result: { ok: false, failure } });
+      const waiter: Waiter = {
+        maxReplyBytes: call.maxReplyBytes,
+        reply: (envelope) => finish({ result: this.readReply(envelope, sealed.ephemeral.privateKey, call) }),
+        fail,
+      };
       const onAbort = () => finish({ error: call.signal.reason });
+      replies.waiters.set(correlationId, waiter);
       call.signal.addEventListener('abort', onAbort, { once: true });
       const timer = setTimeout(() => fail({ kind: 'timeout' }), call.timeoutMs);
-      // A reply published while the aggregator is cut off is lost; say so now rather than at the deadline.
-      const offState = this.link.onState((state) => {
-        if (state !== 'connected') fail({ kind: 'unavailable' });
-      });
-
-      const onReply = (msg: Msg) => {
-        if (settled) return;
-        const envelope = parseResponseEnvelope(msg.data);
-        if (!envelope) {
-          // Only a message that names this call can fail it; other noise on the channel is ignored.
-          const raw = asRecord(tryParseJson(decoder.decode(msg.data)));
-          if (raw?.correlation_id === correlationId) fail({ kind: 'invalid' });
-          return;
-        }
-        if (envelope.correlation_id !== correlationId) return;
-        if (msg.data.byteLength > call.maxReplyBytes) {
-          fail({ kind: 'too_large', direction: 'response' });
-          return;
-        }
-        finish({ result: this.readReply(envelope, sealed.ephemeral.privateKey, call) });
-      };
-      const inbox = createInbox();
       try {
-        subscriptions.push(
-          connection.subscribe(peerSubject(call.channel), { callback: (_err, msg) => onReply(msg) }),
-          connection.subscribe(inbox, {
-            max: 1,
-            callback: (_err, msg) => {
-              // No node subscribed to the owner's subject: the server answers 503 at once (§5.7).
-              if (msg.headers?.code === 503) fail({ kind: 'not_connected' });
-            },
-          }),
-        );
-        connection.publish(spaceSubject(call.owner), sealed.data, { reply: inbox });
+        // The chat's reply channel (tunnelling.md §4), for the duration of this call.
+        subscription = connection.subscribe(peerSubject(call.channel), {
+          callback: (_err, msg) => replies.onReply(msg),
+        });
+        // No node subscribed to the owner's subject: the server answers 503 on this inbox at once (§5.7).
+        connection.publish(spaceSubject(call.owner), sealed.data, { reply: replies.inboxFor(correlationId) });
       } catch (err) {
         this.log.warn(
           { event: 'tunnel.publish.failed', owner: call.owner, reason: (err as Error).message },

@@ -1,7 +1,9 @@
-import { decodePublicKey, TunnelCipherError } from '@syfthub/tunnel';
+import type { KeyObject } from 'node:crypto';
+import { decodePublicKey, importPublicKey, TunnelCipherError } from '@syfthub/tunnel';
 
 // Nodes' long-term public keys, looked up on the hub (`GET /api/v1/nats/encryption-key/{username}`, tunnelling.md
-// §3.5) and cached for five minutes per username (§5.7). Concurrent lookups of one name share one hub call.
+// §3.5) and cached for five minutes per username (§5.7). Concurrent lookups of one name share one hub call. The cache
+// holds the imported KeyObject, so a request only pays for its own ephemeral key and the key agreement.
 
 const CACHE_MS = 300_000;
 const LOOKUP_TIMEOUT_MS = 5000;
@@ -25,8 +27,8 @@ export interface KeyDirectoryOptions {
 }
 
 export class KeyDirectory {
-  private readonly cache = new Map<string, { key: Buffer; until: number }>();
-  private readonly pending = new Map<string, Promise<Buffer>>();
+  private readonly cache = new Map<string, { key: KeyObject; until: number }>();
+  private readonly pending = new Map<string, Promise<KeyObject>>();
   private readonly fetchImpl: typeof fetch;
   private readonly base: string;
 
@@ -35,8 +37,8 @@ export class KeyDirectory {
     this.base = options.hubUrl.replace(/\/+$/, '');
   }
 
-  /** The raw 32-byte key of `username` (already lowercased and checked by the caller). */
-  get(username: string): Promise<Buffer> {
+  /** The public key of `username` (already lowercased and checked by the caller), imported. */
+  get(username: string): Promise<KeyObject> {
     const cached = this.cache.get(username);
     if (cached && cached.until > Date.now()) return Promise.resolve(cached.key);
     let lookup = this.pending.get(username);
@@ -52,7 +54,7 @@ export class KeyDirectory {
     this.cache.delete(username);
   }
 
-  private async fetchKey(username: string): Promise<Buffer> {
+  private async fetchKey(username: string): Promise<KeyObject> {
     let res: Response;
     try {
       res = await this.fetchImpl(`${this.base}/api/v1/nats/encryption-key/${encodeURIComponent(username)}`, {
@@ -74,9 +76,9 @@ export class KeyDirectory {
     if (value === null || value === undefined) throw new KeyLookupError('missing', 'no key registered');
     if (typeof value !== 'string')
       throw new KeyLookupError('unavailable', 'hub answered with an invalid key');
-    let key: Buffer;
+    let key: KeyObject;
     try {
-      key = decodePublicKey(value);
+      key = importPublicKey(decodePublicKey(value));
     } catch (err) {
       if (err instanceof TunnelCipherError) throw new KeyLookupError('missing', 'registered key is invalid');
       throw err;
