@@ -1,48 +1,18 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { createServer, type Server } from 'node:http';
+import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { serve } from '@hono/node-server';
 import { buildDeps, createApp as createBackendApp, parseBackendEnv } from '@syfthub/backend';
 import { createTestDatabase, type TestDatabase } from '@syfthub/db/testing';
 import { createKv, createSilentLogger, type Kv } from '@syfthub/service';
+import { listenBeforeApp } from '@syfthub/service/testing';
 
 // A real hub (the backend on PostgreSQL when DATABASE_URL is set, else PGlite) with the reference satellite
 // publishing the demo catalogue, for the aggregator's tests that need the hub's search and tokens. The satellite
 // runs as its own process, started from its sources as `pnpm start` would.
-
-type FetchApp = { fetch: (request: Request, env: unknown) => Response | Promise<Response> };
-
-interface Listener {
-  url: string;
-  use(app: FetchApp): void;
-  close(): Promise<void>;
-}
-
-async function listen(): Promise<Listener> {
-  let app: FetchApp | undefined;
-  const server = serve({
-    fetch: (request, env) => (app ? app.fetch(request, env) : new Response('starting', { status: 503 })),
-    port: 0,
-    hostname: '127.0.0.1',
-  }) as Server;
-  await new Promise<void>((resolve) => server.once('listening', () => resolve()));
-  const port = (server.address() as AddressInfo).port;
-  return {
-    url: `http://127.0.0.1:${port}`,
-    use(next) {
-      app = next;
-    },
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
-  };
-}
 
 const here = dirname(fileURLToPath(import.meta.url));
 const SATELLITE_DIR = join(here, '../../../satellite');
@@ -89,7 +59,7 @@ export async function startHub(): Promise<TestHub> {
   const logger = createSilentLogger();
   const database: TestDatabase = await createTestDatabase({ poolSize: 4 });
   const kv: Kv = createKv(process.env.REDIS_URL ?? 'memory://', { keyPrefix: `test:${randomUUID()}:hub:` });
-  const hub = await listen();
+  const hub = await listenBeforeApp();
   const config = parseBackendEnv({
     ENVIRONMENT: 'test',
     LOG_LEVEL: 'silent',

@@ -1,10 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import type { Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { serve } from '@hono/node-server';
 import { createApp as createAggregatorApp, loadConfig as loadAggregatorConfig } from '@syfthub/aggregator';
 import {
   buildDeps as buildBackendDeps,
@@ -14,44 +11,12 @@ import {
 import { createTestDatabase, type TestDatabase } from '@syfthub/db/testing';
 import { createSatellite, parseSatelliteEnv, type Satellite } from '@syfthub/satellite';
 import { createKv, createSilentLogger, type Kv } from '@syfthub/service';
+import { listenBeforeApp } from '@syfthub/service/testing';
 import { createApp } from '../../src/app';
 import { buildDeps, type McpDeps } from '../../src/deps';
 import { parseMcpEnv } from '../../src/env';
 import { generateEncryptionKeySetting } from '../../src/grants/encryption';
 import type { CimdFetch } from '../../src/oauth/cimd';
-
-type FetchApp = { fetch: (request: Request, env: unknown) => Response | Promise<Response> };
-
-/** A server bound to a free loopback port before its app exists, so apps can be configured with their URL. */
-export interface Listener {
-  url: string;
-  port: number;
-  use(app: FetchApp): void;
-  close(): Promise<void>;
-}
-
-export async function listen(): Promise<Listener> {
-  let app: FetchApp | undefined;
-  const server = serve({
-    fetch: (request, env) => (app ? app.fetch(request, env) : new Response('starting', { status: 503 })),
-    port: 0,
-    hostname: '127.0.0.1',
-  }) as Server;
-  await new Promise<void>((resolve) => server.once('listening', () => resolve()));
-  const port = (server.address() as AddressInfo).port;
-  return {
-    url: `http://127.0.0.1:${port}`,
-    port,
-    use(next) {
-      app = next;
-    },
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
-  };
-}
 
 const here = dirname(fileURLToPath(import.meta.url));
 const SATELLITE_CATALOGUE = join(here, '../../../satellite/endpoints.example.json');
@@ -151,10 +116,10 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   const backendKv = createKv(kvUrl, { keyPrefix: `${prefix}hub:` });
   const mcpKv = createKv(kvUrl, { keyPrefix: `${prefix}mcp:` });
   const [hub, aggregator, satelliteHttp, mcpHttp] = await Promise.all([
-    listen(),
-    listen(),
-    listen(),
-    listen(),
+    listenBeforeApp(),
+    listenBeforeApp(),
+    listenBeforeApp(),
+    listenBeforeApp(),
   ]);
   const databaseEnv: Record<string, string> = database.url ? { DATABASE_URL: database.url } : {};
 
