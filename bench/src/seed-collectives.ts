@@ -22,7 +22,13 @@ function sample<T>(pool: readonly T[], count: number): T[] {
   return [...chosen].map((i) => pool[i] as T);
 }
 
-export async function seedCollectives(url: string): Promise<{ slugs: string[]; members: number }> {
+/**
+ * Seeds the collectives; `privateOwner` is the user owning the most private members, the signed-in caller of the
+ * benchmark: their member counts need the per-caller correction on top of the stored ones (collectives.md §5.3).
+ */
+export async function seedCollectives(
+  url: string,
+): Promise<{ slugs: string[]; members: number; privateOwner: string }> {
   const sql = postgres(url, { max: 1, onnotice: () => {} });
   try {
     const sources = (
@@ -60,7 +66,12 @@ export async function seedCollectives(url: string): Promise<{ slugs: string[]; m
         from unnest(${sql.array(chosen.slice(0, SHARED_MEMBERS))}::int[]) with ordinality as t(endpoint_id, ord)`;
     }
     await sql`analyze`;
-    return { slugs, members };
+    const [owner] = await sql<{ username: string }[]>`
+      select u.username from collective_members m
+      join endpoints e on e.id = m.endpoint_id join users u on u.id = e.user_id
+      where e.visibility = 'private'
+      group by u.username order by count(*) desc, u.username limit 1`;
+    return { slugs, members, privateOwner: owner?.username ?? '' };
   } finally {
     await sql.end();
   }

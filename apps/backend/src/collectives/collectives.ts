@@ -15,8 +15,6 @@ import {
   endpoints,
   eq,
   escapeLike,
-  inArray,
-  type SQL,
   sql,
   users,
 } from '@syfthub/db';
@@ -25,8 +23,9 @@ import type { z } from 'zod';
 import { findEndpointByPath } from '../endpoints/lookups';
 import { readAccess, type Viewer } from '../endpoints/visibility';
 import { iso } from '../users/serialize';
+import { prepared } from './prepared';
 import { withFreeSlug } from './slugs';
-import { isManager, visibleMember } from './visibility';
+import { isManager, usableMember, viewerKind } from './visibility';
 
 export const COLLECTIVE_NOT_FOUND = 'Collective not found';
 
@@ -35,15 +34,31 @@ type UpdateInput = z.output<typeof import('@syfthub/contracts').CollectiveUpdate
 
 export type { Collective };
 
+const p = (name: string) => sql.placeholder(name);
+
 export async function findCollective(db: Db, id: number): Promise<Collective> {
-  const [row] = await db.select().from(collectives).where(eq(collectives.id, id)).limit(1);
+  const [row] = await prepared(db, 'collective_by_id', (name) =>
+    db
+      .select()
+      .from(collectives)
+      .where(eq(collectives.id, p('id')))
+      .limit(1)
+      .prepare(name),
+  ).execute({ id });
   if (!row) throw new ApiError(404, COLLECTIVE_NOT_FOUND);
   return row;
 }
 
 /** By slug, compared lowercase (stored slugs are lowercase). */
 export async function findCollectiveBySlug(db: Db, slug: string): Promise<Collective> {
-  const [row] = await db.select().from(collectives).where(eq(collectives.slug, slug.toLowerCase())).limit(1);
+  const [row] = await prepared(db, 'collective_by_slug', (name) =>
+    db
+      .select()
+      .from(collectives)
+      .where(eq(collectives.slug, p('slug')))
+      .limit(1)
+      .prepare(name),
+  ).execute({ slug: slug.toLowerCase() });
   if (!row) throw new ApiError(404, COLLECTIVE_NOT_FOUND);
   return row;
 }
@@ -55,26 +70,80 @@ export function assertManager(collective: Collective, viewer: Viewer): void {
   }
 }
 
-/** `member_count` and `owner_count` of each collective, over the members the caller may see (C6), one query. */
-async function countsOf(db: Db, ids: number[], viewer: Viewer) {
-  const counts = new Map<number, { members: number; owners: number }>();
-  if (ids.length === 0) return counts;
-  const rows = await db
-    .select({
-      id: collectiveMembers.collectiveId,
-      members: sql<number>`count(*)::int`,
-      owners: sql<number>`count(distinct ${endpoints.userId})::int`,
-    })
-    .from(collectiveMembers)
-    .innerJoin(endpoints, eq(endpoints.id, collectiveMembers.endpointId))
-    .innerJoin(users, eq(users.id, endpoints.userId))
-    .where(and(inArray(collectiveMembers.collectiveId, ids), visibleMember(viewer)))
-    .groupBy(collectiveMembers.collectiveId);
-  for (const row of rows) counts.set(row.id, { members: row.members, owners: row.owners });
+interface Counts {
+  members: number;
+  owners: number;
+}
+
+/**
+ * `member_count` and `owner_count` of each collective over the members the caller may see (C6). Anonymous callers
+ * get the stored public counts and signed-in callers the stored public-and-internal ones (both kept by triggers,
+ * migration 0007) plus their own private members, looked up from their own endpoints; admins, who may see every
+ * member, are counted live in one grouped query.
+ */
+async function countsOf(db: Db, rows: Collective[], viewer: Viewer): Promise<Map<number, Counts>> {
+  const counts = new Map<number, Counts>();
+  if (rows.length === 0) return counts;
+  const kind = viewerKind(viewer);
+  if (kind === 'admin') {
+    const live = await prepared(db, 'collective_counts_admin', (name) =>
+      db
+        .select({
+          id: collectiveMembers.collectiveId,
+          members: sql<number>`count(*)::int`,
+          owners: sql<number>`count(distinct ${endpoints.userId})::int`,
+        })
+        .from(collectiveMembers)
+        .innerJoin(endpoints, eq(endpoints.id, collectiveMembers.endpointId))
+        .innerJoin(users, eq(users.id, endpoints.userId))
+        .where(and(sql`${collectiveMembers.collectiveId} = any(${p('ids')}::int[])`, usableMember))
+        .groupBy(collectiveMembers.collectiveId)
+        .prepare(name),
+    ).execute({ ids: rows.map((row) => row.id) });
+    for (const row of live) counts.set(row.id, { members: row.members, owners: row.owners });
+    return counts;
+  }
+  if (kind === 'anonymous') {
+    for (const row of rows)
+      counts.set(row.id, { members: row.publicMemberCount, owners: row.publicOwnerCount });
+    return counts;
+  }
+  for (const row of rows)
+    counts.set(row.id, { members: row.listedMemberCount, owners: row.listedOwnerCount });
+  // The caller's own private members are the only ones a signed-in caller sees beyond the stored counts; the caller
+  // adds one owner unless they already own a counted (public or internal) member of that collective.
+  const own = await prepared(db, 'collective_counts_own_private', (name) =>
+    db
+      .select({
+        id: collectiveMembers.collectiveId,
+        extra: sql<number>`count(*) filter (where ${endpoints.visibility} not in ('public', 'internal'))::int`,
+        counted: sql<boolean>`bool_or(${endpoints.visibility} in ('public', 'internal'))`,
+      })
+      .from(endpoints)
+      .innerJoin(collectiveMembers, eq(collectiveMembers.endpointId, endpoints.id))
+      .innerJoin(users, eq(users.id, endpoints.userId))
+      .where(
+        and(
+          eq(endpoints.userId, p('viewerId')),
+          sql`${collectiveMembers.collectiveId} = any(${p('ids')}::int[])`,
+          usableMember,
+        ),
+      )
+      .groupBy(collectiveMembers.collectiveId)
+      .prepare(name),
+  ).execute({ viewerId: viewer?.id, ids: rows.map((row) => row.id) });
+  for (const row of own) {
+    const stored = counts.get(row.id);
+    if (!stored || row.extra === 0) continue;
+    counts.set(row.id, {
+      members: stored.members + row.extra,
+      owners: stored.owners + (row.counted ? 0 : 1),
+    });
+  }
   return counts;
 }
 
-function toJson(row: Collective, counts: { members: number; owners: number } | undefined): CollectiveJson {
+function toJson(row: Collective, counts: Counts | undefined): CollectiveJson {
   return {
     id: row.id,
     owner_id: row.ownerId,
@@ -96,11 +165,7 @@ function toJson(row: Collective, counts: { members: number; owners: number } | u
 
 /** `Collective` JSON of each row, counts computed for the caller in one grouped query. */
 export async function collectivesJson(db: Db, rows: Collective[], viewer: Viewer): Promise<CollectiveJson[]> {
-  const counts = await countsOf(
-    db,
-    rows.map((row) => row.id),
-    viewer,
-  );
+  const counts = await countsOf(db, rows, viewer);
   return rows.map((row) => toJson(row, counts.get(row.id)));
 }
 
@@ -144,23 +209,37 @@ export interface CollectiveListQuery {
   search?: string;
 }
 
-/** R02: newest first with an id tie-break; `search` is an escaped substring of name, description or a tag. */
+/**
+ * R02: newest first with an id tie-break; `search` is an escaped substring of name, description or a tag. One
+ * statement prepared per filter shape.
+ */
 export async function listCollectives(db: Db, query: CollectiveListQuery): Promise<Collective[]> {
-  const where: SQL[] = [];
-  if (query.owner_id !== undefined) where.push(eq(collectives.ownerId, query.owner_id));
-  if (query.search !== undefined) {
-    const pattern = `%${escapeLike(query.search)}%`;
-    where.push(
-      sql`(${collectives.name} ilike ${pattern} or ${collectives.description} ilike ${pattern} or exists (select 1 from jsonb_array_elements_text(${collectives.tags}) as tag where tag ilike ${pattern}))`,
-    );
-  }
-  return db
-    .select()
-    .from(collectives)
-    .where(and(...where))
-    .orderBy(desc(collectives.createdAt), desc(collectives.id))
-    .offset(query.skip)
-    .limit(query.limit);
+  const byOwner = query.owner_id !== undefined;
+  const bySearch = query.search !== undefined;
+  const statement = prepared(db, `collective_list_${byOwner ? 'o' : ''}${bySearch ? 's' : ''}`, (name) => {
+    const pattern = p('pattern');
+    return db
+      .select()
+      .from(collectives)
+      .where(
+        and(
+          byOwner ? eq(collectives.ownerId, p('ownerId')) : undefined,
+          bySearch
+            ? sql`(${collectives.name} ilike ${pattern} or ${collectives.description} ilike ${pattern} or exists (select 1 from jsonb_array_elements_text(${collectives.tags}) as tag where tag ilike ${pattern}))`
+            : undefined,
+        ),
+      )
+      .orderBy(desc(collectives.createdAt), desc(collectives.id))
+      .limit(p('limit'))
+      .offset(p('skip'))
+      .prepare(name);
+  });
+  return statement.execute({
+    limit: query.limit,
+    skip: query.skip,
+    ownerId: query.owner_id,
+    pattern: bySearch ? `%${escapeLike(query.search as string)}%` : undefined,
+  });
 }
 
 /** R13: writes only the fields present; an empty body returns the row unchanged. */

@@ -7,10 +7,12 @@ import {
   endpoints,
   eq,
   type StoredPolicy,
+  sql,
   users,
 } from '@syfthub/db';
 import type { Viewer } from '../endpoints/visibility';
-import { visibleMember } from './visibility';
+import { prepared } from './prepared';
+import { readableByKind, usableMember, viewerKind } from './visibility';
 
 /** A member the caller may use: what fan-out (paths) and billing summaries need of it. */
 export interface VisibleMember {
@@ -38,6 +40,7 @@ const fields = {
 /**
  * The members of a collective in `V(caller)` (collectives.md §5.3): every approved one, newest membership first
  * (§14 D2), or with `sharedId` only that shared endpoint's configured ones, in configuration order (R10, R11).
+ * Prepared once per caller kind and form: path resolution is a hot route.
  */
 export async function visibleMembers(
   db: Db,
@@ -45,26 +48,39 @@ export async function visibleMembers(
   viewer: Viewer,
   sharedId?: number,
 ): Promise<VisibleMember[]> {
-  const base = db
-    .select(fields)
-    .from(collectiveMembers)
-    .innerJoin(endpoints, eq(endpoints.id, collectiveMembers.endpointId))
-    .innerJoin(users, eq(users.id, endpoints.userId))
-    .$dynamic();
-  const visible = and(eq(collectiveMembers.collectiveId, collectiveId), visibleMember(viewer));
-  if (sharedId === undefined) {
-    return base.where(visible).orderBy(desc(collectiveMembers.requestedAt), desc(collectiveMembers.id));
-  }
-  return base
-    .innerJoin(
-      collectiveSharedEndpointMembers,
-      and(
-        eq(collectiveSharedEndpointMembers.endpointId, collectiveMembers.endpointId),
-        eq(collectiveSharedEndpointMembers.sharedEndpointId, sharedId),
-      ),
-    )
-    .where(visible)
-    .orderBy(collectiveSharedEndpointMembers.position);
+  const kind = viewerKind(viewer);
+  const shared = sharedId !== undefined;
+  const statement = prepared(db, `collective_members_${kind}${shared ? '_shared' : ''}`, (name) => {
+    const base = db
+      .select(fields)
+      .from(collectiveMembers)
+      .innerJoin(endpoints, eq(endpoints.id, collectiveMembers.endpointId))
+      .innerJoin(users, eq(users.id, endpoints.userId))
+      .$dynamic();
+    const visible = and(
+      eq(collectiveMembers.collectiveId, sql.placeholder('collectiveId')),
+      usableMember,
+      readableByKind(kind, sql.placeholder('viewerId')),
+    );
+    if (!shared) {
+      return base
+        .where(visible)
+        .orderBy(desc(collectiveMembers.requestedAt), desc(collectiveMembers.id))
+        .prepare(name);
+    }
+    return base
+      .innerJoin(
+        collectiveSharedEndpointMembers,
+        and(
+          eq(collectiveSharedEndpointMembers.endpointId, collectiveMembers.endpointId),
+          eq(collectiveSharedEndpointMembers.sharedEndpointId, sql.placeholder('sharedId')),
+        ),
+      )
+      .where(visible)
+      .orderBy(collectiveSharedEndpointMembers.position)
+      .prepare(name);
+  });
+  return statement.execute({ collectiveId, viewerId: viewer?.id ?? 0, sharedId });
 }
 
 /** `owner/slug` of each member, the form the aggregator and the SDKs resolve. */

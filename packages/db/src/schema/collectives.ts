@@ -35,6 +35,16 @@ export const collectives = pgTable(
     iconUrl: varchar('icon_url', { length: 500 }),
     tags: jsonb('tags').$type<string[]>().notNull().default([]),
     verified: boolean('verified').notNull().default(false),
+    /**
+     * Denormalised `member_count`/`owner_count` (collectives.md §2.3) over the approved members in `V(caller)` (§5.3)
+     * for anonymous callers (`public_*`: public endpoints) and signed-in callers (`listed_*`: public and internal
+     * endpoints; each caller adds their own private ones at read time). Kept by triggers (migration 0007) in the
+     * transaction of every write that changes them; never written by the application.
+     */
+    publicMemberCount: integer('public_member_count').notNull().default(0),
+    publicOwnerCount: integer('public_owner_count').notNull().default(0),
+    listedMemberCount: integer('listed_member_count').notNull().default(0),
+    listedOwnerCount: integer('listed_owner_count').notNull().default(0),
     ...timestamps(),
   },
   (t) => [
