@@ -23,7 +23,12 @@ declare module 'autocannon' {
     connections?: number;
     duration?: number;
     timeout?: number;
-    requests?: Array<{ setupRequest?: (request: Record<string, unknown>) => Record<string, unknown> }>;
+    requests?: Array<{
+      // biome-ignore lint/suspicious/noExplicitAny: the per-connection context is the caller's own shape.
+      setupRequest?: (request: Record<string, unknown>, context: any) => Record<string, unknown>;
+      // biome-ignore lint/suspicious/noExplicitAny: as above.
+      onResponse?: (status: number, body: unknown, context: any) => void;
+    }>;
   }
   export default function autocannon(options: Options): Promise<Result>;
 }

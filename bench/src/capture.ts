@@ -3,10 +3,11 @@
  * its `debug` hook per query), so the floor replays exactly the same statements with the same parameters. Also
  * prints the plan of each with real timings (EXPLAIN ANALYZE), for the report.
  */
-import { createDb, eq, users } from '@syfthub/db';
+import { createDb, sql as drizzleSql, endpoints, eq, users } from '@syfthub/db';
 // The backend's data-access functions are not part of its package exports; the bench reads them from source.
 import { listPublicEndpoints, listTrendingEndpoints } from '../../apps/backend/src/endpoints/listings';
 import { searchEndpoints } from '../../apps/backend/src/endpoints/search';
+import { endpointViewFields } from '../../apps/backend/src/endpoints/views';
 
 export interface Statement {
   text: string;
@@ -21,9 +22,16 @@ export interface CapturedQuery {
 
 export interface CapturedSql {
   publicList: CapturedQuery;
-  publicSearch: CapturedQuery;
+  /** `GET /endpoints/public?limit=20&search=<text>`, by text. */
+  publicSearch: Record<string, CapturedQuery>;
   trending: CapturedQuery;
-  search: CapturedQuery;
+  /** `POST /endpoints/search` with `{query, top_k}`, by query. */
+  search: Record<string, CapturedQuery>;
+  /**
+   * The physical floor's read: the columns every endpoint response is built from (the routes' own selection, with
+   * the owner) for a list of ids; the only parameter is the ids, comma-separated.
+   */
+  byIds: Statement;
   /** The authenticator's user lookup; the first parameter is the user id. */
   userById: Statement;
   /** The token route's audience lookup; the first parameter is the username. */
@@ -33,8 +41,11 @@ export interface CapturedSql {
 }
 
 export interface CaptureOptions {
-  searchTerm: string;
-  searchQuery: string;
+  /** Texts of the public listing's `search=`. */
+  searchTerms: string[];
+  /** Queries of `POST /endpoints/search`. */
+  searchQueries: string[];
+  topK: number;
   minScore: number;
 }
 
@@ -57,6 +68,9 @@ export async function captureSql(
   await client.unsafe('select 1', []);
 
   async function capture(label: string, run: () => Promise<unknown>): Promise<CapturedQuery> {
+    // Once uncaptured first: per-process lookups (postgres-js's types, the search's term statistics) are not part
+    // of a request's work.
+    await run();
     const seen: Statement[] = [];
     client.options.debug = (_connection: number, text: string, params: unknown[]) =>
       seen.push({ text, params });
@@ -89,14 +103,18 @@ export async function captureSql(
       publicList: await capture('GET /endpoints/public?limit=20', () =>
         listPublicEndpoints(handle.db, { skip: 0, limit: 20 }),
       ),
-      publicSearch: await capture(`GET /endpoints/public?limit=20&search=${options.searchTerm}`, () =>
-        listPublicEndpoints(handle.db, { skip: 0, limit: 20, search: options.searchTerm }),
-      ),
+      publicSearch: {},
       trending: await capture('GET /endpoints/trending?limit=20', () =>
         listTrendingEndpoints(handle.db, { skip: 0, limit: 20 }),
       ),
-      search: await capture(`POST /endpoints/search "${options.searchQuery}"`, () =>
-        searchEndpoints(handle.db, { query: options.searchQuery, topK: 10, minScore: options.minScore }),
+      search: {},
+      byIds: statement(
+        handle.db
+          .select(endpointViewFields)
+          .from(endpoints)
+          .innerJoin(users, eq(users.id, endpoints.userId))
+          .where(drizzleSql`${endpoints.id} = any(string_to_array(${'0'}, ',')::int[])`)
+          .toSQL(),
       ),
       userById: statement(handle.db.select().from(users).where(eq(users.id, 1)).limit(1).toSQL()),
       audience: statement(
@@ -111,6 +129,16 @@ export async function captureSql(
         handle.db.select().from(users).where(eq(users.username, 'x')).limit(1).toSQL(),
       ),
     };
+    for (const search of options.searchTerms) {
+      sql.publicSearch[search] = await capture(`GET /endpoints/public?limit=20&search=${search}`, () =>
+        listPublicEndpoints(handle.db, { skip: 0, limit: 20, search }),
+      );
+    }
+    for (const query of options.searchQueries) {
+      sql.search[query] = await capture(`POST /endpoints/search "${query}" (top_k ${options.topK})`, () =>
+        searchEndpoints(handle.db, { query, topK: options.topK, minScore: options.minScore }),
+      );
+    }
     return { sql, plans };
   } finally {
     await handle.close();

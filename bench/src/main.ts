@@ -5,6 +5,9 @@
  * drivers, measured in the same run). Writes the report to results/<date>.md.
  *
  *   pnpm bench [-- --duration 6 --connections 32 --streams 2000 --hold 5 --requests 2000 --no-build --keep]
+ *   pnpm bench -- --sizes 20000          (catalogue sizes: the first gets every scenario, the others the search
+ *                                         routes; default 20000,200000)
+ *   pnpm bench -- --search-only          (only the search routes, at every size: results/<date>-search.md)
  *   pnpm bench -- --seed-only   (seed a database, capture the SQL, keep both and stop: for profiling by hand)
  *
  * Needs PostgreSQL (DATABASE_URL, default postgres://postgres@127.0.0.1:5432/postgres: a database is created and
@@ -31,12 +34,20 @@ import {
   serviceEnv,
   startBackend,
 } from './lib/backend';
-import { type LoadSpec, measure } from './lib/load';
+import { type LoadSpec, type Measurement, measure } from './lib/load';
 import { freePort, run, type Service, sleep, startService } from './lib/proc';
 import { machine, startLoadSampler } from './machine';
 import { obtainMcpToken } from './mcp-token';
-import { type BackendRow, type Report, writeReport } from './report';
-import { ENDPOINTS, seed, USERS } from './seed';
+import { type MixQuery, queryMix } from './query-mix';
+import {
+  type BackendRow,
+  type Dataset,
+  type Report,
+  type SearchRouteResult,
+  writeReport,
+  writeSearchReport,
+} from './report';
+import { seed, usersFor } from './seed';
 
 const { values: args } = parseArgs({
   // `pnpm bench -- --duration 10` hands the script a literal `--` first.
@@ -50,6 +61,8 @@ const { values: args } = parseArgs({
     'no-build': { type: 'boolean', default: false },
     keep: { type: 'boolean', default: false },
     'seed-only': { type: 'boolean', default: false },
+    sizes: { type: 'string', default: '20000,200000' },
+    'search-only': { type: 'boolean', default: false },
   },
 });
 const DURATION = Number(args.duration);
@@ -60,8 +73,16 @@ const ROOT = join(BENCH_DIR, '..');
 const BIN = join(BENCH_DIR, 'node_modules', '.bin');
 const SERVER_URL = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 const REDIS_URL = process.env.BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379/13';
-const SEARCH_TERM = 'contract';
-const SEARCH_QUERY = 'legal contract assistant';
+/** Catalogue sizes, smallest first: the first is measured in full, the others on the search routes. */
+const SIZES = [...new Set((args.sizes as string).split(',').map((size) => Number(size.trim())))].sort(
+  (a, b) => a - b,
+);
+if (SIZES.length === 0 || SIZES.some((size) => !Number.isInteger(size) || size < 1000)) {
+  throw new Error(`--sizes takes endpoint counts of at least 1000, comma-separated: ${args.sizes}`);
+}
+/** Rows asked of each search route: the listing's page and the search's `top_k`. */
+const TOP_K = 20;
+const MIN_SCORE = 0.05;
 
 const log = (message: string) => console.log(`[bench ${new Date().toISOString().slice(11, 19)}] ${message}`);
 
@@ -116,9 +137,10 @@ async function warm(
   let sent = 0;
   const worker = async () => {
     while (sent < count) {
-      const body = spec.bodies?.[sent % spec.bodies.length];
+      const variant = spec.variants?.[sent % spec.variants.length];
+      const body = variant ? variant.body : spec.bodies?.[sent % spec.bodies.length];
       sent += 1;
-      const res = await fetch(url, {
+      const res = await fetch(variant?.path ? new URL(variant.path, url) : url, {
         method: spec.method ?? 'GET',
         headers: spec.headers ?? {},
         ...(body === undefined ? {} : { body }),
@@ -149,16 +171,119 @@ interface Scenario {
 
 /** One request, checked: the scenario must be answered successfully before it is measured. */
 async function check(target: Service, spec: LoadSpec, expect: string | undefined): Promise<void> {
-  const body = spec.bodies?.[0];
-  const res = await fetch(spec.url, {
-    method: spec.method ?? 'GET',
-    headers: spec.headers ?? {},
-    ...(body === undefined ? {} : { body }),
-  });
-  const text = await res.text();
-  if (!res.ok || (expect !== undefined && !text.includes(expect))) {
-    throw new Error(`${target.name} ${spec.url} answered ${res.status}: ${text.slice(0, 300)}`);
+  for (const variant of spec.variants ?? [{ body: spec.bodies?.[0] }]) {
+    const url = variant.path ? new URL(variant.path, spec.url) : spec.url;
+    const res = await fetch(url, {
+      method: spec.method ?? 'GET',
+      headers: spec.headers ?? {},
+      ...(variant.body === undefined ? {} : { body: variant.body }),
+    });
+    const text = await res.text();
+    if (!res.ok || (expect !== undefined && !text.includes(expect))) {
+      throw new Error(`${target.name} ${url} answered ${res.status}: ${text.slice(0, 300)}`);
+    }
   }
+}
+
+/** The two search routes, each asked every query of the mix in turn. */
+const SEARCH_ROUTES = [
+  {
+    label: 'GET /endpoints/public?limit=20&search=',
+    method: 'GET' as const,
+    path: '/api/v1/endpoints/public',
+    physicalPath: '/floor/physical/endpoints/public',
+    variant: (text: string) => ({ path: `?limit=${TOP_K}&search=${encodeURIComponent(text)}` }),
+    ids: (answer: unknown) => (answer as Array<{ id: number }>).map((row) => row.id),
+  },
+  {
+    label: `POST /endpoints/search (top_k ${TOP_K})`,
+    method: 'POST' as const,
+    path: '/api/v1/endpoints/search',
+    physicalPath: '/floor/physical/endpoints/search',
+    variant: (text: string) => ({ body: JSON.stringify({ query: text, top_k: TOP_K }) }),
+    ids: (answer: unknown) => (answer as { results: Array<{ id: number }> }).results.map((row) => row.id),
+  },
+];
+const JSON_BODY = { 'Content-Type': 'application/json' };
+
+/**
+ * The ids each search route answers for each query of the mix, asked of the running backend: the rows the physical
+ * floor reads (see floors/backend.ts).
+ */
+async function answerIds(
+  backend: Service,
+  mix: MixQuery[],
+): Promise<{ publicSearch: Record<string, number[]>; search: Record<string, number[]> }> {
+  const result = { publicSearch: {} as Record<string, number[]>, search: {} as Record<string, number[]> };
+  for (const [i, route] of SEARCH_ROUTES.entries()) {
+    for (const query of mix) {
+      const variant = route.variant(query.text);
+      const url = `${backend.url}${route.path}${'path' in variant ? variant.path : ''}`;
+      const res = await fetch(url, {
+        method: route.method,
+        headers: JSON_BODY,
+        ...('body' in variant ? { body: variant.body } : {}),
+      });
+      if (!res.ok) throw new Error(`${url} answered ${res.status}: ${(await res.text()).slice(0, 300)}`);
+      (i === 0 ? result.publicSearch : result.search)[query.text] = route.ids(await res.json());
+    }
+  }
+  return result;
+}
+
+/**
+ * Both search routes at one catalogue size with the query mix: the backend, the same-SQL floor (the captured
+ * statements of each query replayed) and the physical floor (each query's final rows read by primary key).
+ */
+async function measureSearch(
+  backend: Service,
+  floor: Service,
+  mix: MixQuery[],
+  answers: Awaited<ReturnType<typeof answerIds>>,
+  endpoints: number,
+): Promise<SearchRouteResult[]> {
+  const results: SearchRouteResult[] = [];
+  for (const [i, route] of SEARCH_ROUTES.entries()) {
+    const variants = mix.map((query) => route.variant(query.text));
+    const spec = (base: string, path: string): LoadSpec => ({
+      url: `${base}${path}`,
+      method: route.method,
+      headers: JSON_BODY,
+      connections: CONNECTIONS,
+      durationSeconds: DURATION,
+      variants: variants.map((v) => ({
+        ...('path' in v ? { path: `${path}${v.path}` } : { path }),
+        ...('body' in v ? { body: v.body } : {}),
+      })),
+    });
+    const one = async (target: Service, path: string): Promise<Measurement> => {
+      const load = spec(target.url, path);
+      await check(target, load, undefined);
+      await warm(load.url, load, 300);
+      const measured = await measure(target, load);
+      await sleep(1000);
+      return measured;
+    };
+    const began = Date.now();
+    const ours = await one(backend, route.path);
+    const sameSql = await one(floor, route.path);
+    const physical = await one(floor, route.physicalPath);
+    log(
+      `${endpoints} endpoints, ${route.label} (mix): ${Math.round(ours.rps)} req/s, p99 ${ours.p99} ms; ` +
+        `same-SQL floor ${Math.round(sameSql.rps)} req/s; physical floor ${Math.round(physical.rps)} req/s ` +
+        `(${((Date.now() - began) / 1000).toFixed(0)} s)`,
+    );
+    const rows = Object.values(i === 0 ? answers.publicSearch : answers.search);
+    results.push({
+      route: route.label,
+      endpoints,
+      rowsPerAnswer: rows.map((ids) => ids.length),
+      ours,
+      sameSql,
+      physical,
+    });
+  }
+  return results;
 }
 
 async function compare(ours: Service, floor: Service, scenario: Scenario): Promise<BackendRow> {
@@ -197,6 +322,115 @@ async function compare(ours: Service, floor: Service, scenario: Scenario): Promi
   };
 }
 
+interface PreparedSize {
+  endpoints: number;
+  database: Awaited<ReturnType<typeof createDatabase>>;
+  seeded: Awaited<ReturnType<typeof seed>>;
+  dataset: Dataset;
+  mix: MixQuery[];
+  sqlFile: string;
+}
+
+/** A fresh database with a catalogue of `endpoints`, its query mix checked and the backend's SQL captured. */
+async function prepareSize(endpoints: number, logDir: string, plans: Record<string, string[]>) {
+  const database = await createDatabase(SERVER_URL, args.keep || args['seed-only'], log);
+  try {
+    const t = Date.now();
+    await migrateDatabase(database.url);
+    const passwordHash = await hash(PASSWORD, { ...ARGON2, algorithm: 2 });
+    const seeded = await seed(database.url, passwordHash, { endpoints });
+    const seedSeconds = (Date.now() - t) / 1000;
+    log(
+      `seeded ${usersFor(endpoints)} users, ${endpoints} endpoints, ${seeded.stars} stars in ${seedSeconds.toFixed(1)} s`,
+    );
+    const mix = await queryMix(database.url);
+    const texts = mix.map((query) => query.text);
+    const { sql: captured, plans: sizePlans } = await captureSql(database.url, {
+      searchTerms: texts,
+      searchQueries: texts,
+      topK: TOP_K,
+      minScore: MIN_SCORE,
+    });
+    for (const [label, plan] of Object.entries(sizePlans)) plans[`${endpoints} endpoints: ${label}`] = plan;
+    const sqlFile = join(logDir, `captured-sql-${endpoints}.json`);
+    writeFileSync(sqlFile, JSON.stringify(captured));
+    const dataset: Dataset = {
+      users: usersFor(endpoints),
+      endpoints,
+      stars: seeded.stars,
+      uptime: seeded.uptimeSamples,
+      seedSeconds,
+      mix,
+    };
+    return { endpoints, database, seeded, dataset, mix, sqlFile } satisfies PreparedSize;
+  } catch (err) {
+    await database.drop();
+    throw err;
+  }
+}
+
+/** The built backend on a prepared database, then its floor (which reads the ids the backend's searches answered). */
+async function startBackendPair(
+  prepared: PreparedSize,
+  shared: Record<string, string>,
+  logDir: string,
+  services: Service[],
+) {
+  const backend = await startBackend(shared, join(ROOT, 'apps', 'backend'), logDir);
+  services.push(backend);
+  const answers = await answerIds(backend, prepared.mix);
+  const idsFile = join(logDir, `answer-ids-${prepared.endpoints}.json`);
+  writeFileSync(idsFile, JSON.stringify(answers));
+  const backendFloorPort = await freePort();
+  const backendFloor = await startService({
+    name: `backend-floor-${prepared.endpoints}`,
+    entry: join(BENCH_DIR, 'dist', 'floors', 'backend.js'),
+    cwd: BENCH_DIR,
+    port: backendFloorPort,
+    readyPath: '/health',
+    logDir,
+    env: {
+      ...shared,
+      PORT: String(backendFloorPort),
+      ISSUER_URL: backend.url,
+      FLOOR_SQL_FILE: prepared.sqlFile,
+      FLOOR_IDS_FILE: idsFile,
+    },
+  });
+  services.push(backendFloor);
+  return { backend, backendFloor, answers };
+}
+
+/** The larger catalogues, one after the other: the search routes only, each database dropped once measured. */
+async function measureLargerSizes(
+  sizes: number[],
+  logDir: string,
+  plans: Record<string, string[]>,
+  services: Service[],
+  databases: Array<{ drop(): Promise<void> }>,
+  datasets: Dataset[],
+  search: SearchRouteResult[],
+): Promise<void> {
+  for (const size of sizes) {
+    const prepared = await prepareSize(size, logDir, plans);
+    databases.push(prepared.database);
+    datasets.push(prepared.dataset);
+    const pair = await startBackendPair(
+      prepared,
+      serviceEnv(prepared.database.url, REDIS_URL),
+      logDir,
+      services,
+    );
+    search.push(...(await measureSearch(pair.backend, pair.backendFloor, prepared.mix, pair.answers, size)));
+    for (const service of [pair.backendFloor, pair.backend]) {
+      await service.stop();
+      services.splice(services.indexOf(service), 1);
+    }
+    databases.pop();
+    await prepared.database.drop();
+  }
+}
+
 async function main(): Promise<void> {
   const started = Date.now();
   const loads = startLoadSampler();
@@ -205,53 +439,50 @@ async function main(): Promise<void> {
   const code = codeVersion();
   await buildEverything();
 
-  const database = await createDatabase(SERVER_URL, args.keep || args['seed-only'], log);
+  const plans: Record<string, string[]> = {};
+  const [firstSize, ...largerSizes] = SIZES as [number, ...number[]];
+  const first = await prepareSize(firstSize, logDir, plans);
+  const databases = [first.database];
   const services: Service[] = [];
   try {
-    const t = Date.now();
-    await migrateDatabase(database.url);
-    const passwordHash = await hash(PASSWORD, { ...ARGON2, algorithm: 2 });
-    const seeded = await seed(database.url, passwordHash);
-    const seedSeconds = (Date.now() - t) / 1000;
-    log(
-      `seeded ${USERS} users, ${ENDPOINTS} endpoints, ${seeded.stars} stars in ${seedSeconds.toFixed(1)} s`,
-    );
-    const { sql: captured, plans } = await captureSql(database.url, {
-      searchTerm: SEARCH_TERM,
-      searchQuery: SEARCH_QUERY,
-      minScore: 0.05,
-    });
-    const sqlFile = join(logDir, 'captured-sql.json');
-    writeFileSync(sqlFile, JSON.stringify(captured));
     if (args['seed-only']) {
-      log(`seed only: ${database.url}, captured statements in ${sqlFile}`);
+      for (const size of largerSizes) databases.push((await prepareSize(size, logDir, plans)).database);
+      log(`seed only: ${databases.map((d) => d.url).join(', ')}; captured statements in ${logDir}`);
       return;
     }
+    const { seeded } = first;
 
-    const shared = serviceEnv(database.url, REDIS_URL);
+    const shared = serviceEnv(first.database.url, REDIS_URL);
 
     // Backend and its floor.
-    const backend = await startBackend(shared, join(ROOT, 'apps', 'backend'), logDir);
-    services.push(backend);
-    const backendFloorPort = await freePort();
-    const backendFloor = await startService({
-      name: 'backend-floor',
-      entry: join(BENCH_DIR, 'dist', 'floors', 'backend.js'),
-      cwd: BENCH_DIR,
-      port: backendFloorPort,
-      readyPath: '/health',
-      logDir,
-      env: {
-        ...shared,
-        PORT: String(backendFloorPort),
-        ISSUER_URL: backend.url,
-        FLOOR_SQL_FILE: sqlFile,
-      },
-    });
-    services.push(backendFloor);
+    const { backend, backendFloor, answers } = await startBackendPair(first, shared, logDir, services);
     await sleep(2000);
     const idle = { backend: backend.rssKb() / 1024, floor: backendFloor.rssKb() / 1024 };
     log(`idle RSS: backend ${idle.backend.toFixed(1)} MB, floor ${idle.floor.toFixed(1)} MB`);
+
+    if (args['search-only']) {
+      const search = await measureSearch(backend, backendFloor, first.mix, answers, firstSize);
+      for (const service of [backendFloor, backend]) {
+        await service.stop();
+        services.splice(services.indexOf(service), 1);
+      }
+      const datasets = [first.dataset];
+      await measureLargerSizes(largerSizes, logDir, plans, services, databases, datasets, search);
+      const file = writeSearchReport(join(BENCH_DIR, 'results'), {
+        date: new Date(),
+        machine: machine(),
+        code,
+        load: loads.stop(),
+        runSeconds: (Date.now() - started) / 1000,
+        durationSeconds: DURATION,
+        connections: CONNECTIONS,
+        datasets,
+        search,
+        plans,
+      });
+      log(`report written to ${file} (${((Date.now() - started) / 1000).toFixed(0)} s in all)`);
+      return;
+    }
 
     const token = await login(backend.url, seeded.usernames[0] as string);
     const bearer = { Authorization: `Bearer ${token}` };
@@ -276,21 +507,7 @@ async function main(): Promise<void> {
         read: true,
         upstreamRps: 90,
       },
-      {
-        label: `GET /endpoints/public?limit=20&search=${SEARCH_TERM}`,
-        path: `/api/v1/endpoints/public?limit=20&search=${SEARCH_TERM}`,
-        read: true,
-        upstreamRps: 55,
-      },
       { label: 'GET /endpoints/trending?limit=20', path: '/api/v1/endpoints/trending?limit=20', read: true },
-      {
-        label: 'POST /endpoints/search',
-        path: '/api/v1/endpoints/search',
-        method: 'POST',
-        headers: { 'Content-Type': 'application/json' },
-        bodies: [JSON.stringify({ query: SEARCH_QUERY, top_k: 10 })],
-        read: true,
-      },
       {
         label: 'GET /auth/me (JWT)',
         path: '/api/v1/auth/me',
@@ -300,14 +517,14 @@ async function main(): Promise<void> {
         upstreamRps: 110,
       },
       {
-        label: 'GET /token?aud= (RS256)',
+        label: 'GET /token?aud= (RS256, repeated audience)',
         path: `/api/v1/token?aud=${audience}`,
         headers: bearer,
         warmup: 500,
         upstreamRps: 95,
       },
       {
-        label: 'GET /token?aud= (RS256)',
+        label: 'GET /token?aud= (RS256, repeated audience)',
         path: `/api/v1/token?aud=${audience}`,
         floorPath: '/floor/sign',
         floorLabel: 'raw signing',
@@ -316,6 +533,7 @@ async function main(): Promise<void> {
       },
     ];
     for (const scenario of scenarios) rows.push(await compare(backend, backendFloor, scenario));
+    const search = await measureSearch(backend, backendFloor, first.mix, answers, firstSize);
 
     // The login burst: argon2 at 64 MiB per verification, eight requests in flight.
     const beforeLogin = backend.rssKb() / 1024;
@@ -354,7 +572,7 @@ async function main(): Promise<void> {
       env: {
         NODE_ENV: 'production',
         ENVIRONMENT: 'development',
-        DATABASE_URL: database.url,
+        DATABASE_URL: first.database.url,
         REDIS_URL,
         DB_POOL_SIZE: '10',
         HOST: '127.0.0.1',
@@ -412,6 +630,9 @@ async function main(): Promise<void> {
     });
     for (const service of [mcpFloor, mcp, backendFloor, backend]) await service.stop();
 
+    const datasets = [first.dataset];
+    await measureLargerSizes(largerSizes, logDir, plans, services, databases, datasets, search);
+
     // Aggregator and its floor, against instant satellites served from this process.
     const satellites = await startSatellites();
     const aggregatorPort = await freePort();
@@ -465,13 +686,8 @@ async function main(): Promise<void> {
       runSeconds: (Date.now() - started) / 1000,
       durationSeconds: DURATION,
       connections: CONNECTIONS,
-      dataset: {
-        users: USERS,
-        endpoints: ENDPOINTS,
-        stars: seeded.stars,
-        uptime: seeded.uptimeSamples,
-        seedSeconds,
-      },
+      datasets,
+      search,
       argon2: ARGON2,
       backend: {
         rows,
@@ -488,7 +704,7 @@ async function main(): Promise<void> {
     log(`report written to ${file} (${((Date.now() - started) / 1000).toFixed(0)} s in all)`);
   } finally {
     for (const service of services) await service.stop();
-    await database.drop();
+    for (const database of databases) await database.drop();
   }
   process.exit(0);
 }

@@ -2,8 +2,32 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { AggregatorResults, AggregatorTargetResult } from './aggregator';
-import type { Measurement } from './lib/load';
+import type { Measurement, VariantResult } from './lib/load';
 import type { LoadAverage, Machine } from './machine';
+import type { MixQuery } from './query-mix';
+
+export interface Dataset {
+  users: number;
+  endpoints: number;
+  stars: number;
+  uptime: number;
+  seedSeconds: number;
+  /** The search query mix, as checked on this catalogue. */
+  mix: MixQuery[];
+}
+
+/** One search route at one catalogue size, the query mix rotating: the route and its two floors. */
+export interface SearchRouteResult {
+  route: string;
+  endpoints: number;
+  /** Rows the route answered for each query of the mix (what the physical floor reads). */
+  rowsPerAnswer: number[];
+  ours: Measurement;
+  /** The route's captured statements replayed. */
+  sameSql: Measurement;
+  /** The route's final rows read by primary key. */
+  physical: Measurement;
+}
 
 export interface BackendRow {
   label: string;
@@ -27,7 +51,9 @@ export interface Report {
   runSeconds: number;
   durationSeconds: number;
   connections: number;
-  dataset: { users: number; endpoints: number; stars: number; uptime: number; seedSeconds: number };
+  /** The catalogues measured, smallest (measured in full) first. */
+  datasets: Dataset[];
+  search: SearchRouteResult[];
   argon2: { memoryCost: number; parallelism: number; maxConcurrent: number; timeCost: number };
   backend: {
     rows: BackendRow[];
@@ -71,10 +97,12 @@ export function renderReport(r: Report): string {
   const wide = backend.wide;
   // A stall: a whole second without a response, or a request left unanswered for 10 s (autocannon's timeout).
   const wideOk = wide.errors + wide.timeouts + wide.non2xx === 0 && wide.minRpsPerSecond > 0;
+  const smallest = r.datasets[0]?.endpoints;
   const peakReadRss = Math.max(
     backend.idle.backend,
     backend.idleAfter,
     ...reads.map((row) => row.ours.peakRssMb),
+    ...r.search.filter((s) => s.endpoints === smallest).map((s) => s.ours.peakRssMb),
   );
   const argonMb = (r.argon2.memoryCost / 1024) * r.argon2.maxConcurrent;
   const loginBound = backend.login.before + argonMb + 32;
@@ -104,8 +132,10 @@ export function renderReport(r: Report): string {
       (row) =>
         `| ${row.label}: p99 < 50 ms at ${row.connections} connections | ${row.ours.p99} ms | ${ok(row.ours.p99 < 50)} |`,
     ),
+    ...searchTargets(r),
     `| 256 connections on /endpoints/public: no error, no stall (no second without a response) | ${wide.non2xx + wide.errors + wide.timeouts} failed, slowest second ${n0(wide.minRpsPerSecond)} req, max ${wide.max} ms | ${ok(wideOk)} |`,
-    `| Backend RSS < 120 MB (idle and read scenarios) | idle ${n1(backend.idle.backend)} MB, peak ${n1(peakReadRss)} MB | ${ok(peakReadRss < 120)} |`,
+    `| Backend RSS < 120 MB (idle and read scenarios; issue 10) | idle ${n1(backend.idle.backend)} MB, peak ${n1(peakReadRss)} MB | ${ok(peakReadRss < 120)} |`,
+    `| Backend peak RSS < 160 MB under the read scenarios (issue 17) | peak ${n1(peakReadRss)} MB | ${ok(peakReadRss < 160)} |`,
     `| RSS bounded during an 8-way login burst (≤ before + ${r.argon2.maxConcurrent} × ${r.argon2.memoryCost / 1024} MiB argon2 + 32 MB, back within 32 MB after) | before ${n1(backend.login.before)}, peak ${n1(backend.login.peak)}, 3 s after ${n1(backend.login.after)} MB | ${ok(loginOk)} |`,
     token
       ? `| Satellite token issuance ≥ 0.8 × raw signing rate | ${n2(token.ours.rps / token.floor.rps)} × (${n0(token.ours.rps)} vs ${n0(token.floor.rps)} signatures/s) | ${ok(token.ours.rps >= 0.8 * token.floor.rps)} |`
@@ -130,7 +160,10 @@ export function renderReport(r: Report): string {
     '',
     `- CPU: ${r.machine.cpu}, ${r.machine.cores} cores; memory ${n1(r.machine.memoryGiB)} GiB; Node ${r.machine.node}; Linux ${r.machine.kernel}`,
     `- Load average (1 min) during the run: ${n2(r.load.atStart)} at start, min ${n2(r.load.min)}, mean ${n2(r.load.mean)}, max ${n2(r.load.max)}`,
-    `- Dataset: ${n0(r.dataset.users)} users, ${n0(r.dataset.endpoints)} endpoints (~1 KB READMEs, tags, health), ${n0(r.dataset.stars)} stars, ${n0(r.dataset.uptime)} uptime samples; seeded with COPY in ${n1(r.dataset.seedSeconds)} s`,
+    ...r.datasets.map(
+      (d, i) =>
+        `- Dataset${i === 0 ? ' (every scenario)' : ' (search routes)'}: ${n0(d.users)} users, ${n0(d.endpoints)} endpoints (~1 KB READMEs, tags, health), ${n0(d.stars)} stars, ${n0(d.uptime)} uptime samples; seeded with COPY in ${n1(d.seedSeconds)} s`,
+    ),
     `- Code: commit ${r.code.commit}${r.code.dirty.length ? ` plus uncommitted changes to ${r.code.dirty.join(', ')}` : ''}`,
     `- ${r.durationSeconds} s per measurement, ${r.connections} connections unless noted; whole run ${n1(r.runSeconds / 60)} min`,
     '- Services: `NODE_ENV=production`, JSON logs at info (as deployed), metrics on, rate limits off, DB pool 10',
@@ -156,6 +189,7 @@ export function renderReport(r: Report): string {
     '`SignJWT` RS256 call (“raw signing” is that call alone); `/auth/login` selects the user, runs the same argon2',
     'verify, signs the two session tokens, inserts the refresh-token row and stamps `last_login_at`.',
     '',
+    ...searchSection(r),
     '## MCP',
     '',
     HEADER,
@@ -180,9 +214,16 @@ export function renderReport(r: Report): string {
     `| … **KB per stream** (growth / streams) | **${n1(agg.ours.streams.kbPerStream)}** | ${n1(agg.floor.streams.kbPerStream)} |`,
     `| … KB per added stream (from ${agg.ours.streams.requested / 2} to ${agg.ours.streams.requested}) | ${n1(agg.ours.streams.marginalKbPerStream)} | ${n1(agg.floor.streams.marginalKbPerStream)} |`,
     '',
+    ...planSection(r.plans),
+  ];
+  return `${lines.join('\n')}\n`;
+}
+
+function planSection(plans: Record<string, string[]>): string[] {
+  return [
     '## Query plans (EXPLAIN ANALYZE of the captured statements)',
     '',
-    ...Object.entries(r.plans).flatMap(([label, plan]) => [
+    ...Object.entries(plans).flatMap(([label, plan]) => [
       '<details>',
       `<summary>${label}: ${plan.filter((line) => line.startsWith('Execution Time')).join(' + ')}</summary>`,
       '',
@@ -193,7 +234,121 @@ export function renderReport(r: Report): string {
       '',
     ]),
   ];
+}
+
+/** Issue 17's targets of the search routes at each size. */
+function searchTargets(r: Pick<Report, 'search' | 'connections'>): string[] {
+  return r.search.flatMap((s) => {
+    const at = `${s.route} at ${n0(s.endpoints)} endpoints, query mix`;
+    const limit = s.endpoints <= 20_000 ? 50 : 100;
+    return [
+      `| ${at}: p99 < ${limit} ms at ${r.connections} connections | ${s.ours.p99} ms (same-SQL floor ${s.sameSql.p99} ms, physical floor ${s.physical.p99} ms) | ${ok(s.ours.p99 < limit)} |`,
+      ...(s.endpoints <= 20_000
+        ? [
+            `| ${at}: ≥ 1,000 req/s | ${n0(s.ours.rps)} req/s (same-SQL floor ${n0(s.sameSql.rps)}) | ${ok(s.ours.rps >= 1000)} |`,
+          ]
+        : []),
+      `| ${at}: within 3 × its physical floor (req/s ≥ floor / 3) | ${n2(s.physical.rps / s.ours.rps)} × (${n0(s.ours.rps)} vs ${n0(s.physical.rps)} req/s) | ${ok(s.ours.rps * 3 >= s.physical.rps)} |`,
+    ];
+  });
+}
+
+const latency = (v: VariantResult | undefined) => (v ? `${v.p50} / ${v.p99}` : '–');
+
+/** The search routes with the query mix at each size: totals beside both floors, then each query's latency. */
+function searchSection(r: Pick<Report, 'search' | 'datasets'>): string[] {
+  if (r.search.length === 0) return [];
+  const lines = [
+    '## Search routes, query mix',
+    '',
+    'Each route is asked the queries below in turn (one request each, rotating, on every connection). Floors: the',
+    '**same-SQL** floor replays the statements captured from the backend for each query; the **physical** floor',
+    'reads only the rows the route answered for that query (captured from the running backend) by primary key, with',
+    'the columns the route serialises (`WHERE id = ANY(…)`, the owner joined), and returns them as JSON: the time',
+    'PostgreSQL and the HTTP stack need to hand out the answer. “× physical” is the physical floor’s req/s over ours.',
+    '',
+    '| Endpoints | Route | Ours req/s | Same-SQL req/s | Physical req/s | Ours / same-SQL | × physical | p50 / p99 ms ours | same-SQL | physical | CPU µs/req ours / same / phys | Peak RSS MB ours | Failed |',
+    '|--:|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|',
+    ...r.search.map(
+      (s) =>
+        `| ${n0(s.endpoints)} | ${s.route} | ${n0(s.ours.rps)} | ${n0(s.sameSql.rps)} | ${n0(s.physical.rps)} | **${n2(s.ours.rps / s.sameSql.rps)}** | **${n2(s.physical.rps / s.ours.rps)}** | ${s.ours.p50} / ${s.ours.p99} | ${s.sameSql.p50} / ${s.sameSql.p99} | ${s.physical.p50} / ${s.physical.p99} | ${n0(s.ours.cpuUsPerRequest)} / ${n0(s.sameSql.cpuUsPerRequest)} / ${n0(s.physical.cpuUsPerRequest)} | ${n1(s.ours.peakRssMb)} | ${failures(s.ours)} / ${failures(s.sameSql)} / ${failures(s.physical)} |`,
+    ),
+    '',
+    'Each query’s latency within the mix (p50 / p99 ms, from each request’s send to its response on its connection):',
+    '',
+  ];
+  for (const d of r.datasets) {
+    const routes = r.search.filter((s) => s.endpoints === d.endpoints);
+    if (routes.length === 0) continue;
+    lines.push(
+      `| ${n0(d.endpoints)} endpoints: query | What it is | ${routes.map((s) => `${s.route}: rows · ours · same-SQL · physical`).join(' | ')} |`,
+      `|---|---|${routes.map(() => '---').join('|')}|`,
+      ...d.mix.map(
+        (q, i) =>
+          `| ${q.kind}: \`${q.text}\` | ${q.character} | ${routes
+            .map(
+              (s) =>
+                `${s.rowsPerAnswer[i] ?? '–'} · ${latency(s.ours.perVariant?.[i])} · ${latency(s.sameSql.perVariant?.[i])} · ${latency(s.physical.perVariant?.[i])}`,
+            )
+            .join(' | ')} |`,
+      ),
+      '',
+    );
+  }
+  return lines;
+}
+
+/** The report of `pnpm bench -- --search-only`: the machine, the catalogues and the search routes. */
+export type SearchReport = Pick<
+  Report,
+  | 'date'
+  | 'machine'
+  | 'code'
+  | 'load'
+  | 'runSeconds'
+  | 'durationSeconds'
+  | 'connections'
+  | 'datasets'
+  | 'search'
+  | 'plans'
+>;
+
+export function renderSearchReport(r: SearchReport): string {
+  const lines = [
+    `# Search benchmark — ${r.date.toISOString().slice(0, 16).replace('T', ' ')} UTC`,
+    '',
+    'Produced by `pnpm bench -- --search-only` (bench/src/main.ts): the search routes of the built backend with the',
+    'query mix at each catalogue size, beside their floors. Other work shares this machine: compare ratios to the floors.',
+    '',
+    '## Machine and run',
+    '',
+    `- CPU: ${r.machine.cpu}, ${r.machine.cores} cores; Node ${r.machine.node}`,
+    `- Load average (1 min) during the run: ${n2(r.load.atStart)} at start, min ${n2(r.load.min)}, mean ${n2(r.load.mean)}, max ${n2(r.load.max)}`,
+    ...r.datasets.map(
+      (d) =>
+        `- Dataset: ${n0(d.users)} users, ${n0(d.endpoints)} endpoints, ${n0(d.stars)} stars; seeded with COPY in ${n1(d.seedSeconds)} s`,
+    ),
+    `- Code: commit ${r.code.commit}${r.code.dirty.length ? ` plus uncommitted changes to ${r.code.dirty.join(', ')}` : ''}`,
+    `- ${r.durationSeconds} s per measurement, ${r.connections} connections; whole run ${n1(r.runSeconds / 60)} min`,
+    '',
+    '## Targets',
+    '',
+    '| Target | Measured | Verdict |',
+    '|---|---|---|',
+    ...searchTargets(r),
+    '',
+    ...searchSection(r),
+    ...planSection(r.plans),
+  ];
   return `${lines.join('\n')}\n`;
+}
+
+/** Writes results/<YYYY-MM-DD>-search.md (a search-only run) and returns its path. */
+export function writeSearchReport(dir: string, report: SearchReport): string {
+  mkdirSync(dir, { recursive: true });
+  const file = join(dir, `${report.date.toISOString().slice(0, 10)}-search.md`);
+  writeFileSync(file, renderSearchReport(report));
+  return file;
 }
 
 /** Writes results/<YYYY-MM-DD>.md (a second run the same day replaces the first) and returns its path. */

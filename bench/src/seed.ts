@@ -1,7 +1,8 @@
 /**
  * The benchmark dataset: 2,000 users and 20,000 endpoints (~1 KB READMEs, tags, stars, health reports and uptime
- * samples), written with COPY into a freshly migrated database. The generator is deterministic (fixed seed), so
- * every run measures the same catalogue.
+ * samples), written with COPY into a freshly migrated database; or a larger catalogue of the same kind (one user
+ * per ten endpoints beyond 20,000). The generator is deterministic (fixed seed), so every run of a size measures
+ * the same catalogue.
  */
 import type { Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -9,6 +10,16 @@ import postgres, { type Sql } from 'postgres';
 
 export const USERS = 2_000;
 export const ENDPOINTS = 20_000;
+
+/** Users of a catalogue of `endpoints`: 2,000 up to 20,000 endpoints, one per ten beyond. */
+export const usersFor = (endpoints: number) => Math.max(USERS, Math.round(endpoints / 10));
+
+/**
+ * A word no other part of the generator produces, written into the description of one endpoint in
+ * `RARE_EVERY` (placed by id, so the rest of the dataset is the same as without it): the query mix's rare word.
+ */
+export const RARE_WORD = 'hydrology';
+const RARE_EVERY = 2_000;
 /** Uptime buckets per endpoint: the last six hours in the backend's default 30-minute buckets. */
 const UPTIME_BUCKETS = 12;
 const BUCKET_MS = 30 * 60_000;
@@ -92,7 +103,11 @@ export interface SeedResult {
  * Seeds the dataset. Every user gets the same password hash (`passwordHash`, computed once by the caller with the
  * backend's argon2 parameters): hashing 2,000 passwords at 64 MiB would take minutes and measure nothing.
  */
-export async function seed(url: string, passwordHash: string): Promise<SeedResult> {
+export async function seed(
+  url: string,
+  passwordHash: string,
+  size: { endpoints: number } = { endpoints: ENDPOINTS },
+): Promise<SeedResult> {
   const sql = postgres(url, {
     max: 2,
     onnotice: () => {},
@@ -100,29 +115,34 @@ export async function seed(url: string, passwordHash: string): Promise<SeedResul
     connection: { session_replication_role: 'replica', maintenance_work_mem: '256MB' },
   });
   try {
-    return await seedWith(sql, passwordHash);
+    return await seedWith(sql, passwordHash, size.endpoints);
   } finally {
     await sql.end();
   }
 }
 
-async function seedWith(sql: Sql, passwordHash: string): Promise<SeedResult> {
+async function seedWith(sql: Sql, passwordHash: string, endpointCount: number): Promise<SeedResult> {
   // Building each index once after the load is several times faster than maintaining it row by row.
   const indexes = await sql<{ name: string; definition: string }[]>`
     select indexname as name, indexdef as definition from pg_indexes as i
     where schemaname = 'public' and tablename in ('users', 'endpoints', 'endpoint_stars', 'endpoint_uptime_samples')
       and not exists (select 1 from pg_constraint as c where c.conname = i.indexname)`;
   for (const index of indexes) await sql.unsafe(`drop index "${index.name}"`);
-  const result = await load(sql, passwordHash);
+  const result = await load(sql, passwordHash, endpointCount, usersFor(endpointCount));
   await Promise.all(indexes.map((index) => sql.unsafe(index.definition)));
   await sql`analyze`;
   return result;
 }
 
-async function load(sql: Sql, passwordHash: string): Promise<SeedResult> {
+async function load(
+  sql: Sql,
+  passwordHash: string,
+  endpointTotal: number,
+  userTotal: number,
+): Promise<SeedResult> {
   state = 42;
   const now = Date.now();
-  const usernames = Array.from({ length: USERS }, (_, i) => `${pick(BRANDS)}-${i}`);
+  const usernames = Array.from({ length: userTotal }, (_, i) => `${pick(BRANDS)}-${i}`);
   await copyRows(
     sql,
     'users',
@@ -138,18 +158,18 @@ async function load(sql: Sql, passwordHash: string): Promise<SeedResult> {
       new Date(now - Math.floor(random() * 365 * 86_400_000)),
     ]),
   );
-  await sql`select setval('users_id_seq', ${USERS})`;
+  await sql`select setval('users_id_seq', ${userTotal})`;
 
   const starCounts: number[] = [];
   function* endpointRows(from: number, to: number) {
     for (let i = from; i < to; i += 1) {
-      const userId = 1 + Math.floor(random() * USERS);
+      const userId = 1 + Math.floor(random() * userTotal);
       const roll = random();
       const visibility = roll < 0.8 ? 'public' : roll < 0.9 ? 'internal' : 'private';
       const name = capitalised(`${pick(BRANDS)} ${pick(WORDS)}${random() < 0.5 ? ` ${pick(BRANDS)}` : ''}`);
       const tags = [...new Set(Array.from({ length: 1 + Math.floor(random() * 4) }, () => pick(TAGS)))];
       // Star counts follow a long tail, as real catalogues do; each star is a row of endpoint_stars below.
-      const stars = Math.min(USERS, Math.floor(1 / (random() + 0.001)) - 1);
+      const stars = Math.min(userTotal, Math.floor(1 / (random() + 0.001)) - 1);
       starCounts.push(stars);
       const health = random();
       const updatedAt = new Date(now - Math.floor(random() * 90 * 86_400_000));
@@ -158,7 +178,7 @@ async function load(sql: Sql, passwordHash: string): Promise<SeedResult> {
         userId,
         name,
         `ep-${i}`,
-        `${capitalised(words(2))} ${prose(10 + Math.floor(random() * 12))}.`,
+        `${capitalised(words(2))} ${prose(10 + Math.floor(random() * 12))}${i % RARE_EVERY === RARE_EVERY / 2 ? ` ${RARE_WORD}` : ''}.`,
         pick(TYPES),
         visibility,
         random() > 0.05,
@@ -210,23 +230,24 @@ async function load(sql: Sql, passwordHash: string): Promise<SeedResult> {
   ];
   // Rows are generated up front (the generator's order must not depend on COPY timing), then loaded over two
   // connections: computing the search vector of each README is what the load spends its time on.
-  const endpointRows1 = [...endpointRows(0, ENDPOINTS / 2)];
-  const endpointRows2 = [...endpointRows(ENDPOINTS / 2, ENDPOINTS)];
+  const half = Math.floor(endpointTotal / 2);
+  const endpointRows1 = [...endpointRows(0, half)];
+  const endpointRows2 = [...endpointRows(half, endpointTotal)];
   await Promise.all([
     copyRows(sql, 'endpoints', endpointColumns, endpointRows1),
     copyRows(sql, 'endpoints', endpointColumns, endpointRows2),
   ]);
-  await sql`select setval('endpoints_id_seq', ${ENDPOINTS})`;
+  await sql`select setval('endpoints_id_seq', ${endpointTotal})`;
 
   let stars = 0;
   function* starRows() {
-    for (let e = 0; e < ENDPOINTS; e += 1) {
+    for (let e = 0; e < endpointTotal; e += 1) {
       const count = starCounts[e] ?? 0;
-      const first = Math.floor(random() * USERS);
-      // Consecutive users from a random start are distinct because count <= USERS.
+      const first = Math.floor(random() * userTotal);
+      // Consecutive users from a random start are distinct because count <= userTotal.
       for (let k = 0; k < count; k += 1) {
         stars += 1;
-        yield [1 + ((first + k) % USERS), e + 1];
+        yield [1 + ((first + k) % userTotal), e + 1];
       }
     }
   }
@@ -234,7 +255,7 @@ async function load(sql: Sql, passwordHash: string): Promise<SeedResult> {
 
   const latestBucket = Math.floor(now / BUCKET_MS) * BUCKET_MS;
   function* uptimeRows() {
-    for (let e = 1; e <= ENDPOINTS; e += 1) {
+    for (let e = 1; e <= endpointTotal; e += 1) {
       for (let b = 0; b < UPTIME_BUCKETS; b += 1) {
         const total = 60;
         yield [
@@ -252,8 +273,9 @@ async function load(sql: Sql, passwordHash: string): Promise<SeedResult> {
       sql,
       'endpoint_uptime_samples',
       ['endpoint_id', 'bucket_start', 'total_checks', 'healthy_checks'],
-      [...uptimeRows()],
+      // Read as COPY goes: only this generator draws random numbers by then, so the values are the same.
+      uptimeRows(),
     ),
   ]);
-  return { usernames, stars, uptimeSamples: ENDPOINTS * UPTIME_BUCKETS };
+  return { usernames, stars, uptimeSamples: endpointTotal * UPTIME_BUCKETS };
 }

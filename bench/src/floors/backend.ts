@@ -21,6 +21,20 @@ const sql = postgres(env.DATABASE_URL as string, {
   onnotice: () => {},
   connection: { statement_timeout: Number(env.DB_STATEMENT_TIMEOUT_MS) },
 });
+// As drizzle configures its postgres-js client: dates and times pass through as text both ways, and JSON
+// parameters arrive already serialised (the captured parameters are what drizzle handed the driver).
+{
+  const same = (x: unknown) => x;
+  const { parsers, serializers } = sql.options as unknown as Record<string, Record<string, typeof same>>;
+  for (const type of ['1184', '1082', '1083', '1114', '1182', '1185', '1115', '1231']) {
+    if (parsers) parsers[type] = same;
+    if (serializers) serializers[type] = same;
+  }
+  if (serializers) {
+    serializers['114'] = same;
+    serializers['3802'] = same;
+  }
+}
 const redis = new Redis(env.REDIS_URL as string);
 const sessionKey = createSecretKey(Buffer.from(env.SECRET_KEY as string, 'utf8'));
 const signingKey = createPrivateKey(
@@ -37,8 +51,15 @@ function lookup({ text, params }: Statement, key: unknown): Promise<Row[]> {
   return sql.unsafe(text, [key, ...params.slice(1)] as never[]);
 }
 
-function replay({ setup, query }: CapturedQuery): Promise<Row[]> {
-  if (setup.length === 0) return sql.unsafe(query.text, query.params as never[]);
+/**
+ * Runs a captured read: its statements one after the other as the backend sends them, in one transaction when
+ * the backend sets a transaction-local setting (`set_config`) first.
+ */
+async function replay({ setup, query }: CapturedQuery): Promise<Row[]> {
+  if (!setup.some((statement) => /^\s*select\s+set_config/i.test(statement.text))) {
+    for (const statement of setup) await sql.unsafe(statement.text, statement.params as never[]);
+    return sql.unsafe(query.text, query.params as never[]);
+  }
   return sql.begin(async (tx) => {
     for (const statement of setup) await tx.unsafe(statement.text, statement.params as never[]);
     return tx.unsafe(query.text, query.params as never[]);
@@ -104,15 +125,48 @@ app.get('/health', (c) => {
 /** The same JSON with none of the headers: the bare route, for scale. */
 app.get('/floor/health-bare', (c) => c.json({ status: 'healthy', version: '1.0.0' }));
 
-app.get('/api/v1/endpoints/public', async (c) =>
-  c.json(await replay(c.req.query('search') ? captured.publicSearch : captured.publicList)),
+/** The ids each search route answered for each query of the mix, in its order (the physical floor's rows). */
+interface AnswerIds {
+  publicSearch: Record<string, number[]>;
+  search: Record<string, number[]>;
+}
+const answers = (
+  env.FLOOR_IDS_FILE ? JSON.parse(readFileSync(env.FLOOR_IDS_FILE, 'utf8')) : { publicSearch: {}, search: {} }
+) as AnswerIds;
+
+function captureOf(byText: Record<string, CapturedQuery>, text: string): CapturedQuery {
+  const found = byText[text];
+  if (!found) throw new Error(`no captured SQL for ${JSON.stringify(text)}`);
+  return found;
+}
+
+/** The physical floor: PostgreSQL reading the route's final rows by primary key, serialised as JSON. */
+function answerOf(byText: Record<string, number[]>, text: string): Promise<Row[]> {
+  const ids = byText[text];
+  if (!ids) throw new Error(`no answer ids for ${JSON.stringify(text)}`);
+  return sql.unsafe(captured.byIds.text, [ids.join(',')]);
+}
+
+app.get('/api/v1/endpoints/public', async (c) => {
+  const search = c.req.query('search');
+  return c.json(await replay(search ? captureOf(captured.publicSearch, search) : captured.publicList));
+});
+
+app.get('/floor/physical/endpoints/public', async (c) =>
+  c.json(await answerOf(answers.publicSearch, c.req.query('search') ?? '')),
 );
+
+app.post('/floor/physical/endpoints/search', async (c) => {
+  const { query } = (await c.req.json()) as { query: string };
+  const results = await answerOf(answers.search, query);
+  return c.json({ results, total: results.length, query });
+});
 
 app.get('/api/v1/endpoints/trending', async (c) => c.json(await replay(captured.trending)));
 
 app.post('/api/v1/endpoints/search', async (c) => {
   const { query } = (await c.req.json()) as { query: string };
-  const results = await replay(captured.search);
+  const results = await replay(captureOf(captured.search, query));
   return c.json({ results, total: results.length, query });
 });
 

@@ -1,5 +1,7 @@
 /** What every benchmark of the built backend shares: a fresh database, the service secrets and the backend process. */
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { createDb } from '@syfthub/db';
 import postgres from 'postgres';
 import { freePort, type Service, startService } from './proc';
@@ -54,20 +56,41 @@ export function serviceEnv(databaseUrl: string, redisUrl: string): Record<string
   };
 }
 
-/** The built backend (apps/backend/dist) as its own process in production mode, rate limits and monitor off. */
+/**
+ * The Node options of the backend's production start command (`node <options> dist/main.js` in its package.json
+ * `start` script, the same as its image's CMD), so the bench measures the process as it is deployed.
+ */
+export function backendNodeOptions(cwd: string): string[] {
+  const start = (
+    JSON.parse(readFileSync(join(cwd, 'package.json'), 'utf8')) as { scripts: { start: string } }
+  ).scripts.start;
+  const words = start.trim().split(/\s+/);
+  if (words[0] !== 'node' || words.at(-1) !== 'dist/main.js') {
+    throw new Error(`the backend's start script is not "node [options] dist/main.js": ${start}`);
+  }
+  return words.slice(1, -1);
+}
+
+/**
+ * The built backend (apps/backend/dist) as its own process in production mode, rate limits and monitor off, with
+ * the Node options of its start command unless `nodeArgs` replaces them.
+ */
 export async function startBackend(
   shared: Record<string, string>,
   cwd: string,
   logDir: string,
+  nodeArgs: string[] = backendNodeOptions(cwd),
+  name = 'backend',
 ): Promise<Service> {
   const port = await freePort();
   return startService({
-    name: 'backend',
+    name,
     entry: 'dist/main.js',
     cwd,
     port,
     readyPath: '/ready',
     logDir,
+    nodeArgs,
     env: {
       ...shared,
       ENVIRONMENT: 'production',

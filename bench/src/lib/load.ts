@@ -13,6 +13,11 @@ export interface LoadSpec {
   headers?: Record<string, string>;
   /** One body for every request, or several used in turn. */
   bodies?: string[];
+  /**
+   * Requests used in turn (path with query, and body), each with latency figures of its own in the result
+   * (`perVariant`); the path replaces the URL's.
+   */
+  variants?: Array<{ path?: string; body?: string }>;
   connections: number;
   durationSeconds: number;
   timeoutSeconds?: number;
@@ -29,6 +34,16 @@ export interface LoadResult {
   non2xx: number;
   errors: number;
   timeouts: number;
+  /** With `variants`: each one's answered requests and latency (ms), in the spec's order. */
+  perVariant?: VariantResult[];
+}
+
+export interface VariantResult {
+  count: number;
+  p50: number;
+  p99: number;
+  /** Answers other than 2xx. */
+  failed: number;
 }
 
 export interface Measurement extends LoadResult {
