@@ -14,9 +14,17 @@ import {
 import { createDb } from '@syfthub/db';
 import { buildDeps as buildMcpDeps, createApp as createMcpApp, parseMcpEnv } from '@syfthub/mcp';
 import { createSatellite, parseSatelliteEnv } from '@syfthub/satellite';
-import { createKv, createLifecycle, createLogger, type Logger, startServer } from '@syfthub/service';
+import {
+  createKv,
+  createLifecycle,
+  createLogger,
+  type Logger,
+  startServer,
+  upgradeHandlerOf,
+} from '@syfthub/service';
 import { seedDemoCollective } from './demo-collective';
 import { createEdge } from './edge';
+import { edgeUpgrades } from './edge-upgrades';
 import { localNatsSettings, natsUpgradeProxy } from './nats-proxy';
 
 /** Where the local hub keeps its state, and what it listens on. */
@@ -163,7 +171,10 @@ export async function startLocalHub(options: LocalHubOptions): Promise<LocalHub>
     logger,
     handleSignals: false,
     lifecycle,
-    ...(nats ? { upgrade: natsUpgradeProxy(nats.websocket) } : {}),
+    upgrade: edgeUpgrades({
+      nats: nats ? natsUpgradeProxy(nats.websocket) : undefined,
+      aggregator: upgradeHandlerOf(aggregator),
+    }),
   });
 
   const demo = await backend.request('/api/v1/auth/register', {
