@@ -12,6 +12,7 @@ import {
   executeRows,
   gte,
   ilike,
+  listedTextExpression,
   or,
   type SQL,
   sql,
@@ -35,46 +36,91 @@ function containing(text: string): string {
   return `%${escapeLike(text)}%`;
 }
 
-/**
- * `id = any(array(<ids>))`: the candidate ids are collected once and fetched by primary key. The planner cannot
- * estimate trigram matches, and with `id in (<ids>)` it sometimes rescans the candidates for every listed row.
- */
-export function idAmong(ids: SQL): SQL {
-  return sql`${endpoints.id} = any(array(${ids}))`;
-}
-
 /** What a piece of a tag can look like: tags are lowercase `[a-z0-9-]` (§3.11). */
 const TAG_FRAGMENT = /^[a-z0-9-]+$/;
 
 /**
- * Ids of endpoints whose name, description, owner username or one of whose tags contains the search text (§9.2), one
- * branch per trigram index so rare terms cost index lookups rather than a walk over every listed endpoint. Tags
- * are matched in their JSON text: a fragment of `[a-z0-9-]` cannot span the quotes and commas between two tags,
- * and text with any other character cannot be inside a tag at all, so that branch exists only for such text.
- * The patterns are the placeholders `pattern` and `tagPattern` (see {@link searchValues}).
+ * A search text from which PostgreSQL's trigram index can take at least one trigram for `LIKE '%…%'`: a run of three
+ * letters or digits. Without one, the index would read every entry it has; such texts (one or two letters, a
+ * number, punctuation) match most endpoints anyway, and are served by walking the newest ones.
  */
-function substringMatchIds(withTags: boolean): SQL {
+const INDEXABLE = /[\p{L}\p{N}]{3}/u;
+
+/**
+ * List search reads at most this many matching endpoints from the trigram indexes; a text with more matches is
+ * served by walking the listing index from the newest endpoint, which then finds the page's rows early.
+ */
+const SEARCH_CANDIDATES = 2_000;
+
+/**
+ * Whether a listed endpoint (alias `e`, owner `u`) matches the search text (§9.2): its name, description, owner's
+ * username or one of its tags contains it. Tags are matched in their JSON text: a fragment of `[a-z0-9-]` cannot
+ * span the quotes and commas between two tags, and text with any other character cannot be inside a tag at all,
+ * so tags are tested only for such text. The patterns are the placeholders `pattern` and `tagPattern`.
+ */
+function matchesText(withTags: boolean, owner: SQL | null): SQL {
   const pattern = sql.placeholder('pattern');
-  const branches = [
-    sql`select id from endpoints where lower(name) like lower(${pattern})`,
-    sql`select id from endpoints where description ilike ${pattern}`,
-    sql`select owned.id from endpoints as owned join users as owner on owner.id = owned.user_id
-        where owner.username ilike ${pattern}`,
-  ];
-  if (withTags) {
-    branches.push(sql`select id from endpoints where tags::text like ${sql.placeholder('tagPattern')}`);
-  }
-  return sql.join(branches, sql` union all `);
+  const fields = [sql`lower(e.name) like lower(${pattern})`, sql`e.description ilike ${pattern}`];
+  if (withTags) fields.push(sql`e.tags::text like ${sql.placeholder('tagPattern')}`);
+  if (owner) fields.push(owner);
+  return sql`(${sql.join(fields, sql` or `)})`;
 }
 
-/** The placeholder values of {@link substringMatchIds} for a search text, and whether it needs the tag branch. */
-function searchValues(text: string): { withTags: boolean; pattern: string; tagPattern: string } {
-  const fragment = text.toLowerCase();
-  return {
-    withTags: TAG_FRAGMENT.test(fragment),
-    pattern: containing(text),
-    tagPattern: containing(fragment),
-  };
+const typePlaceholder = sql.placeholder('type');
+const listedE = sql`e.visibility = 'public' and e.is_active and not e.archived`;
+const typeIs = (withType: boolean) => (withType ? sql`and e.type = ${typePlaceholder}` : sql``);
+
+/**
+ * The ids of one page of listed endpoints matching the search text, newest first, in a cost bounded by the page
+ * rather than by the number of matches:
+ * - `hits`: at most `SEARCH_CANDIDATES` + 1 matches, from the trigram index of listed endpoints' name, description
+ *   and tags (`endpoints_listed_text_trgm_idx`, partial: only listed endpoints are in it) and from the owners whose
+ *   username contains the text (`users_username_trgm_idx`, then each owner's endpoints);
+ * - when those are all the matches, the page is cut from them;
+ * - otherwise (more matches than that: the text is common) the listing index is walked from the newest endpoint,
+ *   and the walk stops at the page's last row, which many matches put early.
+ * A text without trigrams (see {@link INDEXABLE}) always walks. Each part runs only when needed (one-time filters
+ * on the `gate` row), so one prepared statement serves every text of a shape.
+ */
+function searchPageIds(shape: { withTags: boolean; withType: boolean; indexable: boolean }): SQL {
+  const { withTags, withType, indexable } = shape;
+  const pattern = sql.placeholder('pattern');
+  const page = sql`limit ${sql.placeholder('limit')} offset ${sql.placeholder('skip')}`;
+  const newest = sql`order by e.updated_at desc, e.id desc`;
+  const walk = (when: SQL) => sql`select e.id from endpoints as e join users as u on u.id = e.user_id
+    where ${when} ${listedE} and u.is_active ${typeIs(withType)}
+      and ${matchesText(withTags, sql`u.username ilike ${pattern}`)}
+    ${newest} ${page}`;
+  if (!indexable) return walk(sql``);
+  const bound = sql.raw(String(SEARCH_CANDIDATES + 1));
+  // The inner select of the first branch names only the index's expression (whose columns are unqualified, as in
+  // the index); `offset 0` keeps the per-field test out of it, so the planner reads that one index.
+  return sql`
+    with hits as materialized (
+      (select e.id, e.user_id, e.updated_at from (
+         select id, user_id, updated_at, name, description, tags from endpoints
+         where visibility = 'public' and is_active and not archived ${withType ? sql`and type = ${typePlaceholder}` : sql``}
+           and (${listedTextExpression}) ilike ${pattern}
+         offset 0
+       ) as e
+       where ${matchesText(withTags, null)}
+       limit ${bound})
+      union
+      (select e.id, e.user_id, e.updated_at
+       from (select id from users where username ilike ${pattern}) as u
+         cross join lateral (
+           select e.id, e.user_id, e.updated_at from endpoints as e
+           where e.user_id = u.id and ${listedE} ${typeIs(withType)}
+           limit ${bound}
+         ) as e
+       limit ${bound})
+    ),
+    gate as materialized (select count(*) < ${bound} as few from hits)
+    (select e.id from (select id, user_id from hits as e where (select few from gate) ${newest}) as e
+     where (select u.is_active from users as u where u.id = e.user_id)
+     ${page})
+    union all
+    (${walk(sql`not (select few from gate) and`)})`;
 }
 
 async function selectPage(db: Db, where: SQL | undefined, page: Page, order: SQL[] = newestFirst) {
@@ -139,28 +185,61 @@ export function listOwnEndpoints(
   );
 }
 
-const typePlaceholder = sql.placeholder('type');
-
 /** `GET /endpoints/public`: listed endpoints, optionally of one type and matching a substring. */
 export function listPublicEndpoints(
   db: Db,
   filter: Page & { endpointType?: EndpointType | undefined; search?: string | undefined },
 ): Promise<EndpointView[]> {
   const { endpointType, search, skip, limit } = filter;
-  const matching = search ? searchValues(search) : undefined;
-  const shape = `public_${endpointType ? 't' : ''}${matching ? 's' : ''}${matching?.withTags ? 'g' : ''}`;
+  if (search) return searchPublicEndpoints(db, { search, endpointType, skip, limit });
+  const shape = `public_${endpointType ? 't' : ''}`;
   return preparedPage(
     db,
     shape,
-    () =>
-      and(
-        listedCondition,
-        endpointType ? eq(endpoints.type, typePlaceholder) : undefined,
-        matching ? idAmong(substringMatchIds(matching.withTags)) : undefined,
-      ),
+    () => and(listedCondition, endpointType ? eq(endpoints.type, typePlaceholder) : undefined),
     newestFirst,
-    { skip, limit, type: endpointType, ...matching },
+    { skip, limit, type: endpointType },
   );
+}
+
+/** Prepared search pages of each database, by shape (see {@link searchPageIds}). */
+const preparedSearchPages = new WeakMap<Db, Map<string, PreparedPage>>();
+
+/** `GET /endpoints/public?search=`: one page of {@link searchPageIds}, loaded with the owners. */
+function searchPublicEndpoints(
+  db: Db,
+  filter: Page & { search: string; endpointType?: EndpointType | undefined },
+): Promise<EndpointView[]> {
+  const fragment = filter.search.toLowerCase();
+  const shape = {
+    withTags: TAG_FRAGMENT.test(fragment),
+    withType: filter.endpointType !== undefined,
+    indexable: INDEXABLE.test(filter.search),
+  };
+  const name = `search_${shape.withTags ? 'g' : ''}${shape.withType ? 't' : ''}${shape.indexable ? 'i' : ''}`;
+  let byShape = preparedSearchPages.get(db);
+  if (!byShape) {
+    byShape = new Map();
+    preparedSearchPages.set(db, byShape);
+  }
+  let statement = byShape.get(name);
+  if (!statement) {
+    statement = db
+      .select(endpointViewFields)
+      .from(endpoints)
+      .innerJoin(users, eq(users.id, endpoints.userId))
+      .innerJoin(sql`(${searchPageIds(shape)}) as page`, sql`page.id = ${endpoints.id}`)
+      .orderBy(...newestFirst)
+      .prepare(`listing_${name}`);
+    byShape.set(name, statement);
+  }
+  return statement.execute({
+    pattern: containing(filter.search),
+    tagPattern: containing(fragment),
+    type: filter.endpointType,
+    limit: filter.limit,
+    skip: filter.skip,
+  });
 }
 
 const trendingOrder = [desc(endpoints.starsCount), desc(endpoints.updatedAt), desc(endpoints.id)];

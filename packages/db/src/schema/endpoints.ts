@@ -68,6 +68,13 @@ const nameVectorExpression = sql.raw(
   ].join(' || '),
 );
 
+/**
+ * What list search matches of an endpoint besides its owner's username, as one text: name, description and the tags
+ * array as JSON text, separated by spaces. A match in one of them is a match in this text; the query checks each
+ * field after the index has found the candidates (a pattern spanning two fields matches this text only).
+ */
+export const listedTextExpression = sql.raw(`"name" || ' ' || "description" || ' ' || ("tags"::text)`);
+
 /** The WHERE clause of public listings (backend-api §3.6), repeated verbatim so the planner uses the indexes. */
 export const listedPredicate = sql.raw(`"visibility" = 'public' AND "is_active" AND NOT "archived"`);
 
@@ -120,6 +127,12 @@ export const endpoints = pgTable(
     index('endpoints_description_trgm_idx').using('gin', t.description.op('gin_trgm_ops')),
     // List search matches tags as text (`tags::text ILIKE ...`); without this it scans the table.
     index('endpoints_tags_trgm_idx').using('gin', sql`(${t.tags}::text) gin_trgm_ops`),
+    // List search (`search` of GET /endpoints/public): one trigram index over what it matches of listed endpoints
+    // (name, description and tags as text; the owner's username has its own), so its candidates come from one
+    // bounded index read and visibility is decided in the index (apps/backend/src/endpoints/listings.ts).
+    index('endpoints_listed_text_trgm_idx')
+      .using('gin', sql`(${listedTextExpression}) gin_trgm_ops`)
+      .where(listedPredicate),
     check('endpoints_description_length', sql`char_length(${t.description}) <= 500`),
     check('endpoints_type_check', sql`${t.type} IN ('model', 'data_source', 'model_data_source', 'agent')`),
     check('endpoints_visibility_check', sql`${t.visibility} IN ('public', 'private', 'internal')`),

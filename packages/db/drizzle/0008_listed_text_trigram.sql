@@ -1,0 +1,1 @@
+CREATE INDEX "endpoints_listed_text_trgm_idx" ON "endpoints" USING gin (("name" || ' ' || "description" || ' ' || ("tags"::text)) gin_trgm_ops) WHERE "visibility" = 'public' AND "is_active" AND NOT "archived";
