@@ -40,8 +40,22 @@ function bodilessRead(c: Context): boolean {
 }
 
 /**
+ * The declared length of a body Hono's limit would judge by its Content-Length alone (no Transfer-Encoding), for
+ * methods that may carry one; null when the body has to be counted while it is read.
+ */
+function declaredLength(c: Context): number | null {
+  const method = c.req.method;
+  if (method === 'GET' || method === 'HEAD') return null;
+  const length = c.req.header('Content-Length');
+  if (length === undefined || c.req.header('Transfer-Encoding') !== undefined) return null;
+  return Number.parseInt(length, 10);
+}
+
+/**
  * The app-wide limit: steps aside when the matched route carries its own {@link bodyLimit}, and for bodiless reads
- * (touching the body would make the Node adapter build a full `Request` for every GET).
+ * (touching the body would make the Node adapter build a full `Request` for every GET). A body announced by
+ * Content-Length is judged by that header here, as Hono's limit would, without touching the body: the Node adapter
+ * then reads it straight from the socket instead of through a web stream.
  */
 export function defaultBodyLimit(maxBytes: number = DEFAULT_BODY_LIMIT_BYTES): MiddlewareHandler {
   const limit = honoBodyLimit({ maxSize: maxBytes, onError: tooLarge });
@@ -50,6 +64,9 @@ export function defaultBodyLimit(maxBytes: number = DEFAULT_BODY_LIMIT_BYTES): M
     const routeHasOwnLimit = matchedRoutes(c).some(
       (route) => (route.handler as LimitMiddleware)[ROUTE_LIMIT] !== undefined,
     );
-    return routeHasOwnLimit ? next() : limit(c, next);
+    if (routeHasOwnLimit) return next();
+    const declared = declaredLength(c);
+    if (declared === null) return limit(c, next);
+    return declared > maxBytes ? Promise.resolve(tooLarge(c)) : next();
   };
 }

@@ -14,6 +14,8 @@ const BACKSLASH = 0x5c;
  * check, JSON.stringify of an error body) can, which is why readers call this before parsing.
  */
 export function jsonNestingExceeds(text: string, maxDepth = MAX_JSON_DEPTH): boolean {
+  // Depth never exceeds the number of brackets that open, so texts with few of them (nearly all) need no scan.
+  if (openingsAtMost(text, maxDepth)) return false;
   let depth = 0;
   let inString = false;
   for (let i = 0; i < text.length; i++) {
@@ -31,6 +33,18 @@ export function jsonNestingExceeds(text: string, maxDepth = MAX_JSON_DEPTH): boo
     }
   }
   return false;
+}
+
+/** Whether `text` holds at most `limit` `{` and `[` characters together (strings included), found natively. */
+function openingsAtMost(text: string, limit: number): boolean {
+  let count = 0;
+  for (const bracket of ['{', '[']) {
+    for (let at = text.indexOf(bracket); at !== -1; at = text.indexOf(bracket, at + 1)) {
+      count += 1;
+      if (count > limit) return false;
+    }
+  }
+  return true;
 }
 
 /** Thrown by {@link parseJsonBounded} for JSON nested deeper than the limit. */

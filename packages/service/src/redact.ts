@@ -18,8 +18,24 @@ const URL_PASSWORD = /(\b[a-z][a-z0-9+.-]*:\/\/[^\s:/@]*):[^\s@/]*@/gi;
 // log line or a stored report, up to the stack's first frame or the end of the text.
 const QUERY_PARAMS = /(Failed query: [\s\S]*?\nparams: )[\s\S]*?(?=\n\s+at\s|$)/g;
 
+// Text none of the patterns above can match: each needs one of these (a superset test, case-insensitive).
+const MAY_HOLD_SECRET = /bearer|syft_pat_|@|failed query: /i;
+
+// Log lines use a small set of field names over and over; their verdicts are kept (bounded, for hostile JSON keys).
+const secretKeyVerdicts = new Map<string, boolean>();
+const MAX_KEY_VERDICTS = 1000;
+
 /** Whether a log field or JSON key names a secret whose value must never be written out. */
 export function isSecretKey(key: string): boolean {
+  let verdict = secretKeyVerdicts.get(key);
+  if (verdict === undefined) {
+    verdict = judgeKey(key);
+    if (secretKeyVerdicts.size < MAX_KEY_VERDICTS) secretKeyVerdicts.set(key, verdict);
+  }
+  return verdict;
+}
+
+function judgeKey(key: string): boolean {
   const lower = key.toLowerCase();
   if (lower === 'code') return true;
   if (NON_SECRET_KEY.test(lower)) return false;
@@ -31,6 +47,7 @@ export function isSecretKey(key: string): boolean {
  * long text.
  */
 export function redactString(value: string): string {
+  if (value.length <= MAX_STRING && !MAY_HOLD_SECRET.test(value)) return value;
   let out = value;
   if (out.length > MAX_STRING)
     out = `${out.slice(0, MAX_STRING)}...[truncated ${out.length - MAX_STRING} chars]`;

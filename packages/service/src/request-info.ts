@@ -9,16 +9,24 @@ import {
 
 let defaultTrusted: TrustedProxies | undefined;
 const trustedByContext = new WeakMap<Context, TrustedProxies>();
+const ipByContext = new WeakMap<Context, string>();
 
 /** Makes {@link clientIpOf} use `trusted` for this request (set by the service app from its configuration). */
 export function bindTrustedProxies(c: Context, trusted: TrustedProxies): void {
   trustedByContext.set(c, trusted);
+  ipByContext.delete(c);
 }
 
 /** The caller's IP for logs and errors, honouring the app's trusted proxies (the default list otherwise). */
 export function clientIpOf(c: Context): string {
-  defaultTrusted ??= parseCidrList(DEFAULT_TRUSTED_PROXIES);
-  return clientIp(c, trustedByContext.get(c) ?? defaultTrusted);
+  // Asked for by the request log on the way in and out, by rate limits and error handlers: worked out once.
+  let ip = ipByContext.get(c);
+  if (ip === undefined) {
+    defaultTrusted ??= parseCidrList(DEFAULT_TRUSTED_PROXIES);
+    ip = clientIp(c, trustedByContext.get(c) ?? defaultTrusted);
+    ipByContext.set(c, ip);
+  }
+  return ip;
 }
 
 /** The key per-client rate limits count this caller under (its IP, or its IPv6 /64; see rateLimitSubject). */
