@@ -134,7 +134,8 @@ const candidates = sql`
  * - score = max(name similarity, 0.9 × coverage + 0.1 × name similarity, 0.8 × owner similarity), rounded to four
  *   decimals.
  * The search vector is read once per candidate (the `offset 0` subquery keeps the planner from inlining it into
- * every test of every term).
+ * every test of every term), and not at all when the name and tags contain every term: their small vector
+ * (`name_vector`, stored in the row) then gives the same coverage, without decompressing the whole document.
  */
 const rankedFrom = (found: SQL) => sql`(
   with ${found},
@@ -147,7 +148,11 @@ const rankedFrom = (found: SQL) => sql`(
     from candidates
       join endpoints as e on e.id = candidates.id
       join users as u on u.id = e.user_id
-      cross join lateral (select e.search_vector || ''::tsvector as doc offset 0) as d
+      cross join lateral (
+        select case when e.name_vector @@ ${p('allTerms')}::tsquery then e.name_vector
+                    else e.search_vector || ''::tsvector end as doc
+        offset 0
+      ) as d
       cross join lateral (
         select sum(case when d.doc @@ t.a then 1.0 when d.doc @@ t.b then 0.8 when d.doc @@ t.q then 0.7 else 0 end)
                / ${p('termCount')}::int as coverage
@@ -255,6 +260,7 @@ function searchValues(terms: SearchTerm[]) {
       terms.map((term) => ({ q: termQuery(term), a: termQuery(term, 'A'), b: termQuery(term, 'B') })),
     ),
     termCount: Math.max(terms.length, 1),
+    allTerms: allTermsQuery(terms),
     lookups: JSON.stringify(lookupsOf(terms)),
     anyRare: terms.some((term) => !isCommon(term)),
   };
