@@ -74,6 +74,8 @@ export function createApp(deps: AggregatorDeps): Hono<Env> {
     bodyLimitBytes: BODY_LIMIT_BYTES,
     trustedProxies: trusted,
     lifecycle: deps.lifecycle,
+    // Every outbound call is given the id explicitly, so no AsyncLocalStorage (a hook on every promise) is needed.
+    correlationScope: false,
     health: (): AggregatorHealth => ({
       status: 'healthy',
       service: config.serviceName,

@@ -1,4 +1,4 @@
-import { fetchWithContext } from '@syfthub/service';
+import { CORRELATION_HEADER, fetchWithContext } from '@syfthub/service';
 
 // Calls to the hub (AGGREGATOR_SYFTHUB_URL): trusted configuration, so not subject to the satellites' SSRF guard.
 
@@ -17,6 +17,7 @@ export async function satelliteToken(
   bearer: string | undefined,
   owner: string,
   signal: AbortSignal,
+  correlationId: string,
 ): Promise<string | null> {
   const aud = encodeURIComponent(owner);
   const attempts = bearer
@@ -26,7 +27,10 @@ export async function satelliteToken(
     if (signal.aborted) return null;
     try {
       const res = await fetchWithContext(`${hubUrl}${attempt.path}`, {
-        headers: attempt.auth ? { Authorization: attempt.auth } : {},
+        headers: {
+          [CORRELATION_HEADER]: correlationId,
+          ...(attempt.auth ? { Authorization: attempt.auth } : {}),
+        },
         signal,
       });
       if (!res.ok) {

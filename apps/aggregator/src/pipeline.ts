@@ -273,6 +273,7 @@ export async function runChat(
       userToken: asked.user_token,
       tunnels: out.tunnel !== null,
       signal: out.signal,
+      correlationId: out.correlationId,
     });
     logSelection(ctx, selection);
     req = { ...asked, data_sources: selection.refs };
@@ -284,7 +285,9 @@ export async function runChat(
       const owner = ref?.owner_username;
       if (owner && given(owner) === undefined) owners.add(owner.toLowerCase());
     }
-    const minted = tokenLookup(await mintTokens(config, [...owners], asked.user_token, out.signal));
+    const minted = tokenLookup(
+      await mintTokens(config, [...owners], asked.user_token, out.signal, out.correlationId),
+    );
     out = { ...out, tokenFor: (owner) => given(owner) ?? minted(owner) };
     ctx = { ...ctx, out };
   }

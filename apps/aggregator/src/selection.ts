@@ -1,6 +1,6 @@
 import type { SearchResponse, SourceSelection } from '@syfthub/contracts';
 import { tokenize } from '@syfthub/retrieval';
-import { fetchWithContext } from '@syfthub/service';
+import { CORRELATION_HEADER, fetchWithContext } from '@syfthub/service';
 import { classifyUrl } from './endpoints';
 import type { AggregatorConfig } from './env';
 import { hubBase, satelliteToken } from './hub';
@@ -31,6 +31,8 @@ export interface SelectionInput {
   /** `tunneling:` sources can be reached (the NATS tunnel is configured). */
   tunnels: boolean;
   signal: AbortSignal;
+  /** Forwarded to the hub (operations.md §6.4). */
+  correlationId: string;
 }
 
 /** The query sent to the search: the prompt, cut at a word boundary to the search's limit. */
@@ -88,12 +90,14 @@ async function search(
   body: Record<string, unknown>,
   bearer: string | undefined,
   signal: AbortSignal,
+  correlationId: string,
 ): Promise<{ status: number; body: unknown }> {
   const res = await fetchWithContext(`${hubUrl}/api/v1/endpoints/search`, {
     method: 'POST',
     headers: {
       'content-type': 'application/json',
       accept: 'application/json',
+      [CORRELATION_HEADER]: correlationId,
       ...(bearer ? { authorization: bearer } : {}),
     },
     body: JSON.stringify(body),
@@ -115,6 +119,7 @@ export async function mintTokens(
   owners: readonly string[],
   userToken: string | null,
   signal: AbortSignal,
+  correlationId: string,
 ): Promise<Record<string, string>> {
   if (owners.length === 0) return {};
   const deadline = childAbort(signal, config.autoSources.timeoutMs, 'token minting');
@@ -122,7 +127,7 @@ export async function mintTokens(
     const hubUrl = hubBase(config.syfthubUrl);
     const bearer = userToken ? `Bearer ${userToken}` : undefined;
     const minted = await Promise.all(
-      owners.map((owner) => satelliteToken(hubUrl, bearer, owner, deadline.signal)),
+      owners.map((owner) => satelliteToken(hubUrl, bearer, owner, deadline.signal, correlationId)),
     );
     signal.throwIfAborted();
     const tokens: Record<string, string> = {};
@@ -186,9 +191,10 @@ export async function selectSources(
     };
     let answer: { status: number; body: unknown };
     try {
-      answer = await search(hubUrl, body, bearer, deadline.signal);
+      answer = await search(hubUrl, body, bearer, deadline.signal, input.correlationId);
       // An expired or revoked hub token still leaves the public sources.
-      if (answer.status === 401 && bearer) answer = await search(hubUrl, body, undefined, deadline.signal);
+      if (answer.status === 401 && bearer)
+        answer = await search(hubUrl, body, undefined, deadline.signal, input.correlationId);
     } catch (err) {
       input.signal.throwIfAborted();
       const reason = deadline.signal.reason;

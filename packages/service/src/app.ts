@@ -46,6 +46,11 @@ export interface ServiceAppOptions {
   quietPaths?: readonly string[];
   /** Shutdown state shared with `startServer`; pass one to apps composed into one process. */
   lifecycle?: ServiceLifecycle;
+  /**
+   * Whether `currentCorrelationId`, `currentLogger` and `fetchWithContext` see the request (default true); see
+   * `CorrelationOptions.scope`.
+   */
+  correlationScope?: boolean;
 }
 
 /** HTTP methods a path answers to, from the app's registered routes (middleware entries excluded). */
@@ -87,7 +92,7 @@ export function createServiceApp<E extends Env = Env>(options: ServiceAppOptions
     bindTrustedProxies(c, trusted);
     await next();
   });
-  app.use(correlationId(options.logger));
+  app.use(correlationId(options.logger, { scope: options.correlationScope ?? true }));
   app.use(async (c, next) => {
     try {
       await next();

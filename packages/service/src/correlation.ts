@@ -47,17 +47,30 @@ export function getCorrelationId(c: Context): string {
   return typeof id === 'string' ? id : '';
 }
 
+/** Options of {@link correlationId}. */
+export interface CorrelationOptions {
+  /**
+   * Makes the id and logger visible to {@link currentCorrelationId} and {@link currentLogger} (default true). The
+   * AsyncLocalStorage behind them puts a hook on every promise of the process (Node 20); a service that passes
+   * `c.get('correlationId')` along itself can do without it.
+   */
+  scope?: boolean;
+}
+
 /**
  * Accepts a valid incoming `X-Correlation-ID` or makes a UUIDv4, binds a child logger (`c.get('log')`), makes both
- * visible to {@link currentCorrelationId}, and puts the id on every response, errors and 404s included.
+ * visible to {@link currentCorrelationId} (unless `scope` is false), and puts the id on every response, errors and
+ * 404s included.
  */
-export function correlationId(logger: Logger): MiddlewareHandler<Env> {
+export function correlationId(logger: Logger, options: CorrelationOptions = {}): MiddlewareHandler<Env> {
+  const scoped = options.scope ?? true;
   return async (c, next) => {
     const id = resolveCorrelationId(c.req.header(CORRELATION_HEADER));
     const log = logger.child({ correlation_id: id });
     c.set('correlationId', id);
     c.set('log', log);
-    await storage.run({ correlationId: id, log }, next);
+    if (scoped) await storage.run({ correlationId: id, log }, next);
+    else await next();
     setResponseHeader(c, CORRELATION_HEADER, id);
   };
 }

@@ -1,5 +1,12 @@
 import type { QueryPageResult } from '@syfthub/contracts';
-import { ApiError, type Env, escapeHtml, fetchWithContext, getCorrelationId } from '@syfthub/service';
+import {
+  ApiError,
+  CORRELATION_HEADER,
+  type Env,
+  escapeHtml,
+  fetchWithContext,
+  getCorrelationId,
+} from '@syfthub/service';
 import type { Context, Hono } from 'hono';
 import { endpointPath } from '../endpoints';
 import { satelliteToken } from '../hub';
@@ -70,12 +77,17 @@ async function resolveRef(
   hubUrl: string,
   bearer: string | undefined,
   { owner, slug }: { owner: string; slug: string },
+  correlationId: string,
 ): Promise<EndpointRef> {
   const path = `${encodeURIComponent(owner)}/${encodeURIComponent(slug)}`;
   let res: Response;
   try {
     res = await fetchWithContext(`${hubUrl}/${path}`, {
-      headers: { Accept: 'application/json', ...(bearer ? { Authorization: bearer } : {}) },
+      headers: {
+        Accept: 'application/json',
+        [CORRELATION_HEADER]: correlationId,
+        ...(bearer ? { Authorization: bearer } : {}),
+      },
       signal: AbortSignal.timeout(RESOLVE_TIMEOUT_MS),
     });
   } catch {
@@ -132,6 +144,7 @@ export function registerQueryPage(app: Hono<Env>, deps: ChatRouteDeps): void {
     }
     const authorization = c.req.header('Authorization');
     const bearer = authorization?.startsWith('Bearer ') ? authorization : undefined;
+    const correlationId = getCorrelationId(c);
     const base: QueryPageResult = {
       query: q,
       model: null,
@@ -157,11 +170,12 @@ export function registerQueryPage(app: Hono<Env>, deps: ChatRouteDeps): void {
           hubUrl,
           bearer,
           splitOwnerSlug(config.defaultQueryModel, 'AGGREGATOR_DEFAULT_QUERY_MODEL'),
+          correlationId,
         );
       }
       const [resolvedModel, ...resolved] = await Promise.all([
         modelRef,
-        ...wanted.map((ref) => resolveRef(hubUrl, bearer, ref)),
+        ...wanted.map((ref) => resolveRef(hubUrl, bearer, ref, correlationId)),
       ]);
       model = resolvedModel ?? null;
       sources = resolved.slice(0, parsed.refs.length);
@@ -176,7 +190,9 @@ export function registerQueryPage(app: Hono<Env>, deps: ChatRouteDeps): void {
       ...new Set([model, ...sources].flatMap((ref) => (ref?.owner_username ? [ref.owner_username] : []))),
     ];
     const tokens = await Promise.all(
-      owners.map((owner) => satelliteToken(hubUrl, bearer, owner, AbortSignal.timeout(RESOLVE_TIMEOUT_MS))),
+      owners.map((owner) =>
+        satelliteToken(hubUrl, bearer, owner, AbortSignal.timeout(RESOLVE_TIMEOUT_MS), correlationId),
+      ),
     );
     const endpointTokens: Record<string, string> = {};
     owners.forEach((owner, i) => {
@@ -211,7 +227,7 @@ export function registerQueryPage(app: Hono<Env>, deps: ChatRouteDeps): void {
       model: model ? endpointPath(model) : null,
       data_sources: sources.map((ref) => (ref.query_override ? ref.query_override : endpointPath(ref))),
     };
-    const scope = requestScope(deps, req, getCorrelationId(c), c.req.raw.signal);
+    const scope = requestScope(deps, req, correlationId, c.req.raw.signal);
     try {
       const outcome = await runChat(
         deps,
