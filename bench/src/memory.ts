@@ -61,6 +61,8 @@ interface Figures {
   idleMb: number[];
   peakMb: number[];
   rps: Record<string, number[]>;
+  /** The backend's CPU time per request (µs): the throughput cost that other work on the machine does not blur. */
+  cpu: Record<string, number[]>;
   afterMb: number[];
 }
 
@@ -85,7 +87,13 @@ async function main(): Promise<void> {
     }
     const mix = await queryMix(database.url);
     const shared = serviceEnv(database.url, REDIS_URL);
-    const figures: Figures[] = variants.map(() => ({ idleMb: [], peakMb: [], rps: {}, afterMb: [] }));
+    const figures: Figures[] = variants.map(() => ({
+      idleMb: [],
+      peakMb: [],
+      rps: {},
+      cpu: {},
+      afterMb: [],
+    }));
     for (let round = 0; round < Number(args.rounds); round += 1) {
       for (const [i, options] of variants.entries()) {
         const backend = await startBackend(shared, BACKEND_DIR, logDir, options, `backend-${i}-${round}`);
@@ -132,8 +140,9 @@ async function main(): Promise<void> {
             });
             peak = Math.max(peak, result.peakRssMb);
             figure.rps[label] = [...(figure.rps[label] ?? []), result.rps];
+            figure.cpu[label] = [...(figure.cpu[label] ?? []), result.cpuUsPerRequest];
             log(
-              `${nameOf(options)} round ${round + 1}: ${label} ${Math.round(result.rps)} req/s, peak RSS ${result.peakRssMb.toFixed(1)} MB`,
+              `${nameOf(options)} round ${round + 1}: ${label} ${Math.round(result.rps)} req/s, ${Math.round(result.cpuUsPerRequest)} CPU µs/req, peak RSS ${result.peakRssMb.toFixed(1)} MB`,
             );
             await sleep(500);
           }
@@ -172,11 +181,12 @@ function writeReport(figures: Figures[], load: ReturnType<ReturnType<typeof star
     `Produced by \`pnpm bench:memory\` (bench/src/memory.ts): ${args.rounds} rounds, ${DURATION} s per scenario, ${CONNECTIONS} connections.`,
     `Load average (1 min) during the run: ${load.atStart.toFixed(2)} at start, mean ${load.mean.toFixed(2)}, max ${load.max.toFixed(2)}.`,
     '',
-    `| Node options | Idle RSS MB | Peak RSS MB (read scenarios, max of rounds) | RSS 2 s after MB | ${labels.join(' req/s | ')} req/s | Throughput vs first (mean of scenario ratios) |`,
-    `|---|--:|--:|--:|${labels.map(() => '--:').join('|')}|--:|`,
+    `| Node options | Idle RSS MB | Peak RSS MB (read scenarios, max of rounds) | RSS 2 s after MB | ${labels.join(' req/s · CPU µs/req | ')} req/s · CPU µs/req | req/s vs first (mean of ratios) | CPU µs/req vs first (mean of ratios) |`,
+    `|---|--:|--:|--:|${labels.map(() => '--:').join('|')}|--:|--:|`,
     ...figures.map((f, i) => {
       const ratios = labels.map((label) => mean(f.rps[label] ?? []) / mean(base.rps[label] ?? []));
-      return `| ${nameOf(variants[i] ?? [])} | ${mean(f.idleMb).toFixed(1)} | ${Math.max(...f.peakMb).toFixed(1)} | ${mean(f.afterMb).toFixed(1)} | ${labels.map((label) => Math.round(mean(f.rps[label] ?? []))).join(' | ')} | ${mean(ratios).toFixed(2)} |`;
+      const cpuRatios = labels.map((label) => mean(f.cpu[label] ?? []) / mean(base.cpu[label] ?? []));
+      return `| ${nameOf(variants[i] ?? [])} | ${mean(f.idleMb).toFixed(1)} | ${Math.max(...f.peakMb).toFixed(1)} | ${mean(f.afterMb).toFixed(1)} | ${labels.map((label) => `${Math.round(mean(f.rps[label] ?? []))} · ${Math.round(mean(f.cpu[label] ?? []))}`).join(' | ')} | ${mean(ratios).toFixed(2)} | ${mean(cpuRatios).toFixed(2)} |`;
     }),
     '',
   ];
