@@ -8,65 +8,41 @@
  * Writes results/<date>-agent-sessions.md with the load average beside every figure. Run under
  * `flock /tmp/syfthub-stack.lock` on a shared machine.
  */
-import { randomBytes } from 'node:crypto';
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { parseArgs } from 'node:util';
 import { headers as natsHeaders } from '@nats-io/nats-core';
 import {
   buildAgentEvent,
-  connectNats,
   decodePublicKey,
   generateKeyPair,
-  openRequest,
-  parseRequestEnvelope,
+  importPublicKey,
   peerSubject,
-  spaceSubject,
-  toBase64Url,
 } from '@syfthub/tunnel';
-import { startNatsServer } from '@syfthub/tunnel/testing';
 import WebSocket from 'ws';
-import { freePort, run, startService } from './lib/proc';
-import { percentile } from './lib/stats';
-import { type LoadAverage, machine, startLoadSampler } from './machine';
+import { sleep } from './lib/proc';
+import {
+  benchArgs,
+  buildPackages,
+  describeLoad,
+  logDirectory,
+  ms,
+  startAggregator,
+  startKeyHub,
+  startNats,
+  startTunnelNode,
+  summary,
+  writeReport,
+} from './lib/tunnel-stack';
+import { machine, startLoadSampler } from './machine';
 
-const BENCH_DIR = join(dirname(fileURLToPath(import.meta.url)), '..');
-const ROOT = join(BENCH_DIR, '..');
 const OWNER = 'agent-owner';
 
-const { values: args } = parseArgs({
-  options: {
-    starts: { type: 'string', default: '200' },
-    burst: { type: 'string', default: '5000' },
-    paced: { type: 'string', default: '300' },
-    concurrent: { type: 'string', default: '200' },
-    'no-build': { type: 'boolean', default: false },
-  },
+const args = benchArgs({
+  starts: { type: 'string', default: '200' },
+  burst: { type: 'string', default: '5000' },
+  paced: { type: 'string', default: '300' },
+  concurrent: { type: 'string', default: '200' },
 });
 
 const log = (message: string) => process.stdout.write(`[bench:agent-sessions] ${message}\n`);
-const ms = (v: number) => v.toFixed(2);
-const sleep = (t: number) => new Promise((r) => setTimeout(r, t));
-
-function summary(sorted: number[]) {
-  return { p50: percentile(sorted, 50), p95: percentile(sorted, 95), p99: percentile(sorted, 99) };
-}
-
-function startKeyHub(publicKey: string): Promise<string> {
-  const server = http.createServer((req, res) => {
-    res.writeHead(200, { 'content-type': 'application/json' });
-    res.end(JSON.stringify({ encryption_public_key: req.url?.endsWith(`/${OWNER}`) ? publicKey : null }));
-  });
-  return new Promise((resolve) =>
-    server.listen(0, '127.0.0.1', () =>
-      resolve(`http://127.0.0.1:${(server.address() as AddressInfo).port}`),
-    ),
-  );
-}
 
 /** What a node session does, chosen by the prompt. */
 type Script = 'start' | `burst:${number}` | `paced:${number}` | 'hold';
@@ -112,103 +88,76 @@ function openClient(url: string) {
 }
 
 async function main() {
-  if (!args['no-build']) {
-    log('building the aggregator');
-    await run('pnpm', ['exec', 'turbo', 'run', 'build', '--filter=@syfthub/aggregator'], ROOT);
-  }
-  const logDir = mkdtempSync(join(tmpdir(), 'syfthub-bench-agent-'));
-  const nats = await startNatsServer({ mode: 'token', token: `t${randomBytes(18).toString('base64url')}` });
+  if (!args['no-build']) await buildPackages(['@syfthub/aggregator'], log);
+  const logDir = logDirectory('agent');
+  const nats = await startNats();
   const keys = generateKeyPair();
-  const hubUrl = await startKeyHub(toBase64Url(keys.publicKey));
+  const hubUrl = await startKeyHub(OWNER, keys);
 
   // The node: one response pair per session; events sealed to the start's ephemeral key (§9.4).
-  const node = await connectNats({ url: nats.wsUrl, token: nats.token, name: `syfthub-space-${OWNER}` });
   const running = new Map<string, () => void>();
   let cancels = 0;
-  node.subscribe(spaceSubject(OWNER), {
-    callback: (_err, msg) => {
-      const envelope = parseRequestEnvelope(msg.data);
-      if (!envelope) return;
-      const plain = openRequest(envelope, keys.privateKey) as { session_id: string; prompt?: string };
-      if (envelope.type === 'agent_session_cancel') {
-        cancels += 1;
-        running.get(plain.session_id)?.();
+  const node = await startTunnelNode(nats, OWNER, keys, ({ envelope, payload }, connection) => {
+    const plain = payload as { session_id: string; prompt?: string };
+    if (envelope.type === 'agent_session_cancel') {
+      cancels += 1;
+      running.get(plain.session_id)?.();
+      return;
+    }
+    if (envelope.type !== 'agent_session_start') return;
+    const sessionId = plain.session_id;
+    const subject = peerSubject(envelope.reply_to);
+    const startKey = importPublicKey(decodePublicKey(envelope.encryption_info?.ephemeral_public_key ?? ''));
+    const responsePair = generateKeyPair();
+    let sequence = 0;
+    const emit = (eventType: string, data: unknown) => {
+      sequence += 1;
+      const event = buildAgentEvent({
+        sessionId,
+        slug: 'agent',
+        sequence,
+        eventType,
+        data,
+        startEphemeralPublic: startKey,
+        responsePair,
+      });
+      const h = natsHeaders();
+      for (const [k, v] of Object.entries(event.headers)) h.set(k, v);
+      connection.publish(subject, event.data, { headers: h });
+    };
+    const script = (plain.prompt ?? 'start') as Script;
+    void (async () => {
+      emit('agent.status', { status: 'started', detail: 'bench' });
+      if (script.startsWith('burst:')) {
+        const n = Number(script.slice(6));
+        for (let i = 0; i < n; i += 1) emit('agent.token', { token: 'x ' });
+      } else if (script.startsWith('paced:')) {
+        const n = Number(script.slice(6));
+        for (let i = 0; i < n; i += 1) {
+          emit('agent.token', { token: 'x ', t: performance.now() });
+          await sleep(5);
+        }
+      } else if (script === 'hold') {
+        await new Promise<void>((resolve) => running.set(sessionId, resolve));
+        running.delete(sessionId);
+        emit('session.failed', { error: 'session cancelled', reason: 'handler_error' });
         return;
       }
-      if (envelope.type !== 'agent_session_start') return;
-      const sessionId = plain.session_id;
-      const subject = peerSubject(envelope.reply_to);
-      const startKey = decodePublicKey(envelope.encryption_info?.ephemeral_public_key ?? '');
-      const responsePair = generateKeyPair();
-      let sequence = 0;
-      const emit = (eventType: string, data: unknown) => {
-        sequence += 1;
-        const event = buildAgentEvent({
-          sessionId,
-          slug: 'agent',
-          sequence,
-          eventType,
-          data,
-          startEphemeralPublic: startKey,
-          responsePair,
-        });
-        const h = natsHeaders();
-        for (const [k, v] of Object.entries(event.headers)) h.set(k, v);
-        node.publish(subject, event.data, { headers: h });
-      };
-      const script = (plain.prompt ?? 'start') as Script;
-      void (async () => {
-        emit('agent.status', { status: 'started', detail: 'bench' });
-        if (script.startsWith('burst:')) {
-          const n = Number(script.slice(6));
-          for (let i = 0; i < n; i += 1) emit('agent.token', { token: 'x ' });
-        } else if (script.startsWith('paced:')) {
-          const n = Number(script.slice(6));
-          for (let i = 0; i < n; i += 1) {
-            emit('agent.token', { token: 'x ', t: performance.now() });
-            await sleep(5);
-          }
-        } else if (script === 'hold') {
-          await new Promise<void>((resolve) => running.set(sessionId, resolve));
-          running.delete(sessionId);
-          emit('session.failed', { error: 'session cancelled', reason: 'handler_error' });
-          return;
-        }
-        emit('session.completed', { session_id: sessionId });
-      })();
-    },
+      emit('session.completed', { session_id: sessionId });
+    })();
   });
-  await node.flush();
 
-  const port = await freePort();
   const concurrent = Number(args.concurrent);
-  const aggregator = await startService({
-    name: 'aggregator',
-    entry: 'dist/main.js',
-    cwd: join(ROOT, 'apps', 'aggregator'),
-    port,
-    readyPath: '/health',
+  const aggregator = await startAggregator({
     logDir,
+    hubUrl,
+    nats,
     env: {
-      NODE_ENV: 'production',
-      AGGREGATOR_HOST: '127.0.0.1',
-      AGGREGATOR_PORT: String(port),
-      AGGREGATOR_RATE_LIMIT_PER_MINUTE: '0',
       AGGREGATOR_AGENT_SESSIONS_PER_IP: String(concurrent + 10),
       AGGREGATOR_AGENT_MAX_SESSIONS: String(concurrent + 10),
-      AGGREGATOR_LOG_LEVEL: 'warn',
-      AGGREGATOR_SYFTHUB_URL: hubUrl,
-      AGGREGATOR_NATS_URL: nats.tcpUrl,
-      AGGREGATOR_NATS_AUTH_TOKEN: nats.token,
-      INTERNAL_SERVICE_TOKEN: randomBytes(16).toString('hex'),
     },
   });
-  for (let i = 0; i < 100; i += 1) {
-    const ready = (await (await fetch(`${aggregator.url}/ready`)).json()) as { checks: { nats: string } };
-    if (ready.checks.nats === 'ok') break;
-    await sleep(100);
-  }
-  const url = `ws://127.0.0.1:${port}/api/v1/agent/session`;
+  const url = `ws://127.0.0.1:${aggregator.port}/api/v1/agent/session`;
 
   const oneSession = async (script: Script) => {
     const client = openClient(url);
@@ -290,8 +239,6 @@ async function main() {
 
   const m = machine();
   const date = new Date().toISOString().slice(0, 10);
-  const load = (l: LoadAverage) =>
-    `load average (1 min) ${l.atStart.toFixed(1)} at start, mean ${l.mean.toFixed(1)}, max ${l.max.toFixed(1)}`;
   const perSessionKb = (rssHeld - rssBefore) / concurrent;
   const report = `# Agent sessions benchmark — ${date}
 
@@ -302,7 +249,7 @@ WebSocket clients run in the bench process, so client and node share one clock.
 
 ## 1. Session start (${starts} sessions one after another)
 
-${load(startLoadAvg)}.
+${describeLoad(startLoadAvg)}.
 
 | from \`session.start\` sent to | p50 ms | p95 ms | p99 ms |
 |---|--:|--:|--:|
@@ -311,20 +258,18 @@ ${load(startLoadAvg)}.
 
 ## 2. Events
 
-- node → client latency, ${paced} tokens 5 ms apart (${load(pacedLoadAvg)}): p50 **${ms(eventLatency.p50)} ms**, p95 ${ms(eventLatency.p95)} ms, p99 ${ms(eventLatency.p99)} ms
-- throughput, a burst of ${burst} tokens (${load(burstLoadAvg)}): ${tokens.length} received in ${burstSeconds.toFixed(2)} s, **${Math.round(eventsPerSecond)} events/s** through one session
+- node → client latency, ${paced} tokens 5 ms apart (${describeLoad(pacedLoadAvg)}): p50 **${ms(eventLatency.p50)} ms**, p95 ${ms(eventLatency.p95)} ms, p99 ${ms(eventLatency.p99)} ms
+- throughput, a burst of ${burst} tokens (${describeLoad(burstLoadAvg)}): ${tokens.length} received in ${burstSeconds.toFixed(2)} s, **${Math.round(eventsPerSecond)} events/s** through one session
 
 ## 3. ${concurrent} concurrent sessions held open
 
-${load(holdLoadAvg)}.
+${describeLoad(holdLoadAvg)}.
 
 - sessions running on the node while held: ${heldOnNode} / ${concurrent}
 - aggregator RSS ${(rssBefore / 1024).toFixed(1)} MiB before, ${(rssHeld / 1024).toFixed(1)} MiB with the sessions open: **~${perSessionKb.toFixed(0)} KiB per session** (RSS, so noisy)
 - after the clients closed: cancels the node received ${cancels - cancelsBefore}, node sessions left ${running.size}, \`aggregator_agent_sessions_active\` ${active}
 `;
-  mkdirSync(join(BENCH_DIR, 'results'), { recursive: true });
-  const file = join(BENCH_DIR, 'results', `${date}-agent-sessions.md`);
-  writeFileSync(file, report);
+  const file = writeReport('agent-sessions', date, report);
   process.stdout.write(report);
   log(`written ${file}`);
   process.exit(0);

@@ -9,20 +9,11 @@ import type { AddressInfo } from 'node:net';
 import { type Measurement, measure } from './lib/load';
 import { type Service, sleep } from './lib/proc';
 import { percentile } from './lib/stats';
+import { DOCUMENTS_BODY, postJson } from './lib/tunnel-stack';
 
 const agent = new http.Agent({ keepAlive: true, maxSockets: Number.POSITIVE_INFINITY });
 
-const DOCS = JSON.stringify({
-  summary: null,
-  references: {
-    documents: Array.from({ length: 5 }, (_, i) => ({
-      document_id: `d${i}`,
-      content: `Passage ${i} about contract termination, notice periods and payment terms. `.repeat(4),
-      metadata: { title: `Doc ${i}` },
-      similarity_score: 1 - i / 10,
-    })),
-  },
-});
+const DOCS = JSON.stringify(DOCUMENTS_BODY);
 const ANSWER = JSON.stringify({
   summary: {
     message: { role: 'assistant', content: 'Termination needs notice. [cite:1] Payment is net 30. [cite:2]' },
@@ -81,27 +72,9 @@ export function startSatellites(): Promise<Satellites> {
   );
 }
 
-function request(port: number, path: string, body: string): Promise<{ status: number; text: string }> {
-  return new Promise((resolve, reject) => {
-    const req = http.request(
-      {
-        host: '127.0.0.1',
-        port,
-        path,
-        method: 'POST',
-        agent,
-        headers: { 'content-type': 'application/json' },
-      },
-      (res) => {
-        const parts: Buffer[] = [];
-        res.on('data', (c: Buffer) => parts.push(c));
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, text: Buffer.concat(parts).toString() }));
-      },
-    );
-    req.on('error', reject);
-    req.end(body);
-  });
-}
+/** POST to a loopback port. */
+const request = (port: number, path: string, body: string) =>
+  postJson(`http://127.0.0.1:${port}${path}`, body);
 
 async function timed(fn: () => Promise<void>, n: number): Promise<number[]> {
   const samples: number[] = [];

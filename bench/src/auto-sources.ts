@@ -14,33 +14,32 @@
  *
  *   pnpm bench:auto-sources [-- --pairs 400 --no-build --keep]
  */
-import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { parseArgs } from 'node:util';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { hash } from '@node-rs/argon2';
 import postgres from 'postgres';
 import { ARGON2, createDatabase, migrateDatabase, PASSWORD, serviceEnv, startBackend } from './lib/backend';
-import { freePort, run, startService } from './lib/proc';
 import { percentile } from './lib/stats';
+import {
+  benchArgs,
+  buildPackages,
+  logDirectory,
+  ms,
+  postJson,
+  ROOT,
+  startAggregator,
+  startInstantSatellite,
+  writeReport,
+} from './lib/tunnel-stack';
 import { machine, startLoadSampler } from './machine';
 import { seed } from './seed';
 
-const { values: args } = parseArgs({
-  args: process.argv.slice(2).filter((arg) => arg !== '--'),
-  options: {
-    pairs: { type: 'string', default: '400' },
-    'no-build': { type: 'boolean', default: false },
-    keep: { type: 'boolean', default: false },
-  },
+const args = benchArgs({
+  pairs: { type: 'string', default: '400' },
+  keep: { type: 'boolean', default: false },
 });
 const PAIRS = Number(args.pairs);
 const P50_TARGET_MS = 10;
-const BENCH_DIR = join(dirname(fileURLToPath(import.meta.url)), '..');
-const ROOT = join(BENCH_DIR, '..');
 const SERVER_URL = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 const REDIS_URL = process.env.BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379/13';
 
@@ -86,45 +85,6 @@ const DOCS = JSON.stringify({
   currency: 'USD',
 });
 
-/** Answers every data-source query at once. */
-function startSatellite(): Promise<string> {
-  const server = http.createServer((req, res) => {
-    req.resume();
-    req.on('end', () => res.writeHead(200, { 'content-type': 'application/json' }).end(DOCS));
-  });
-  server.keepAliveTimeout = 60_000;
-  return new Promise((resolve) =>
-    server.listen(0, '127.0.0.1', () =>
-      resolve(`http://127.0.0.1:${(server.address() as AddressInfo).port}`),
-    ),
-  );
-}
-
-const agent = new http.Agent({ keepAlive: true, maxSockets: 4 });
-
-function post(url: string, body: string): Promise<{ status: number; text: string }> {
-  const target = new URL(url);
-  return new Promise((resolve, reject) => {
-    const req = http.request(
-      {
-        host: target.hostname,
-        port: target.port,
-        path: target.pathname,
-        method: 'POST',
-        agent,
-        headers: { 'content-type': 'application/json' },
-      },
-      (res) => {
-        const parts: Buffer[] = [];
-        res.on('data', (c: Buffer) => parts.push(c));
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, text: Buffer.concat(parts).toString() }));
-      },
-    );
-    req.on('error', reject);
-    req.end(body);
-  });
-}
-
 interface Selected {
   path: string;
   relevance_score: number;
@@ -134,26 +94,12 @@ interface ChatAnswer {
   metadata: { source_selection?: { status: string; sources: Selected[]; time_ms: number } };
 }
 
-const ms = (n: number) => n.toFixed(2);
-
 async function main(): Promise<void> {
   const loads = startLoadSampler();
-  const logDir = mkdtempSync(join(tmpdir(), 'syfthub-bench-auto-sources-'));
-  if (!args['no-build']) {
-    log('building the backend and the aggregator (turbo; cached when unchanged)');
-    await run(
-      join(BENCH_DIR, 'node_modules', '.bin', 'turbo'),
-      [
-        'run',
-        'build',
-        '--filter=@syfthub/backend',
-        '--filter=@syfthub/aggregator',
-        '--output-logs=errors-only',
-      ],
-      ROOT,
-    );
-  }
-  const satelliteUrl = await startSatellite();
+  const logDir = logDirectory('auto-sources');
+  if (!args['no-build']) await buildPackages(['@syfthub/backend', '@syfthub/aggregator'], log);
+  // Answers every data-source query at once.
+  const satelliteUrl = await startInstantSatellite(() => DOCS);
   const database = await createDatabase(SERVER_URL, args.keep, log);
   try {
     await migrateDatabase(database.url);
@@ -175,23 +121,10 @@ async function main(): Promise<void> {
       join(ROOT, 'apps', 'backend'),
       logDir,
     );
-    const port = await freePort();
-    const aggregator = await startService({
-      name: 'aggregator',
-      entry: 'dist/main.js',
-      cwd: join(ROOT, 'apps', 'aggregator'),
-      port,
-      readyPath: '/health',
+    const aggregator = await startAggregator({
       logDir,
-      env: {
-        NODE_ENV: 'production',
-        AGGREGATOR_HOST: '127.0.0.1',
-        AGGREGATOR_PORT: String(port),
-        AGGREGATOR_SSRF_ALLOWED_HOSTS: new URL(satelliteUrl).host,
-        AGGREGATOR_RATE_LIMIT_PER_MINUTE: '0',
-        AGGREGATOR_LOG_LEVEL: 'warn',
-        AGGREGATOR_SYFTHUB_URL: backend.url,
-      },
+      hubUrl: backend.url,
+      env: { AGGREGATOR_SSRF_ALLOWED_HOSTS: new URL(satelliteUrl).host },
     });
     try {
       const chatUrl = `${aggregator.url}/api/v1/chat`;
@@ -204,7 +137,7 @@ async function main(): Promise<void> {
       const explicit = new Map<string, string>();
       const chosenCounts: number[] = [];
       for (const prompt of list) {
-        const res = await post(chatUrl, autoBody(prompt));
+        const res = await postJson(chatUrl, autoBody(prompt));
         if (res.status !== 200)
           throw new Error(`auto chat answered ${res.status}: ${res.text.slice(0, 300)}`);
         const answer = JSON.parse(res.text) as ChatAnswer;
@@ -240,8 +173,8 @@ async function main(): Promise<void> {
       // Warm-up, then the measured pairs in alternating order.
       for (let i = 0; i < 100; i += 1) {
         const prompt = list[i % list.length] as string;
-        await post(chatUrl, autoBody(prompt));
-        await post(chatUrl, explicit.get(prompt) as string);
+        await postJson(chatUrl, autoBody(prompt));
+        await postJson(chatUrl, explicit.get(prompt) as string);
       }
       const loadBefore = loadAverage();
       const autoMs: number[] = [];
@@ -252,7 +185,7 @@ async function main(): Promise<void> {
         const prompt = list[i % list.length] as string;
         const timeOne = async (body: string) => {
           const started = performance.now();
-          const res = await post(chatUrl, body);
+          const res = await postJson(chatUrl, body);
           const elapsed = performance.now() - started;
           if (res.status !== 200) throw new Error(`chat answered ${res.status}: ${res.text.slice(0, 300)}`);
           return { elapsed, answer: JSON.parse(res.text) as ChatAnswer };
@@ -299,9 +232,7 @@ whole run min ${load.min.toFixed(2)}, mean ${load.mean.toFixed(2)}, max ${load.m
 
 Target: added latency p50 < ${P50_TARGET_MS} ms — **${met ? 'met' : 'missed'}** (load average ${loadBefore.toFixed(2)}–${loadAfter.toFixed(2)} during the pairs).
 `;
-      mkdirSync(join(BENCH_DIR, 'results'), { recursive: true });
-      const file = join(BENCH_DIR, 'results', `${date}-auto-sources.md`);
-      writeFileSync(file, report);
+      const file = writeReport('auto-sources', date, report);
       log(`wrote ${file}`);
       console.log(report);
     } finally {

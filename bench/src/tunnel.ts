@@ -8,52 +8,33 @@
  * Writes results/<date>-tunnel.md with the load average beside every figure. Run under
  * `flock /tmp/syfthub-stack.lock` on a shared machine.
  */
-import { randomBytes } from 'node:crypto';
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { parseArgs } from 'node:util';
+import { buildResponse, generateKeyPair, peerSubject } from '@syfthub/tunnel';
 import {
-  buildResponse,
-  connectNats,
-  generateKeyPair,
-  openRequest,
-  parseRequestEnvelope,
-  peerSubject,
-  spaceSubject,
-  toBase64Url,
-} from '@syfthub/tunnel';
-import { startNatsServer } from '@syfthub/tunnel/testing';
-import { freePort, run, startService } from './lib/proc';
-import { percentile } from './lib/stats';
-import { type LoadAverage, machine, startLoadSampler } from './machine';
+  benchArgs,
+  buildPackages,
+  DOCUMENTS_BODY,
+  describeLoad,
+  logDirectory,
+  ms,
+  postJson,
+  startAggregator,
+  startInstantSatellite,
+  startKeyHub,
+  startNats,
+  startTunnelNode,
+  summary,
+  writeReport,
+} from './lib/tunnel-stack';
+import { machine, startLoadSampler } from './machine';
 
-const BENCH_DIR = join(dirname(fileURLToPath(import.meta.url)), '..');
-const ROOT = join(BENCH_DIR, '..');
 const OWNER = 'tunnel-owner';
 
-const { values: args } = parseArgs({
-  options: {
-    requests: { type: 'string', default: '1000' },
-    concurrent: { type: 'string', default: '500' },
-    'no-build': { type: 'boolean', default: false },
-  },
+const args = benchArgs({
+  requests: { type: 'string', default: '1000' },
+  concurrent: { type: 'string', default: '500' },
 });
 
-const DOCS = {
-  summary: null,
-  references: {
-    documents: Array.from({ length: 5 }, (_, i) => ({
-      document_id: `d${i}`,
-      content: `Passage ${i} about contract termination, notice periods and payment terms. `.repeat(4),
-      metadata: { title: `Doc ${i}` },
-      similarity_score: 1 - i / 10,
-    })),
-  },
-};
+const DOCS = DOCUMENTS_BODY;
 const ANSWER = {
   summary: { message: { role: 'assistant', content: 'Termination needs notice. [cite:1]' } },
   references: null,
@@ -63,129 +44,33 @@ const ANSWER_TEXT = JSON.stringify(ANSWER);
 
 const log = (message: string) => process.stdout.write(`[bench:tunnel] ${message}\n`);
 
-function listen(server: http.Server): Promise<string> {
-  return new Promise((resolve) =>
-    server.listen(0, '127.0.0.1', () =>
-      resolve(`http://127.0.0.1:${(server.address() as AddressInfo).port}`),
-    ),
-  );
-}
-
-/** The instant HTTP satellite: the same bodies the tunnel node seals. */
-function startHttpSatellite(): Promise<string> {
-  const server = http.createServer((req, res) => {
-    req.resume();
-    req.on('end', () => {
-      const slug = req.url?.split('/')[4] ?? '';
-      res
-        .writeHead(200, { 'content-type': 'application/json' })
-        .end(slug === 'model' ? ANSWER_TEXT : DOCS_TEXT);
-    });
-  });
-  server.keepAliveTimeout = 60_000;
-  return listen(server);
-}
-
-function startKeyHub(publicKey: string): Promise<string> {
-  const server = http.createServer((req, res) => {
-    const known = req.url === `/api/v1/nats/encryption-key/${OWNER}`;
-    res
-      .writeHead(known ? 200 : 404, { 'content-type': 'application/json' })
-      .end(JSON.stringify(known ? { encryption_public_key: publicKey } : { detail: 'not found' }));
-  });
-  return listen(server);
-}
-
-const agent = new http.Agent({ keepAlive: true, maxSockets: Number.POSITIVE_INFINITY });
-
-function post(port: number, path: string, body: string): Promise<{ status: number; text: string }> {
-  return new Promise((resolve, reject) => {
-    const req = http.request(
-      {
-        host: '127.0.0.1',
-        port,
-        path,
-        method: 'POST',
-        agent,
-        headers: { 'content-type': 'application/json' },
-      },
-      (res) => {
-        const parts: Buffer[] = [];
-        res.on('data', (c: Buffer) => parts.push(c));
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, text: Buffer.concat(parts).toString() }));
-      },
-    );
-    req.on('error', reject);
-    req.end(body);
-  });
-}
-
-interface Summary {
-  p50: number;
-  p95: number;
-  p99: number;
-}
-
-const summary = (sorted: number[]): Summary => ({
-  p50: percentile(sorted, 50),
-  p95: percentile(sorted, 95),
-  p99: percentile(sorted, 99),
-});
-
-const ms = (n: number) => n.toFixed(2);
-
 async function main() {
-  if (!args['no-build']) {
-    log('building the aggregator');
-    await run('pnpm', ['exec', 'turbo', 'run', 'build', '--filter=@syfthub/aggregator'], ROOT);
-  }
-  const logDir = mkdtempSync(join(tmpdir(), 'syfthub-bench-tunnel-'));
-  const nats = await startNatsServer({ mode: 'token', token: `t${randomBytes(18).toString('base64url')}` });
+  if (!args['no-build']) await buildPackages(['@syfthub/aggregator'], log);
+  const logDir = logDirectory('tunnel');
+  const nats = await startNats();
   const keys = generateKeyPair();
-  const satelliteUrl = await startHttpSatellite();
-  const hubUrl = await startKeyHub(toBase64Url(keys.publicKey));
+  // The instant HTTP satellite: the same bodies the tunnel node seals.
+  const satelliteUrl = await startInstantSatellite((slug) => (slug === 'model' ? ANSWER_TEXT : DOCS_TEXT));
+  const hubUrl = await startKeyHub(OWNER, keys);
 
   // The node: decrypts, answers with the same body as the HTTP satellite, seals the reply (§5, §6).
   let handled = 0;
-  const node = await connectNats({ url: nats.wsUrl, token: nats.token, name: `syfthub-space-${OWNER}` });
-  node.subscribe(spaceSubject(OWNER), {
-    callback: (_err, msg) => {
-      const envelope = parseRequestEnvelope(msg.data);
-      if (!envelope) return;
-      openRequest(envelope, keys.privateKey);
-      const payload = envelope.endpoint.type === 'model' ? ANSWER : DOCS;
-      handled += 1;
-      node.publish(peerSubject(envelope.reply_to), buildResponse(envelope, { status: 'success', payload }));
-    },
+  const node = await startTunnelNode(nats, OWNER, keys, ({ envelope }, connection) => {
+    const payload = envelope.endpoint.type === 'model' ? ANSWER : DOCS;
+    handled += 1;
+    connection.publish(
+      peerSubject(envelope.reply_to),
+      buildResponse(envelope, { status: 'success', payload }),
+    );
   });
-  await node.flush();
 
-  const port = await freePort();
-  const aggregator = await startService({
-    name: 'aggregator',
-    entry: 'dist/main.js',
-    cwd: join(ROOT, 'apps', 'aggregator'),
-    port,
-    readyPath: '/health',
+  const aggregator = await startAggregator({
     logDir,
-    env: {
-      NODE_ENV: 'production',
-      AGGREGATOR_HOST: '127.0.0.1',
-      AGGREGATOR_PORT: String(port),
-      AGGREGATOR_SSRF_ALLOWED_HOSTS: new URL(satelliteUrl).host,
-      AGGREGATOR_RATE_LIMIT_PER_MINUTE: '0',
-      AGGREGATOR_LOG_LEVEL: 'warn',
-      AGGREGATOR_SYFTHUB_URL: hubUrl,
-      AGGREGATOR_NATS_URL: nats.tcpUrl,
-      AGGREGATOR_NATS_AUTH_TOKEN: nats.token,
-      INTERNAL_SERVICE_TOKEN: randomBytes(16).toString('hex'),
-    },
+    hubUrl,
+    nats,
+    env: { AGGREGATOR_SSRF_ALLOWED_HOSTS: new URL(satelliteUrl).host },
   });
-  for (let i = 0; i < 100; i += 1) {
-    const ready = (await (await fetch(`${aggregator.url}/ready`)).json()) as { checks: { nats: string } };
-    if (ready.checks.nats === 'ok') break;
-    await new Promise((r) => setTimeout(r, 100));
-  }
+  const chatUrl = `${aggregator.url}/api/v1/chat`;
 
   const source = (url: string) => ({ url, slug: 'docs', name: '', tenant_name: null, owner_username: OWNER });
   const retrieval = (url: string) =>
@@ -200,7 +85,7 @@ async function main() {
   const tunnelBody = retrieval(`tunneling:${OWNER}`);
   const once = async (body: string) => {
     const started = performance.now();
-    const res = await post(port, '/api/v1/chat', body);
+    const res = await postJson(chatUrl, body);
     const elapsed = performance.now() - started;
     if (res.status !== 200 || !res.text.includes('"status":"success"'))
       throw new Error(`chat failed: ${res.status} ${res.text.slice(0, 300)}`);
@@ -256,7 +141,7 @@ async function main() {
     Array.from({ length: concurrent }, async () => {
       const t = performance.now();
       try {
-        const res = await post(port, '/api/v1/chat', fullBody);
+        const res = await postJson(chatUrl, fullBody);
         const body = JSON.parse(res.text) as {
           response?: string;
           retrieval_info?: Array<{ status: string }>;
@@ -285,8 +170,6 @@ async function main() {
   const m = machine();
   const addedP50 = tunnelLatency.p50 - httpLatency.p50;
   const date = new Date().toISOString().slice(0, 10);
-  const load = (l: LoadAverage) =>
-    `load average (1 min) ${l.atStart.toFixed(1)} at start, mean ${l.mean.toFixed(1)}, max ${l.max.toFixed(1)}`;
   const report = `# Tunnelling benchmark — ${date}
 
 Machine: ${m.cpu}, ${m.cores} cores, ${m.memoryGiB.toFixed(1)} GiB, Node ${m.node}, Linux ${m.kernel}.
@@ -296,7 +179,7 @@ Built aggregator as its own process (NODE_ENV=production, rate limit off), nats-
 
 ## 1. Added latency of a tunnelled call (${requests} retrieval-only chats each way, one data source, interleaved)
 
-${load(latencyLoadAvg)}.
+${describeLoad(latencyLoadAvg)}.
 
 | | p50 ms | p95 ms | p99 ms |
 |---|--:|--:|--:|
@@ -312,15 +195,13 @@ decryption and the NATS subscriptions).
 
 ## 2. ${concurrent} concurrent tunnelled chats (data source and model tunnelled: ${concurrent * 2} calls)
 
-${load(concurrentLoadAvg)}.
+${describeLoad(concurrentLoadAvg)}.
 
 - succeeded: **${succeeded} / ${concurrent}** (${concurrent - succeeded} lost) — target: no loss: ${succeeded === concurrent ? 'met' : 'missed'}
 - requests the node answered: ${calls} (expected ${concurrent * 2})
 - wall time ${ms(wallMs)} ms; per-chat latency p50 ${ms(concurrentLatency.p50)} ms, p95 ${ms(concurrentLatency.p95)} ms, p99 ${ms(concurrentLatency.p99)} ms
 ${failures.length > 0 ? `- first failures: ${failures.map((f) => `\`${f.detail}\``).join('; ')}\n` : ''}`;
-  mkdirSync(join(BENCH_DIR, 'results'), { recursive: true });
-  const file = join(BENCH_DIR, 'results', `${date}-tunnel.md`);
-  writeFileSync(file, report);
+  const file = writeReport('tunnel', date, report);
   process.stdout.write(report);
   log(`written ${file}`);
   process.exit(0);

@@ -1,12 +1,11 @@
 import type { Subscription } from '@nats-io/nats-core';
-import { createApp as createAggregatorApp, loadConfig, TunnelClient } from '@syfthub/aggregator';
 import {
   type AgentSocketClient,
   agentSessionUrl,
   type Frame,
   openAgentSocket,
 } from '@syfthub/aggregator/testing';
-import { createMetrics, createSilentLogger, type RunningServer, startServer } from '@syfthub/service';
+import { createMetrics } from '@syfthub/service';
 import {
   connectNats,
   generateKeyPair,
@@ -19,6 +18,7 @@ import { startNatsServer, type TestNatsServer } from '@syfthub/tunnel/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type AgentNode, startAgentNode } from './agent-node';
 import { type LocalServer, sendJson, startServer as startHttpServer } from './helpers';
+import { startTunnelAggregator, type TunnelAggregator } from './tunnel-stack';
 
 // Agent sessions end to end over a real nats-server (agent-sessions.md §6–§9): the aggregator's WebSocket, the
 // NATS leg with its encryption, and the reference satellite's agent running as a tunnelled node.
@@ -29,7 +29,7 @@ const START_DEADLINE_MS = 1000;
 let nats: TestNatsServer;
 let hub: Awaited<ReturnType<typeof startKeyHub>>;
 let node: AgentNode;
-let agg: RunningAggregator;
+let agg: TunnelAggregator;
 let url: string;
 const metrics = createMetrics({ service: 'aggregator', defaultMetrics: false });
 
@@ -46,43 +46,6 @@ async function startKeyHub() {
     return sendJson(res, 200, { encryption_public_key: keys.get(username) ?? null });
   });
   return { url: server.url, keys, lookups: (u: string) => counts.get(u) ?? 0, close: () => server.close() };
-}
-
-interface RunningAggregator {
-  url: string;
-  tunnel: TunnelClient;
-  stop(): Promise<void>;
-}
-
-/** The real aggregator with tunnelling on, as `main` wires it (sessions ride the tunnel's connection). */
-async function startAggregator(env: Record<string, string>): Promise<RunningAggregator> {
-  const config = loadConfig({
-    AGGREGATOR_RATE_LIMIT_PER_MINUTE: '0',
-    AGGREGATOR_METRICS_ENABLED: 'true',
-    ...env,
-  });
-  const logger = createSilentLogger();
-  const tunnel = new TunnelClient({ nats: config.nats!, hubUrl: config.syfthubUrl, log: logger });
-  tunnel.start();
-  const server: RunningServer = await startServer(
-    createAggregatorApp({
-      config,
-      logger,
-      reportFailure: null,
-      tunnel,
-      metrics,
-      agentTiming: { cancelGraceMs: 2000 },
-    }),
-    { port: 0, host: '127.0.0.1', logger, handleSignals: false, shutdownTimeoutMs: 1000 },
-  );
-  return {
-    url: `http://127.0.0.1:${server.port}`,
-    tunnel,
-    async stop() {
-      await server.stop();
-      await tunnel.stop();
-    },
-  };
 }
 
 function start(prompt: string, extra: Record<string, unknown> = {}) {
@@ -127,14 +90,14 @@ beforeAll(async () => {
   node = await startAgentNode({ wsUrl: nats.wsUrl, token: nats.token, owner: 'alice' });
   hub.keys.set('alice', toBase64Url(node.keys.publicKey));
   // Sessions ride the tunnel's own connection and key cache, as `main` wires them.
-  agg = await startAggregator({
-    AGGREGATOR_AGENT_SESSIONS_PER_IP: '50',
-    AGGREGATOR_NATS_URL: nats.tcpUrl,
-    AGGREGATOR_NATS_AUTH_TOKEN: nats.token,
-    AGGREGATOR_SYFTHUB_URL: hub.url,
-    AGGREGATOR_NATS_TUNNEL_TIMEOUT: String(START_DEADLINE_MS / 1000),
+  agg = await startTunnelAggregator(nats, hub.url, {
+    env: {
+      AGGREGATOR_AGENT_SESSIONS_PER_IP: '50',
+      AGGREGATOR_NATS_TUNNEL_TIMEOUT: String(START_DEADLINE_MS / 1000),
+      AGGREGATOR_METRICS_ENABLED: 'true',
+    },
+    app: { metrics, agentTiming: { cancelGraceMs: 2000 } },
   });
-  await agg.tunnel.link.ready();
   url = agentSessionUrl(agg.url);
 }, 30_000);
 

@@ -1,17 +1,12 @@
 import { join } from 'node:path';
-import { createApp as createAggregatorApp, loadConfig, TunnelClient } from '@syfthub/aggregator';
-import { createSilentLogger, type RunningServer, startServer } from '@syfthub/service';
-import { startNatsServer, type TestNatsServer } from '@syfthub/tunnel/testing';
+import type { TestNatsServer } from '@syfthub/tunnel/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parseSatelliteEnv } from '../src/env';
-import { createSatellite, type Satellite } from '../src/satellite';
-import { type FakeHub, startFakeHub } from './fake-hub';
+import type { Satellite } from '../src/satellite';
+import type { FakeHub } from './fake-hub';
 import {
-  captureLogger,
   createSigningKey,
   eventually,
   guestClaims,
-  ISSUER,
   type LocalServer,
   removeDir,
   type SigningKey,
@@ -23,6 +18,12 @@ import {
   writeFiles,
 } from './helpers';
 import { type AgentEvent, AgentSessionError, startSession } from './sdk-agent-client';
+import {
+  launchTunnelSatellite,
+  startNatsAndHub,
+  startTunnelAggregator,
+  type TunnelAggregator,
+} from './tunnel-stack';
 
 // The reference satellite in tunnel mode publishes its agent and runs sessions for the real aggregator over a
 // project-started nats-server, with the demo model and with an OpenAI-compatible model; the client is written the
@@ -39,31 +40,18 @@ let demo: Satellite;
 let llm: Satellite;
 let openai: LocalServer;
 const openaiRequests: Array<Record<string, unknown>> = [];
-let aggregator: RunningServer;
-let tunnel: TunnelClient;
+let aggregator: TunnelAggregator;
 /** The aggregator base URL as the SDK holds it (`{hub}/aggregator/api/v1` behind nginx). */
 let base: string;
 
-async function launch(owner: string, extra: Record<string, string> = {}): Promise<Satellite> {
-  const env = parseSatelliteEnv({
-    SYFTHUB_URL: hub.url,
-    SYFTHUB_ISSUER: ISSUER,
-    SATELLITE_TUNNEL: 'true',
-    SATELLITE_NATS_URL: nats.wsUrl,
-    SATELLITE_DOCS_DIR: join(dir, 'docs'),
-    SATELLITE_DATA_DIR: join(dir, `state-${owner}`),
-    SATELLITE_HUB_USERNAME: owner,
-    SATELLITE_HUB_PASSWORD: 'correct horse battery',
-    SATELLITE_HUB_EMAIL: `${owner}@example.com`,
-    ...extra,
+const launch = (owner: string, extra: Record<string, string> = {}) =>
+  launchTunnelSatellite({
+    hub,
+    nats,
+    owner,
+    dataDir: join(dir, `state-${owner}`),
+    env: { SATELLITE_DOCS_DIR: join(dir, 'docs'), ...extra },
   });
-  const created = await createSatellite(env, captureLogger().logger, {
-    hubTimings: { initialBackoffMs: 50, maxBackoffMs: 200, syncMinIntervalMs: 50 },
-  });
-  await created.start();
-  await eventually(() => created.tunnel!.ready(200), 15_000);
-  return created;
-}
 
 /** A scripted OpenAI-compatible model: search, then read (needs confirmation), then the answer. */
 function openaiReply(messages: Array<{ role: string; content?: string }>) {
@@ -114,9 +102,7 @@ beforeAll(async () => {
     'docs/expenses.md': '# Expenses\n\nTravel expenses are refunded within 30 days of the claim.',
   });
   key = await createSigningKey('k1');
-  nats = await startNatsServer({ mode: 'token' });
-  hub = await startFakeHub({ jwks: [key] });
-  hub.state.natsToken = nats.token;
+  ({ nats, hub } = await startNatsAndHub(key));
   openai = await startHttpServer((req, res, body) => {
     if (req.url === '/v1/models') return sendJson(res, 200, { data: [] });
     const parsed = JSON.parse(body) as Record<string, unknown>;
@@ -126,31 +112,12 @@ beforeAll(async () => {
   demo = await launch(OWNER);
   llm = await launch(OPENAI_OWNER, { OPENAI_BASE_URL: `${openai.url}/v1`, OPENAI_MODEL: 'scripted' });
 
-  const config = loadConfig({
-    AGGREGATOR_NATS_URL: nats.tcpUrl,
-    AGGREGATOR_NATS_AUTH_TOKEN: nats.token,
-    AGGREGATOR_SYFTHUB_URL: hub.url,
-    AGGREGATOR_NATS_TUNNEL_TIMEOUT: '10',
-    AGGREGATOR_RATE_LIMIT_PER_MINUTE: '0',
-    AGGREGATOR_METRICS_ENABLED: 'false',
-  });
-  const logger = createSilentLogger();
-  tunnel = new TunnelClient({ nats: config.nats!, hubUrl: config.syfthubUrl, log: logger });
-  tunnel.start();
-  await tunnel.link.ready();
-  aggregator = await startServer(createAggregatorApp({ config, logger, reportFailure: null, tunnel }), {
-    port: 0,
-    host: '127.0.0.1',
-    logger,
-    handleSignals: false,
-    shutdownTimeoutMs: 1000,
-  });
-  base = `http://127.0.0.1:${aggregator.port}/api/v1`;
+  aggregator = await startTunnelAggregator(nats, hub.url);
+  base = `${aggregator.url}/api/v1`;
 }, 60_000);
 
 afterAll(async () => {
   await aggregator?.stop();
-  await tunnel?.stop();
   await demo?.stop();
   await llm?.stop();
   await openai?.close();

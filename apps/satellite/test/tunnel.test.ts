@@ -1,9 +1,7 @@
-import { randomBytes, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Msg } from '@nats-io/nats-core';
-import { createApp as createAggregatorApp, loadConfig, TunnelClient } from '@syfthub/aggregator';
-import { createSilentLogger, type RunningServer, startServer } from '@syfthub/service';
 import {
   connectNats,
   decodePublicKey,
@@ -14,18 +12,15 @@ import {
   sealRequest,
   spaceSubject,
 } from '@syfthub/tunnel';
-import { startNatsServer, type TestNatsServer } from '@syfthub/tunnel/testing';
+import type { TestNatsServer } from '@syfthub/tunnel/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parseSatelliteEnv } from '../src/env';
-import { createSatellite, type Satellite } from '../src/satellite';
+import type { Satellite } from '../src/satellite';
 import { natsUrlOf } from '../src/tunnel/node';
-import { type FakeHub, startFakeHub } from './fake-hub';
+import type { FakeHub } from './fake-hub';
 import {
-  captureLogger,
   createSigningKey,
   eventually,
   guestClaims,
-  ISSUER,
   removeDir,
   type SigningKey,
   signToken,
@@ -33,9 +28,12 @@ import {
   userClaims,
   writeFiles,
 } from './helpers';
-
-/** nats-server reads the token as config: one that starts with a digit or `-` may not parse. */
-const natsToken = () => `t${randomBytes(18).toString('base64url')}`;
+import {
+  launchTunnelSatellite,
+  startNatsAndHub,
+  startTunnelAggregator,
+  type TunnelAggregator,
+} from './tunnel-stack';
 
 // The reference satellite in tunnel mode (tunnelling.md §1, §7) behind a real nats-server, reached by the real
 // aggregator. The satellite's app is never bound to a port: everything it serves goes over NATS.
@@ -48,34 +46,21 @@ let key: SigningKey;
 let hub: FakeHub;
 let nats: TestNatsServer;
 let satellite: Satellite;
-let aggregator: RunningServer;
-let tunnel: TunnelClient;
-let aggregatorUrl: string;
+let aggregator: TunnelAggregator;
 
-async function launch(): Promise<Satellite> {
-  const env = parseSatelliteEnv({
-    SYFTHUB_URL: hub.url,
-    SYFTHUB_ISSUER: ISSUER,
-    SATELLITE_TUNNEL: 'true',
-    SATELLITE_NATS_URL: nats.wsUrl,
-    SATELLITE_ENDPOINTS_FILE: join(dir, 'endpoints.json'),
-    SATELLITE_DATA_DIR: join(dir, 'state'),
-    SATELLITE_HUB_USERNAME: OWNER,
-    SATELLITE_HUB_PASSWORD: 'correct horse battery',
-    SATELLITE_HUB_EMAIL: 'demo-satellite@example.com',
+const launch = () =>
+  launchTunnelSatellite({
+    hub,
+    nats,
+    owner: OWNER,
+    dataDir: join(dir, 'state'),
+    env: { SATELLITE_ENDPOINTS_FILE: join(dir, 'endpoints.json') },
   });
-  const created = await createSatellite(env, captureLogger().logger, {
-    hubTimings: { initialBackoffMs: 50, maxBackoffMs: 200, syncMinIntervalMs: 50 },
-  });
-  await created.start();
-  await eventually(() => created.tunnel!.ready(200), 15_000);
-  return created;
-}
 
 const ref = (slug: string) => ({ url: TUNNEL, slug, name: '', tenant_name: null, owner_username: OWNER });
 
 async function chat(body: Record<string, unknown>) {
-  const res = await fetch(`${aggregatorUrl}/api/v1/chat`, {
+  const res = await fetch(`${aggregator.url}/api/v1/chat`, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
     body: JSON.stringify({ prompt: 'How many days of annual leave do staff have?', ...body }),
@@ -98,36 +83,13 @@ beforeAll(async () => {
     }),
   });
   key = await createSigningKey('k1');
-  nats = await startNatsServer({ mode: 'token', token: natsToken() });
-  hub = await startFakeHub({ jwks: [key] });
-  hub.state.natsToken = nats.token;
+  ({ nats, hub } = await startNatsAndHub(key));
   satellite = await launch();
-
-  const config = loadConfig({
-    AGGREGATOR_NATS_URL: nats.tcpUrl,
-    AGGREGATOR_NATS_AUTH_TOKEN: nats.token,
-    AGGREGATOR_SYFTHUB_URL: hub.url,
-    AGGREGATOR_NATS_TUNNEL_TIMEOUT: '10',
-    AGGREGATOR_RATE_LIMIT_PER_MINUTE: '0',
-    AGGREGATOR_METRICS_ENABLED: 'false',
-  });
-  const logger = createSilentLogger();
-  tunnel = new TunnelClient({ nats: config.nats!, hubUrl: config.syfthubUrl, log: logger });
-  tunnel.start();
-  await tunnel.link.ready();
-  aggregator = await startServer(createAggregatorApp({ config, logger, reportFailure: null, tunnel }), {
-    port: 0,
-    host: '127.0.0.1',
-    logger,
-    handleSignals: false,
-    shutdownTimeoutMs: 1000,
-  });
-  aggregatorUrl = `http://127.0.0.1:${aggregator.port}`;
+  aggregator = await startTunnelAggregator(nats, hub.url);
 }, 60_000);
 
 afterAll(async () => {
   await aggregator?.stop();
-  await tunnel?.stop();
   await satellite?.stop();
   await hub?.close();
   await nats?.stop();
@@ -186,7 +148,7 @@ describe('the reference satellite in tunnel mode', () => {
   it('reconnects by itself after NATS restarts', async () => {
     await nats.restart();
     await eventually(() => satellite.tunnel!.ready(200), 20_000);
-    await tunnel.link.ready(20_000);
+    await aggregator.tunnel.link.ready(20_000);
     const token = await signToken(key, userClaims(OWNER));
     const { body } = await chat({
       model: ref('assistant'),
@@ -203,7 +165,7 @@ describe('the reference satellite in tunnel mode', () => {
     try {
       await nats.restart();
       await eventually(() => satellite.tunnel!.ready(200), 20_000);
-      await tunnel.link.ready(20_000);
+      await aggregator.tunnel.link.ready(20_000);
       const { body } = await chat({
         model: ref('assistant'),
         data_sources: [ref('handbook')],
