@@ -94,7 +94,9 @@ function searchPageIds(shape: { withTags: boolean; withType: boolean; indexable:
   if (!indexable) return walk(sql``);
   const bound = sql.raw(String(SEARCH_CANDIDATES + 1));
   // The inner select of the first branch names only the index's expression (whose columns are unqualified, as in
-  // the index); `offset 0` keeps the per-field test out of it, so the planner reads that one index.
+  // the index); `offset 0` keeps the per-field test out of it, so the planner reads that one index. The owners'
+  // subquery has one too: planned on its own it reads the username trigram index, where the generic plan of the
+  // whole statement scanned every user.
   return sql`
     with hits as materialized (
       (select e.id, e.user_id, e.updated_at from (
@@ -107,7 +109,7 @@ function searchPageIds(shape: { withTags: boolean; withType: boolean; indexable:
        limit ${bound})
       union
       (select e.id, e.user_id, e.updated_at
-       from (select id from users where username ilike ${pattern}) as u
+       from (select id from users where username ilike ${pattern} offset 0) as u
          cross join lateral (
            select e.id, e.user_id, e.updated_at from endpoints as e
            where e.user_id = u.id and ${listedE} ${typeIs(withType)}
