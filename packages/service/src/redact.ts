@@ -70,32 +70,33 @@ export function serializeError(error: Error, withStack = true): Record<string, u
  * strings are masked, long strings and arrays are truncated, nesting stops at depth 10, cycles are cut.
  */
 export function redact(value: unknown): unknown {
-  return walk(value, 0, new WeakSet());
+  return walk(value, 0, []);
 }
 
-function walk(value: unknown, depth: number, seen: WeakSet<object>): unknown {
+/** `ancestors` holds the objects being walked above this one (at most MAX_DEPTH): a cycle leads back to one. */
+function walk(value: unknown, depth: number, ancestors: object[]): unknown {
   if (typeof value === 'string') return redactString(value);
   if (typeof value === 'bigint') return value.toString();
   if (value === null || typeof value !== 'object') return value;
   if (depth >= MAX_DEPTH) return '[Truncated]';
-  if (seen.has(value)) return '[Circular]';
-  seen.add(value);
+  if (ancestors.includes(value)) return '[Circular]';
+  ancestors.push(value);
   try {
-    if (value instanceof Error) return walk(serializeError(value), depth, seen);
+    if (value instanceof Error) return walk(serializeError(value), depth, ancestors);
     if (value instanceof Date) return Number.isNaN(value.getTime()) ? null : value.toISOString();
     if (Array.isArray(value)) {
-      const items = value.slice(0, MAX_ARRAY).map((item) => walk(item, depth + 1, seen));
+      const items = value.slice(0, MAX_ARRAY).map((item) => walk(item, depth + 1, ancestors));
       if (value.length > MAX_ARRAY) items.push(`[... ${value.length - MAX_ARRAY} more items]`);
       return items;
     }
-    if (value instanceof Map) return walk(Object.fromEntries(value), depth, seen);
-    if (value instanceof Set) return walk([...value], depth, seen);
+    if (value instanceof Map) return walk(Object.fromEntries(value), depth, ancestors);
+    if (value instanceof Set) return walk([...value], depth, ancestors);
     const out: Record<string, unknown> = {};
     for (const [key, inner] of Object.entries(value)) {
-      out[key] = isSecretKey(key) && inner !== undefined ? REDACTED : walk(inner, depth + 1, seen);
+      out[key] = isSecretKey(key) && inner !== undefined ? REDACTED : walk(inner, depth + 1, ancestors);
     }
     return out;
   } finally {
-    seen.delete(value);
+    ancestors.pop();
   }
 }
