@@ -10,6 +10,7 @@ import {
   buildResponse,
   decodePublicKey,
   generateKeyPair,
+  importPublicKey,
   openRequest,
   peerSubject,
   TunnelCipherError,
@@ -182,7 +183,10 @@ export class AgentBridge {
     envelope: TunnelRequestEnvelope,
   ): void {
     const { start, slug, caller, handler } = accepted;
-    const startEphemeral = decodePublicKey(envelope.encryption_info?.ephemeral_public_key ?? '');
+    // Imported once: every event of the session is sealed to it.
+    const startEphemeral = importPublicKey(
+      decodePublicKey(envelope.encryption_info?.ephemeral_public_key ?? ''),
+    );
     // One response pair per session (§9.4).
     const responsePair = generateKeyPair();
     let sequence = 0;
