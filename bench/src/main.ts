@@ -19,6 +19,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
+import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { hash } from '@node-rs/argon2';
@@ -36,6 +37,7 @@ import {
 } from './lib/backend';
 import { type LoadSpec, type Measurement, measure } from './lib/load';
 import { freePort, run, type Service, sleep, startService } from './lib/proc';
+import { percentile } from './lib/stats';
 import { machine, startLoadSampler } from './machine';
 import { obtainMcpToken } from './mcp-token';
 import { type MixQuery, queryMix } from './query-mix';
@@ -231,6 +233,39 @@ async function answerIds(
   return result;
 }
 
+/** Requests of each variant sent one at a time for {@link alone}. */
+const ALONE_REQUESTS = 15;
+
+/**
+ * Each variant's own latency (median ms): requests one at a time from this process, so no request waits behind
+ * the others as under load.
+ */
+async function alone(spec: LoadSpec): Promise<number[]> {
+  const medians: number[] = [];
+  for (const variant of spec.variants ?? []) {
+    const times: number[] = [];
+    for (let i = 0; i < ALONE_REQUESTS; i += 1) {
+      const began = performance.now();
+      const res = await fetch(variant.path ? new URL(variant.path, spec.url) : spec.url, {
+        method: spec.method ?? 'GET',
+        headers: spec.headers ?? {},
+        ...(variant.body === undefined ? {} : { body: variant.body }),
+      });
+      await res.arrayBuffer();
+      times.push(performance.now() - began);
+    }
+    medians.push(
+      Math.round(
+        percentile(
+          times.sort((a, b) => a - b),
+          50,
+        ) * 10,
+      ) / 10,
+    );
+  }
+  return medians;
+}
+
 /**
  * Both search routes at one catalogue size with the query mix: the backend, the same-SQL floor (the captured
  * statements of each query replayed) and the physical floor (each query's final rows read by primary key).
@@ -256,13 +291,13 @@ async function measureSearch(
         ...('body' in v ? { body: v.body } : {}),
       })),
     });
-    const one = async (target: Service, path: string): Promise<Measurement> => {
+    const one = async (target: Service, path: string): Promise<Measurement & { alone: number[] }> => {
       const load = spec(target.url, path);
       await check(target, load, undefined);
       await warm(load.url, load, 300);
       const measured = await measure(target, load);
       await sleep(1000);
-      return measured;
+      return { ...measured, alone: await alone(load) };
     };
     const began = Date.now();
     const ours = await one(backend, route.path);

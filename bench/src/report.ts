@@ -22,12 +22,15 @@ export interface SearchRouteResult {
   endpoints: number;
   /** Rows the route answered for each query of the mix (what the physical floor reads). */
   rowsPerAnswer: number[];
-  ours: Measurement;
+  ours: SearchMeasurement;
   /** The route's captured statements replayed. */
-  sameSql: Measurement;
+  sameSql: SearchMeasurement;
   /** The route's final rows read by primary key. */
-  physical: Measurement;
+  physical: SearchMeasurement;
 }
+
+/** A measurement of the mix, plus each query's median latency when sent alone, one request at a time (ms). */
+export type SearchMeasurement = Measurement & { alone: number[] };
 
 export interface BackendRow {
   label: string;
@@ -253,7 +256,8 @@ function searchTargets(r: Pick<Report, 'search' | 'connections'>): string[] {
   });
 }
 
-const latency = (v: VariantResult | undefined) => (v ? `${v.p50} / ${v.p99}` : '–');
+const latency = (v: VariantResult | undefined, alone: number | undefined) =>
+  `${v ? `${v.p50} / ${v.p99}` : '–'} (${alone ?? '–'})`;
 
 /** The search routes with the query mix at each size: totals beside both floors, then each query's latency. */
 function searchSection(r: Pick<Report, 'search' | 'datasets'>): string[] {
@@ -274,7 +278,8 @@ function searchSection(r: Pick<Report, 'search' | 'datasets'>): string[] {
         `| ${n0(s.endpoints)} | ${s.route} | ${n0(s.ours.rps)} | ${n0(s.sameSql.rps)} | ${n0(s.physical.rps)} | **${n2(s.ours.rps / s.sameSql.rps)}** | **${n2(s.physical.rps / s.ours.rps)}** | ${s.ours.p50} / ${s.ours.p99} | ${s.sameSql.p50} / ${s.sameSql.p99} | ${s.physical.p50} / ${s.physical.p99} | ${n0(s.ours.cpuUsPerRequest)} / ${n0(s.sameSql.cpuUsPerRequest)} / ${n0(s.physical.cpuUsPerRequest)} | ${n1(s.ours.peakRssMb)} | ${failures(s.ours)} / ${failures(s.sameSql)} / ${failures(s.physical)} |`,
     ),
     '',
-    'Each query’s latency within the mix (p50 / p99 ms, from each request’s send to its response on its connection):',
+    'Each query’s latency within the mix (p50 / p99 ms, from each request’s send to its response on its connection),',
+    'and in brackets its median alone (15 requests one at a time, no queueing behind the others):',
     '',
   ];
   for (const d of r.datasets) {
@@ -288,7 +293,7 @@ function searchSection(r: Pick<Report, 'search' | 'datasets'>): string[] {
           `| ${q.kind}: \`${q.text}\` | ${q.character} | ${routes
             .map(
               (s) =>
-                `${s.rowsPerAnswer[i] ?? '–'} · ${latency(s.ours.perVariant?.[i])} · ${latency(s.sameSql.perVariant?.[i])} · ${latency(s.physical.perVariant?.[i])}`,
+                `${s.rowsPerAnswer[i] ?? '–'} · ${latency(s.ours.perVariant?.[i], s.ours.alone[i])} · ${latency(s.sameSql.perVariant?.[i], s.sameSql.alone[i])} · ${latency(s.physical.perVariant?.[i], s.physical.alone[i])}`,
             )
             .join(' | ')} |`,
       ),
