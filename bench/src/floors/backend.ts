@@ -21,19 +21,11 @@ const sql = postgres(env.DATABASE_URL as string, {
   onnotice: () => {},
   connection: { statement_timeout: Number(env.DB_STATEMENT_TIMEOUT_MS) },
 });
-// As drizzle configures its postgres-js client: dates and times pass through as text both ways, and JSON
-// parameters arrive already serialised (the captured parameters are what drizzle handed the driver).
-{
-  const same = (x: unknown) => x;
-  const { parsers, serializers } = sql.options as unknown as Record<string, Record<string, typeof same>>;
-  for (const type of ['1184', '1082', '1083', '1114', '1182', '1185', '1115', '1231']) {
-    if (parsers) parsers[type] = same;
-    if (serializers) serializers[type] = same;
-  }
-  if (serializers) {
-    serializers['114'] = same;
-    serializers['3802'] = same;
-  }
+// As drizzle configures its postgres-js client for JSON: parameters arrive already serialised (the captured
+// parameters are what drizzle handed the driver), so they are sent as they are. (Dates keep postgres-js's own
+// handling: the floor's login writes Date objects.)
+for (const type of ['114', '3802']) {
+  (sql.options.serializers as unknown as Record<string, (x: unknown) => unknown>)[type] = (x) => x;
 }
 const redis = new Redis(env.REDIS_URL as string);
 const sessionKey = createSecretKey(Buffer.from(env.SECRET_KEY as string, 'utf8'));
