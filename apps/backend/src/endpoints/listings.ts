@@ -56,19 +56,29 @@ const SEARCH_CANDIDATES = 2_000;
  * Whether a listed endpoint (alias `e`, owner `u`) matches the search text (§9.2): its name, description, owner's
  * username or one of its tags contains it. Tags are matched in their JSON text: a fragment of `[a-z0-9-]` cannot
  * span the quotes and commas between two tags, and text with any other character cannot be inside a tag at all,
- * so tags are tested only for such text. The patterns are the placeholders `pattern` and `tagPattern`.
+ * so tags are tested only for such text. The patterns are read from `params` (below).
  */
 function matchesText(withTags: boolean, owner: SQL | null): SQL {
-  const pattern = sql.placeholder('pattern');
   const fields = [sql`lower(e.name) like lower(${pattern})`, sql`e.description ilike ${pattern}`];
-  if (withTags) fields.push(sql`e.tags::text like ${sql.placeholder('tagPattern')}`);
+  if (withTags) fields.push(sql`e.tags::text like (select tag_pattern from params)`);
   if (owner) fields.push(owner);
   return sql`(${sql.join(fields, sql` or `)})`;
 }
 
+/**
+ * The statement's values, read from a materialized `params` row rather than used as parameters directly: the
+ * planner cannot fold them into a plan of its own for each text, whose planning would cost more than running it,
+ * so after a few executions PostgreSQL keeps one generic plan per shape.
+ */
+const params = sql`params as materialized (
+  select ${sql.placeholder('pattern')}::text as pattern, ${sql.placeholder('tagPattern')}::text as tag_pattern,
+         ${sql.placeholder('type')}::text as type, ${sql.placeholder('limit')}::int as lim,
+         ${sql.placeholder('skip')}::int as skip
+)`;
+const pattern = sql`(select pattern from params)`;
 const typePlaceholder = sql.placeholder('type');
 const listedE = sql`e.visibility = 'public' and e.is_active and not e.archived`;
-const typeIs = (withType: boolean) => (withType ? sql`and e.type = ${typePlaceholder}` : sql``);
+const typeIs = (withType: boolean) => (withType ? sql`and e.type = (select type from params)` : sql``);
 
 /**
  * The ids of one page of listed endpoints matching the search text, newest first, in a cost bounded by the page
@@ -84,24 +94,24 @@ const typeIs = (withType: boolean) => (withType ? sql`and e.type = ${typePlaceho
  */
 function searchPageIds(shape: { withTags: boolean; withType: boolean; indexable: boolean }): SQL {
   const { withTags, withType, indexable } = shape;
-  const pattern = sql.placeholder('pattern');
-  const page = sql`limit ${sql.placeholder('limit')} offset ${sql.placeholder('skip')}`;
+  const page = sql`limit (select lim from params) offset (select skip from params)`;
   const newest = sql`order by e.updated_at desc, e.id desc`;
   const walk = (when: SQL) => sql`select e.id from endpoints as e join users as u on u.id = e.user_id
     where ${when} ${listedE} and u.is_active ${typeIs(withType)}
       and ${matchesText(withTags, sql`u.username ilike ${pattern}`)}
     ${newest} ${page}`;
-  if (!indexable) return walk(sql``);
+  if (!indexable) return sql`with ${params} ${walk(sql``)}`;
   const bound = sql.raw(String(SEARCH_CANDIDATES + 1));
   // The inner select of the first branch names only the index's expression (whose columns are unqualified, as in
   // the index); `offset 0` keeps the per-field test out of it, so the planner reads that one index. The owners'
   // subquery has one too: planned on its own it reads the username trigram index, where the generic plan of the
   // whole statement scanned every user.
   return sql`
-    with hits as materialized (
+    with ${params},
+    hits as materialized (
       (select e.id, e.user_id, e.updated_at from (
          select id, user_id, updated_at, name, description, tags from endpoints
-         where visibility = 'public' and is_active and not archived ${withType ? sql`and type = ${typePlaceholder}` : sql``}
+         where visibility = 'public' and is_active and not archived ${withType ? sql`and type = (select type from params)` : sql``}
            and (${listedTextExpression}) ilike ${pattern}
          offset 0
        ) as e
@@ -238,7 +248,7 @@ function searchPublicEndpoints(
   return statement.execute({
     pattern: containing(filter.search),
     tagPattern: containing(fragment),
-    type: filter.endpointType,
+    type: filter.endpointType ?? null,
     limit: filter.limit,
     skip: filter.skip,
   });
