@@ -107,6 +107,11 @@ export function renderReport(r: Report): string {
     ...reads.map((row) => row.ours.peakRssMb),
     ...r.search.filter((s) => s.endpoints === smallest).map((s) => s.ours.peakRssMb),
   );
+  // Issue 17's figure: the peak while the read scenarios ran (not the RSS after the 256-connection and login runs).
+  const peakUnderReads = Math.max(
+    ...reads.map((row) => row.ours.peakRssMb),
+    ...r.search.filter((s) => s.endpoints === smallest).map((s) => s.ours.peakRssMb),
+  );
   const argonMb = (r.argon2.memoryCost / 1024) * r.argon2.maxConcurrent;
   const loginBound = backend.login.before + argonMb + 32;
   const loginOk = backend.login.peak <= loginBound && backend.login.after <= backend.login.before + 32;
@@ -138,7 +143,7 @@ export function renderReport(r: Report): string {
     ...searchTargets(r),
     `| 256 connections on /endpoints/public: no error, no stall (no second without a response) | ${wide.non2xx + wide.errors + wide.timeouts} failed, slowest second ${n0(wide.minRpsPerSecond)} req, max ${wide.max} ms | ${ok(wideOk)} |`,
     `| Backend RSS < 120 MB (idle and read scenarios; issue 10) | idle ${n1(backend.idle.backend)} MB, peak ${n1(peakReadRss)} MB | ${ok(peakReadRss < 120)} |`,
-    `| Backend peak RSS < 160 MB under the read scenarios (issue 17) | peak ${n1(peakReadRss)} MB | ${ok(peakReadRss < 160)} |`,
+    `| Backend peak RSS < 160 MB under the read scenarios (issue 17: the peaks while they ran) | peak ${n1(peakUnderReads)} MB | ${ok(peakUnderReads < 160)} |`,
     `| RSS bounded during an 8-way login burst (≤ before + ${r.argon2.maxConcurrent} × ${r.argon2.memoryCost / 1024} MiB argon2 + 32 MB, back within 32 MB after) | before ${n1(backend.login.before)}, peak ${n1(backend.login.peak)}, 3 s after ${n1(backend.login.after)} MB | ${ok(loginOk)} |`,
     token
       ? `| Satellite token issuance ≥ 0.8 × raw signing rate | ${n2(token.ours.rps / token.floor.rps)} × (${n0(token.ours.rps)} vs ${n0(token.floor.rps)} signatures/s) | ${ok(token.ours.rps >= 0.8 * token.floor.rps)} |`
