@@ -46,7 +46,10 @@ const TYPES = ['model', 'data_source', 'model_data_source', 'agent'] as const;
 
 let state = 42;
 function random(): number {
-  state = (state * 1_103_515_245 + 12_345) % 2_147_483_648;
+  // The same LCG, computed exactly: as a float product (up to 2^61) it lost its low bits and cycled after 125
+  // endpoints, so the datasets were 125 endpoints repeated. Math.imul keeps the low 32 bits, which is all mod 2^31
+  // needs.
+  state = (Math.imul(state, 1_103_515_245) + 12_345) & 0x7fff_ffff;
   return state / 2_147_483_648;
 }
 const pick = <T>(list: readonly T[]): T => list[Math.floor(random() * list.length)] as T;
