@@ -172,7 +172,7 @@ async function load(
       const name = capitalised(`${pick(BRANDS)} ${pick(WORDS)}${random() < 0.5 ? ` ${pick(BRANDS)}` : ''}`);
       const tags = [...new Set(Array.from({ length: 1 + Math.floor(random() * 4) }, () => pick(TAGS)))];
       // Star counts follow a long tail, as real catalogues do; each star is a row of endpoint_stars below.
-      const stars = Math.min(userTotal, Math.floor(1 / (random() + 0.001)) - 1);
+      const stars = Math.max(0, Math.min(userTotal, Math.floor(1 / (random() + 0.001)) - 1));
       starCounts.push(stars);
       const health = random();
       const updatedAt = new Date(now - Math.floor(random() * 90 * 86_400_000));
