@@ -321,21 +321,27 @@ describe.runIf(runsWithNginx())('nginx configs', () => {
   it('upgrades /nats to the NATS WebSocket listener: a node with the token meets an internal TCP client', async () => {
     // A raw client speaking the NATS protocol over wss://<edge>/nats, as the Go node does (tunnelling.md §2.3).
     const ws = new WebSocket(`wss://127.0.0.1:${httpsPort}/nats`, { rejectUnauthorized: false });
+    // Everything the node receives is kept from the start: a message that arrives between two waits (the MSG can
+    // beat the publisher's flush) must not be lost.
     let received = '';
+    const waiters = new Set<() => void>();
+    ws.on('message', (data: Buffer) => {
+      received += data.toString();
+      for (const wake of [...waiters]) wake();
+    });
     const waitFor = (text: string) =>
       new Promise<void>((resolve, reject) => {
-        const timer = setTimeout(() => reject(new Error(`no ${text} in ${received}`)), 10_000);
-        const check = () => {
+        const timer = setTimeout(() => {
+          waiters.delete(check);
+          reject(new Error(`no ${text} in ${received}`));
+        }, 10_000);
+        function check() {
           if (!received.includes(text)) return;
           clearTimeout(timer);
-          ws.off('message', onMessage);
+          waiters.delete(check);
           resolve();
-        };
-        const onMessage = (data: Buffer) => {
-          received += data.toString();
-          check();
-        };
-        ws.on('message', onMessage);
+        }
+        waiters.add(check);
         check();
       });
     ws.on('error', () => {});
