@@ -179,21 +179,24 @@ class NatsNodeSession implements NodeSession {
     this.connection.publish(spaceSubject(this.start.owner), sealed.data, { reply: this.inbox });
   }
 
+  /** A control message of this session for the node, sealed to its key and answered on the session's channel. */
+  private seal(type: string, payload: unknown): SealedRequest {
+    return sealRequest({
+      type,
+      correlationId: randomUUID(),
+      replyTo: this.channel,
+      endpoint: { slug: '', type: 'agent' },
+      timeoutMs: 0,
+      payload,
+      nodePublicKey: this.nodeKey,
+    });
+  }
+
   /** Sends a sealed control message; a failure means the node is unreachable. */
   private control(type: string, payload: unknown): void {
     if (this.closed) return;
     try {
-      this.publish(
-        sealRequest({
-          type,
-          correlationId: randomUUID(),
-          replyTo: this.channel,
-          endpoint: { slug: '', type: 'agent' },
-          timeoutMs: 0,
-          payload,
-          nodePublicKey: this.nodeKey,
-        }),
-      );
+      this.publish(this.seal(type, payload));
     } catch (err) {
       this.log.warn(
         { event: 'agent.nats.publish_failed', type, reason: (err as Error).message },
@@ -343,15 +346,7 @@ class NatsNodeSession implements NodeSession {
         },
       });
       try {
-        const sealed = sealRequest({
-          type: AGENT_MESSAGE_TYPES.cancel,
-          correlationId: randomUUID(),
-          replyTo: this.channel,
-          endpoint: { slug: '', type: 'agent' },
-          timeoutMs: 0,
-          payload,
-          nodePublicKey: this.nodeKey,
-        });
+        const sealed = this.seal(AGENT_MESSAGE_TYPES.cancel, payload);
         connection.publish(spaceSubject(this.start.owner), sealed.data, { reply: inbox });
         await connection.flush();
       } catch {
