@@ -18,7 +18,16 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { hash } from '@node-rs/argon2';
 import postgres from 'postgres';
-import { ARGON2, createDatabase, migrateDatabase, PASSWORD, serviceEnv, startBackend } from './lib/backend';
+import {
+  ARGON2,
+  createDatabase,
+  migrateDatabase,
+  PASSWORD,
+  REDIS_URL,
+  SERVER_URL,
+  serviceEnv,
+  startBackend,
+} from './lib/backend';
 import { percentile } from './lib/stats';
 import {
   benchArgs,
@@ -40,8 +49,6 @@ const args = benchArgs({
 });
 const PAIRS = Number(args.pairs);
 const P50_TARGET_MS = 10;
-const SERVER_URL = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
-const REDIS_URL = process.env.BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379/13';
 
 const log = (message: string) => console.log(`[bench ${new Date().toISOString().slice(11, 19)}] ${message}`);
 const loadAverage = () => Number(readFileSync('/proc/loadavg', 'utf8').split(' ')[0]);

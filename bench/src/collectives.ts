@@ -18,6 +18,8 @@ import {
   login,
   migrateDatabase,
   PASSWORD,
+  REDIS_URL,
+  SERVER_URL,
   serviceEnv,
   startBackend,
 } from './lib/backend';
@@ -41,8 +43,6 @@ const CONNECTIONS = Number(args.connections);
 const P99_TARGET_MS = 50;
 const BENCH_DIR = join(dirname(fileURLToPath(import.meta.url)), '..');
 const ROOT = join(BENCH_DIR, '..');
-const SERVER_URL = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
-const REDIS_URL = process.env.BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379/13';
 
 const log = (message: string) => console.log(`[bench ${new Date().toISOString().slice(11, 19)}] ${message}`);
 /** The 1-minute load average now, recorded beside each measurement. */

@@ -32,6 +32,8 @@ import {
   login,
   migrateDatabase,
   PASSWORD,
+  REDIS_URL,
+  SERVER_URL,
   serviceEnv,
   startBackend,
 } from './lib/backend';
@@ -73,8 +75,6 @@ const CONNECTIONS = Number(args.connections);
 const BENCH_DIR = join(dirname(fileURLToPath(import.meta.url)), '..');
 const ROOT = join(BENCH_DIR, '..');
 const BIN = join(BENCH_DIR, 'node_modules', '.bin');
-const SERVER_URL = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
-const REDIS_URL = process.env.BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379/13';
 /** Catalogue sizes, smallest first: the first is measured in full, the others on the search routes. */
 const SIZES = [...new Set((args.sizes as string).split(',').map((size) => Number(size.trim())))].sort(
   (a, b) => a - b,

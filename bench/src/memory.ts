@@ -22,6 +22,8 @@ import {
   login,
   migrateDatabase,
   PASSWORD,
+  REDIS_URL,
+  SERVER_URL,
   serviceEnv,
   startBackend,
 } from './lib/backend';
@@ -47,8 +49,6 @@ const CONNECTIONS = Number(args.connections);
 const BENCH_DIR = join(dirname(fileURLToPath(import.meta.url)), '..');
 const ROOT = join(BENCH_DIR, '..');
 const BACKEND_DIR = join(ROOT, 'apps', 'backend');
-const SERVER_URL = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
-const REDIS_URL = process.env.BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379/13';
 const log = (message: string) => console.log(`[memory ${new Date().toISOString().slice(11, 19)}] ${message}`);
 
 const variants = (args.variants as string).split(',').map((item) => {

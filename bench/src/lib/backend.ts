@@ -7,6 +7,10 @@ import postgres from 'postgres';
 import { freePort, type Service, startService } from './proc';
 
 /** The password of every seeded user. */
+/** The PostgreSQL server every bench creates its databases on, and the Redis database index the benches use. */
+export const SERVER_URL = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+export const REDIS_URL = process.env.BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379/13';
+
 export const PASSWORD = 'bench-password-1';
 /** The backend's defaults (env.ts), passed explicitly so the seeded hashes match what it verifies with. */
 export const ARGON2 = { memoryCost: 65_536, timeCost: 3, parallelism: 4, maxConcurrent: 4 };
