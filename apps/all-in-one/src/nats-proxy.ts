@@ -16,19 +16,12 @@ export function isNatsPath(url: string | undefined): boolean {
 }
 
 /**
- * The all-in-one's `/nats` (tunnelling.md §2.3): WebSocket upgrades on those paths are piped, request head and
- * all, to NATS's WebSocket listener, as nginx does. Other upgrades are left to the server's other `upgrade`
- * listeners, and refused when there is none.
+ * The all-in-one's `/nats` (tunnelling.md §2.3): each WebSocket upgrade it is handed is piped, request head and
+ * all, to NATS's WebSocket listener, as nginx does. Which upgrades reach it is edge-upgrades.ts's choice.
  */
 export function natsUpgradeProxy(target: NatsWebSocketTarget): UpgradeHandler {
   const open = new Set<Duplex>();
-  let server: Server | null = null;
   const onUpgrade = (req: IncomingMessage, socket: Duplex, head: Buffer) => {
-    if (!isNatsPath(req.url)) {
-      if ((server?.listenerCount('upgrade') ?? 0) > 1) return;
-      socket.end('HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\nConnection: close\r\n\r\n');
-      return;
-    }
     const upstream = connect(target.port, target.host);
     let connected = false;
     open.add(socket);
@@ -64,7 +57,6 @@ export function natsUpgradeProxy(target: NatsWebSocketTarget): UpgradeHandler {
   };
   return {
     attach(target: Server) {
-      server = target;
       target.on('upgrade', onUpgrade);
     },
     closeAll() {
