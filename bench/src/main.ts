@@ -9,6 +9,10 @@
  *                                         routes; default 20000,200000)
  *   pnpm bench -- --search-only          (only the search routes, at every size: results/<date>-search.md)
  *   pnpm bench -- --seed-only   (seed a database, capture the SQL, keep both and stop: for profiling by hand)
+ *   pnpm bench -- --backend-only health,me,token --sizes 1000
+ *                               (only those backend scenarios, printed and not written to results/: health,
+ *                                me, token, sign; for comparing one change)
+ *   pnpm bench -- --cpu-prof DIR (the backend runs with --cpu-prof; its .cpuprofile lands in DIR at exit)
  *
  * Needs PostgreSQL (DATABASE_URL, default postgres://postgres@127.0.0.1:5432/postgres: a database is created and
  * dropped) and Redis (BENCH_REDIS_URL, default redis://127.0.0.1:6379/13: a database index of its own, because
@@ -28,6 +32,7 @@ import { runAggregatorScenarios, startSatellites } from './aggregator';
 import { captureSql } from './capture';
 import {
   ARGON2,
+  backendNodeOptions,
   createDatabase,
   login,
   migrateDatabase,
@@ -67,6 +72,8 @@ const { values: args } = parseArgs({
     'seed-only': { type: 'boolean', default: false },
     sizes: { type: 'string', default: '20000,200000' },
     'search-only': { type: 'boolean', default: false },
+    'backend-only': { type: 'string' },
+    'cpu-prof': { type: 'string' },
   },
 });
 const DURATION = Number(args.duration);
@@ -155,6 +162,8 @@ async function warm(
 
 interface Scenario {
   label: string;
+  /** Its name for `--backend-only`. */
+  key?: string;
   path: string;
   method?: 'GET' | 'POST';
   headers?: Record<string, string>;
@@ -411,7 +420,9 @@ async function startBackendPair(
   logDir: string,
   services: Service[],
 ) {
-  const backend = await startBackend(shared, join(ROOT, 'apps', 'backend'), logDir);
+  const cwd = join(ROOT, 'apps', 'backend');
+  const profile = args['cpu-prof'] ? ['--cpu-prof', `--cpu-prof-dir=${args['cpu-prof']}`] : [];
+  const backend = await startBackend(shared, cwd, logDir, [...backendNodeOptions(cwd), ...profile]);
   services.push(backend);
   const answers = await answerIds(backend, prepared.mix);
   const idsFile = join(logDir, `answer-ids-${prepared.endpoints}.json`);
@@ -528,9 +539,10 @@ async function main(): Promise<void> {
 
     const rows: BackendRow[] = [];
     const scenarios: Scenario[] = [
-      { label: 'GET /health', path: '/health', read: true, warmup: 2000 },
+      { label: 'GET /health', key: 'health', path: '/health', read: true, warmup: 2000 },
       {
         label: 'GET /health',
+        key: 'health-bare',
         path: '/health',
         floorPath: '/floor/health-bare',
         floorLabel: 'bare route',
@@ -545,6 +557,7 @@ async function main(): Promise<void> {
       { label: 'GET /endpoints/trending?limit=20', path: '/api/v1/endpoints/trending?limit=20', read: true },
       {
         label: 'GET /auth/me (JWT)',
+        key: 'me',
         path: '/api/v1/auth/me',
         headers: bearer,
         read: true,
@@ -553,6 +566,7 @@ async function main(): Promise<void> {
       },
       {
         label: 'GET /token?aud= (RS256, repeated audience)',
+        key: 'token',
         path: `/api/v1/token?aud=${audience}`,
         headers: bearer,
         warmup: 500,
@@ -563,10 +577,25 @@ async function main(): Promise<void> {
         path: `/api/v1/token?aud=${audience}`,
         floorPath: '/floor/sign',
         floorLabel: 'raw signing',
+        key: 'sign',
         headers: bearer,
         warmup: 100,
       },
     ];
+    if (args['backend-only'] !== undefined) {
+      const keys = new Set(args['backend-only'].split(',').map((key) => key.trim()));
+      for (const scenario of scenarios.filter((s) => s.key !== undefined && keys.has(s.key))) {
+        const row = await compare(backend, backendFloor, scenario);
+        log(
+          `  ${scenario.key}: ours ${Math.round(row.ours.rps)} req/s ${Math.round(row.ours.cpuUsPerRequest)} µs/req, ` +
+            `floor (${row.floorLabel}) ${Math.round(row.floor.rps)} req/s ${Math.round(row.floor.cpuUsPerRequest)} µs/req, ` +
+            `ratio ${(row.ours.rps / row.floor.rps).toFixed(2)}`,
+        );
+      }
+      const load = loads.stop();
+      log(`load average: ${JSON.stringify(load)}`);
+      return;
+    }
     for (const scenario of scenarios) rows.push(await compare(backend, backendFloor, scenario));
     const search = await measureSearch(backend, backendFloor, first.mix, answers, firstSize);
 
