@@ -1,4 +1,4 @@
-import { and, eq, isNull, refreshTokens } from '@syfthub/db';
+import { and, eq, isNull, refreshTokens, users } from '@syfthub/db';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createReplica } from './auth-fixtures';
 import { createTestBackend, type TestBackend } from './harness';
@@ -335,5 +335,47 @@ describe('PUT /api/v1/auth/me/password', () => {
     expect(res.status).toBe(204);
     expectUnauthorized(await me(backend, user.access_token), 'Could not validate credentials');
     expect((await me(backend, tokens.full as string)).status).toBe(200);
+  });
+});
+
+describe('access tokens used again and again (verification remembered, lookups shared)', () => {
+  it('a burst of requests with one token all succeed and all see the user', async () => {
+    const user = await backend.registerUser();
+    const answers = await Promise.all(
+      Array.from({ length: 20 }, () =>
+        backend.api<{ id: number }>('GET', '/api/v1/auth/me', { token: user.access_token }),
+      ),
+    );
+    expect(answers.map((res) => [res.status, res.body.id])).toEqual(answers.map(() => [200, user.user.id]));
+  });
+
+  it('the user row is read on every request: a change made behind the sessions is seen by the next one', async () => {
+    const user = await backend.registerUser();
+    expect((await me(backend, user.access_token)).status).toBe(200);
+    // Written straight to the database: no session is revoked, so only a fresh read of the row can notice.
+    await backend.deps.db.update(users).set({ isActive: false }).where(eq(users.id, user.user.id));
+    expectUnauthorized(await me(backend, user.access_token), 'Could not validate credentials');
+    await backend.deps.db
+      .update(users)
+      .set({ isActive: true, role: 'admin' })
+      .where(eq(users.id, user.user.id));
+    const again = await backend.api<{ role: string }>('GET', '/api/v1/auth/me', { token: user.access_token });
+    expect(again.status).toBe(200);
+    expect(again.body.role).toBe('admin');
+  });
+
+  it('a token that failed verification stays rejected, and a tampered copy of a good one is rejected', async () => {
+    const user = await backend.registerUser();
+    expect((await me(backend, user.access_token)).status).toBe(200);
+    const [header, payload, signature] = user.access_token.split('.') as [string, string, string];
+    const claims = JSON.parse(Buffer.from(payload, 'base64url').toString()) as Record<string, unknown>;
+    const forged = Buffer.from(JSON.stringify({ ...claims, sub: '1' })).toString('base64url');
+    for (const token of [
+      `${header}.${forged}.${signature}`,
+      `${header}.${payload}.${signature.slice(0, -2)}AA`,
+    ]) {
+      expectUnauthorized(await me(backend, token), 'Could not validate credentials');
+      expectUnauthorized(await me(backend, token), 'Could not validate credentials');
+    }
   });
 });

@@ -9,7 +9,9 @@ import {
 import { apiTokens, eq, sql, type User, users } from '@syfthub/db';
 import { ApiError, clientIpOf } from '@syfthub/service';
 import type { BackendDeps } from '../deps';
+import { perTurn } from './per-turn';
 import type { SessionService } from './sessions';
+import { createVerifiedAccessTokens } from './verified-tokens';
 
 const NOT_AUTHENTICATED = 'Could not validate credentials';
 const LAST_USED_WRITE_INTERVAL_MS = 60_000;
@@ -31,6 +33,13 @@ export function createAuthenticator(
     .where(eq(users.id, sql.placeholder('id')))
     .limit(1)
     .prepare('auth_user_by_id');
+  const verifyAccess = createVerifiedAccessTokens((token) => sessionTokens.verifyAccess(token));
+  // Requests of one caller that arrive together share these lookups; each is still sent after they arrived.
+  const isRevoked = perTurn((sid: string) => sessions.isRevoked(sid));
+  const loadUser = perTurn(async (id: number): Promise<User | undefined> => {
+    const [user] = await userById.execute({ id });
+    return user;
+  });
 
   async function fromApiToken(credential: string, ip: string): Promise<Principal<User>> {
     if (!isWellFormedApiToken(credential)) throw unauthorized('Invalid API token');
@@ -60,17 +69,14 @@ export function createAuthenticator(
   async function fromJwt(credential: string): Promise<Principal<User>> {
     let claims: Awaited<ReturnType<typeof sessionTokens.verifyAccess>>;
     try {
-      claims = await sessionTokens.verifyAccess(credential);
+      claims = await verifyAccess(credential);
     } catch (err) {
       if (err instanceof TokenError) throw unauthorized(NOT_AUTHENTICATED);
       throw err;
     }
     const userId = Number(claims.sub);
     if (!Number.isSafeInteger(userId)) throw unauthorized(NOT_AUTHENTICATED);
-    const [revoked, [user]] = await Promise.all([
-      sessions.isRevoked(claims.sid),
-      userById.execute({ id: userId }),
-    ]);
+    const [revoked, user] = await Promise.all([isRevoked(claims.sid), loadUser(userId)]);
     if (revoked || !user || !user.isActive) throw unauthorized(NOT_AUTHENTICATED);
     return { user, kind: 'jwt', sessionId: claims.sid };
   }

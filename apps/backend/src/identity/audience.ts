@@ -1,5 +1,6 @@
 import { type Db, eq, sql, users } from '@syfthub/db';
 import { ApiError, type Logger } from '@syfthub/service';
+import { perTurn } from '../auth/per-turn';
 import { failClosed } from './errors';
 
 /**
@@ -14,11 +15,13 @@ export function createAudienceResolver(db: Db, logger: Logger): (raw: string) =>
     .where(eq(users.username, sql.placeholder('username')))
     .limit(1)
     .prepare('identity_audience_by_username');
-  return (raw) => resolveAudience(byUsername, logger, raw);
+  // Token requests for one audience that arrive together share the lookup; it is still sent after they arrived.
+  const lookup = perTurn((username: string) => byUsername.execute({ username }));
+  return (raw) => resolveAudience(lookup, logger, raw);
 }
 
 async function resolveAudience(
-  byUsername: { execute(values: { username: string }): Promise<Array<{ isActive: boolean }>> },
+  byUsername: (username: string) => Promise<Array<{ isActive: boolean }>>,
   logger: Logger,
   raw: string,
 ): Promise<string> {
@@ -26,9 +29,7 @@ async function resolveAudience(
   if (audience === '') {
     throw new ApiError(400, { code: 'MISSING_AUDIENCE', message: "The 'aud' query parameter is required." });
   }
-  const [target] = await failClosed(logger, 'identity.audience_lookup_failed', () =>
-    byUsername.execute({ username: audience }),
-  );
+  const [target] = await failClosed(logger, 'identity.audience_lookup_failed', () => byUsername(audience));
   if (!target) {
     throw new ApiError(404, {
       code: 'AUDIENCE_NOT_FOUND',
