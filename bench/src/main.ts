@@ -12,7 +12,9 @@
  *   pnpm bench -- --backend-only health,me,token --sizes 1000
  *                               (only those backend scenarios, printed and not written to results/: health,
  *                                me, token, sign; for comparing one change)
- *   pnpm bench -- --cpu-prof DIR (the backend runs with --cpu-prof; its .cpuprofile lands in DIR at exit)
+ *   pnpm bench -- --aggregator-only     (the aggregator scenarios alone, no database; figures in the log only)
+ *   pnpm bench -- --cpu-prof DIR (the backend and the aggregator run with --cpu-prof; their .cpuprofile files land
+ *                                in DIR at exit)
  *
  * Needs PostgreSQL (DATABASE_URL, default postgres://postgres@127.0.0.1:5432/postgres: a database is created and
  * dropped) and Redis (BENCH_REDIS_URL, default redis://127.0.0.1:6379/13: a database index of its own, because
@@ -28,7 +30,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { hash } from '@node-rs/argon2';
 import { build } from 'tsup';
-import { runAggregatorScenarios, startSatellites } from './aggregator';
+import { type AggregatorResults, runAggregatorScenarios, startSatellites } from './aggregator';
 import { captureSql } from './capture';
 import {
   ARGON2,
@@ -74,6 +76,7 @@ const { values: args } = parseArgs({
     'search-only': { type: 'boolean', default: false },
     'backend-only': { type: 'string' },
     'cpu-prof': { type: 'string' },
+    'aggregator-only': { type: 'boolean', default: false },
   },
 });
 const DURATION = Number(args.duration);
@@ -477,6 +480,78 @@ async function measureLargerSizes(
   }
 }
 
+/** The aggregator and its floor against instant satellites served from this process. */
+async function measureAggregator(logDir: string, services: Service[]): Promise<AggregatorResults> {
+  const satellites = await startSatellites();
+  const aggregatorPort = await freePort();
+  const aggregator = await startService({
+    name: 'aggregator',
+    entry: 'dist/main.js',
+    cwd: join(ROOT, 'apps', 'aggregator'),
+    port: aggregatorPort,
+    nodeArgs: args['cpu-prof'] ? ['--cpu-prof', `--cpu-prof-dir=${args['cpu-prof']}`] : [],
+    readyPath: '/health',
+    logDir,
+    env: {
+      NODE_ENV: 'production',
+      ENVIRONMENT: 'production',
+      AGGREGATOR_HOST: '127.0.0.1',
+      AGGREGATOR_PORT: String(aggregatorPort),
+      AGGREGATOR_SSRF_ALLOWED_HOSTS: `127.0.0.1:${satellites.port}`,
+      AGGREGATOR_RATE_LIMIT_PER_MINUTE: '0',
+      AGGREGATOR_LOG_LEVEL: 'info',
+      AGGREGATOR_LOG_FORMAT: 'json',
+      AGGREGATOR_SYFTHUB_URL: 'http://127.0.0.1:9',
+      INTERNAL_SERVICE_TOKEN: randomBytes(16).toString('hex'),
+      REDIS_URL,
+    },
+  });
+  services.push(aggregator);
+  const aggregatorFloorPort = await freePort();
+  const aggregatorFloor = await startService({
+    name: 'aggregator-floor',
+    entry: join(BENCH_DIR, 'dist', 'floors', 'aggregator.js'),
+    cwd: BENCH_DIR,
+    port: aggregatorFloorPort,
+    readyPath: '/health',
+    logDir,
+    env: { PORT: String(aggregatorFloorPort) },
+  });
+  services.push(aggregatorFloor);
+  log('aggregator: streams, added latency, first token, throughput');
+  return runAggregatorScenarios(satellites, aggregator, aggregatorFloor, {
+    requests: Number(args.requests),
+    streams: Number(args.streams),
+    holdSeconds: Number(args.hold),
+    durationSeconds: DURATION,
+    connections: CONNECTIONS,
+  });
+}
+
+/** `--aggregator-only`: the aggregator scenarios alone (no database), summed up in the log; no report file. */
+async function aggregatorOnly(logDir: string): Promise<void> {
+  const loads = startLoadSampler();
+  const services: Service[] = [];
+  try {
+    const agg = await measureAggregator(logDir, services);
+    const load = loads.stop();
+    const { ours, floor } = agg;
+    const line = (name: string, t: typeof ours) =>
+      `${name}: ${Math.round(t.throughput.rps)} req/s, ${Math.round(t.throughput.cpuUsPerRequest)} µs CPU/request, ` +
+      `added latency p50 ${(t.chat.p50 - agg.direct.p50).toFixed(2)} ms (p99 ${(t.chat.p99 - agg.direct.p99).toFixed(2)} ms), ` +
+      `first-token gap p50 ${t.firstTokenGap.p50.toFixed(2)} ms, ${t.streams.opened}/${t.streams.requested} streams at ` +
+      `${t.streams.kbPerStream.toFixed(1)} KB each`;
+    log(line('aggregator', ours));
+    log(line('floor', floor));
+    log(
+      `ratio to the floor: ${(ours.throughput.rps / floor.throughput.rps).toFixed(2)} × req/s; ` +
+        `load average ${load.min.toFixed(1)}–${load.max.toFixed(1)} (mean ${load.mean.toFixed(1)})`,
+    );
+  } finally {
+    for (const service of services) await service.stop();
+  }
+}
+
 async function main(): Promise<void> {
   const started = Date.now();
   const loads = startLoadSampler();
@@ -484,6 +559,10 @@ async function main(): Promise<void> {
   log(`logs of every process: ${logDir}`);
   const code = codeVersion();
   await buildEverything();
+  if (args['aggregator-only']) {
+    await aggregatorOnly(logDir);
+    process.exit(0);
+  }
 
   const plans: Record<string, string[]> = {};
   const [firstSize, ...largerSizes] = SIZES as [number, ...number[]];
@@ -697,50 +776,7 @@ async function main(): Promise<void> {
     const datasets = [first.dataset];
     await measureLargerSizes(largerSizes, logDir, plans, services, databases, datasets, search);
 
-    // Aggregator and its floor, against instant satellites served from this process.
-    const satellites = await startSatellites();
-    const aggregatorPort = await freePort();
-    const aggregator = await startService({
-      name: 'aggregator',
-      entry: 'dist/main.js',
-      cwd: join(ROOT, 'apps', 'aggregator'),
-      port: aggregatorPort,
-      readyPath: '/health',
-      logDir,
-      env: {
-        NODE_ENV: 'production',
-        ENVIRONMENT: 'production',
-        AGGREGATOR_HOST: '127.0.0.1',
-        AGGREGATOR_PORT: String(aggregatorPort),
-        AGGREGATOR_SSRF_ALLOWED_HOSTS: `127.0.0.1:${satellites.port}`,
-        AGGREGATOR_RATE_LIMIT_PER_MINUTE: '0',
-        AGGREGATOR_LOG_LEVEL: 'info',
-        AGGREGATOR_LOG_FORMAT: 'json',
-        AGGREGATOR_SYFTHUB_URL: 'http://127.0.0.1:9',
-        INTERNAL_SERVICE_TOKEN: randomBytes(16).toString('hex'),
-        REDIS_URL,
-      },
-    });
-    services.push(aggregator);
-    const aggregatorFloorPort = await freePort();
-    const aggregatorFloor = await startService({
-      name: 'aggregator-floor',
-      entry: join(BENCH_DIR, 'dist', 'floors', 'aggregator.js'),
-      cwd: BENCH_DIR,
-      port: aggregatorFloorPort,
-      readyPath: '/health',
-      logDir,
-      env: { PORT: String(aggregatorFloorPort) },
-    });
-    services.push(aggregatorFloor);
-    log('aggregator: streams, added latency, first token, throughput');
-    const aggregatorResults = await runAggregatorScenarios(satellites, aggregator, aggregatorFloor, {
-      requests: Number(args.requests),
-      streams: Number(args.streams),
-      holdSeconds: Number(args.hold),
-      durationSeconds: DURATION,
-      connections: CONNECTIONS,
-    });
+    const aggregatorResults = await measureAggregator(logDir, services);
 
     const report: Report = {
       date: new Date(),
