@@ -103,4 +103,41 @@ describe.skipIf(!process.env.DATABASE_URL)(`list search among ${CATALOGUE_SIZE} 
       expect(await ids(text, { limit: 25, skip: 3 }), text).toEqual(expected(text, { limit: 25, skip: 3 }));
     }
   });
+
+  /** Whether `name` contains `text` with at most one letter replaced, inserted or removed (the issue's typo). */
+  const withinOneLetter = (name: string, text: string) => {
+    const close = (a: string, b: string) => {
+      if (a === b) return true;
+      if (a.length === b.length) return [...a].filter((c, i) => c !== b[i]).length === 1;
+      const [short, long] = a.length < b.length ? [a, b] : [b, a];
+      if (long.length - short.length !== 1) return false;
+      for (let i = 0; i < long.length; i++) if (long.slice(0, i) + long.slice(i + 1) === short) return true;
+      return false;
+    };
+    for (let start = 0; start < name.length; start++) {
+      for (const length of [text.length - 1, text.length, text.length + 1]) {
+        if (start + length <= name.length && close(name.slice(start, start + length), text)) return true;
+      }
+    }
+    return false;
+  };
+
+  it('finds names one letter away from a text that matches nothing (the typo fallback), newest first', async () => {
+    for (const typo of ['compiter', 'compilr', 'hospittal']) {
+      expect(countOf(typo), typo).toBe(0);
+      const named = listed.filter((e) => withinOneLetter(e.name.toLowerCase(), typo)).map((e) => e.id);
+      expect(named.length, typo).toBeGreaterThan(20);
+      expect(await ids(typo, { limit: 100 }), typo).toEqual(named.slice(0, 100));
+      expect(await ids(typo, { limit: 10, skip: 15 }), typo).toEqual(named.slice(15, 25));
+    }
+    const typed = listed.filter(
+      (e) => e.type === 'agent' && withinOneLetter(e.name.toLowerCase(), 'compiter'),
+    );
+    expect(await ids('compiter', { limit: 20, type: 'agent' })).toEqual(typed.slice(0, 20).map((e) => e.id));
+    // Two letters away (a swap), or a text matching something already: no fallback.
+    expect(await ids('contarct')).toEqual([]);
+    expect(await ids('qwzxjvk')).toEqual([]);
+    const rare = listed[100]!.name.split(' ')[0]!.toLowerCase();
+    expect(await ids(rare, { limit: 100 })).toEqual(expected(rare, { limit: 100 }));
+  });
 });

@@ -12,7 +12,6 @@ import {
   executeRows,
   gte,
   ilike,
-  listedTextExpression,
   or,
   type SQL,
   sql,
@@ -47,22 +46,68 @@ const TAG_FRAGMENT = /^[a-z0-9-]+$/;
 const INDEXABLE = /[\p{L}\p{N}]{3}/u;
 
 /**
- * List search reads at most this many matching endpoints from the trigram indexes; a text with more matches is
- * served by walking the listing index from the newest endpoint, which then finds the page's rows early.
+ * List search first tests this many of the newest listed endpoints (a walk of the listing index): a text that fills
+ * the page among them is common, and the page is theirs. Testing one costs about a microsecond (a `LIKE` on the
+ * stored lowercased text), so the walk adds about half a millisecond to a text that is not common.
  */
-const SEARCH_CANDIDATES = 2_000;
+const RECENT_WINDOW = 500;
+
+/**
+ * Otherwise at most this many matching endpoints are read from the trigram indexes; a text with more matches is
+ * served by walking the listing index from the newest endpoint, which then finds the page's rows early (more than
+ * this many matches among N listed endpoints: a page of 20 after about 20 × N / 500 rows).
+ */
+const SEARCH_CANDIDATES = 500;
+
+/**
+ * The typo fallback (issue 17: "a one-letter typo still finds the name"): when the text matches nothing, the listed
+ * endpoints whose name contains it with one letter replaced, inserted or removed ({@link typoLookup}), newest first,
+ * among at most {@link TYPO_CANDIDATES} such names. Only for texts of at least {@link TYPO_MIN_LENGTH} characters:
+ * each half of the text must have three letters or digits for the index to look up (below), and one letter of four
+ * or five is another word more often than a typo.
+ */
+const TYPO_CANDIDATES = 200;
+const TYPO_MIN_LENGTH = 6;
+
+/**
+ * What the typo fallback looks up for a (lowercased) text: a name one letter away from the text contains the text's
+ * first half or its second half unchanged (the changed letter is in the other half), so the candidates are the names
+ * containing either half (two reads of the names' trigram index), and each is then tested against the `LIKE`
+ * patterns of every text one letter away. Null when the text is too short or a half has no trigram.
+ */
+function typoLookup(text: string): { halves: [string, string]; patterns: string[] } | null {
+  const letters = [...text];
+  if (letters.length < TYPO_MIN_LENGTH) return null;
+  const middle = Math.floor(letters.length / 2);
+  const halves: [string, string] = [letters.slice(0, middle).join(''), letters.slice(middle).join('')];
+  if (!halves.every((half) => INDEXABLE.test(half))) return null;
+  const like = (parts: string[]) =>
+    `%${parts.map((part) => (part === '_' ? '_' : escapeLike(part))).join('')}%`;
+  const patterns = new Set<string>();
+  for (let i = 0; i <= letters.length; i++) {
+    const before = letters.slice(0, i);
+    if (i < letters.length) {
+      patterns.add(like([...before, '_', ...letters.slice(i + 1)]));
+      patterns.add(like([...before, ...letters.slice(i + 1)]));
+    }
+    patterns.add(like([...before, '_', ...letters.slice(i)]));
+  }
+  return { halves: [like([halves[0]]), like([halves[1]])], patterns: [...patterns] };
+}
 
 /**
  * Whether a listed endpoint (alias `e`, owner `u`) matches the search text (§9.2): its name, description, owner's
  * username or one of its tags contains it. Tags are matched in their JSON text: a fragment of `[a-z0-9-]` cannot
  * span the quotes and commas between two tags, and text with any other character cannot be inside a tag at all,
- * so tags are tested only for such text. The patterns are read from `params` (below).
+ * so tags are tested only for such text. The patterns are read from `params` (below). The stored lowercased text of
+ * name, description and tags (`search_text`) is tested first: a plain `LIKE` that rules out almost every endpoint
+ * that does not match, before the per-field tests lowercase anything.
  */
 function matchesText(withTags: boolean, owner: SQL | null): SQL {
   const fields = [sql`lower(e.name) like lower(${pattern})`, sql`e.description ilike ${pattern}`];
   if (withTags) fields.push(sql`e.tags::text like (select tag_pattern from params)`);
-  if (owner) fields.push(owner);
-  return sql`(${sql.join(fields, sql` or `)})`;
+  const own = sql`(e.search_text like ${textPattern} and (${sql.join(fields, sql` or `)}))`;
+  return owner ? sql`(${own} or ${owner})` : own;
 }
 
 /**
@@ -71,26 +116,34 @@ function matchesText(withTags: boolean, owner: SQL | null): SQL {
  * so after a few executions PostgreSQL keeps one generic plan per shape.
  */
 const params = sql`params as materialized (
-  select ${sql.placeholder('pattern')}::text as pattern, ${sql.placeholder('tagPattern')}::text as tag_pattern,
-         ${sql.placeholder('type')}::text as type, ${sql.placeholder('limit')}::int as lim,
-         ${sql.placeholder('skip')}::int as skip
+  select ${sql.placeholder('pattern')}::text as pattern, lower(${sql.placeholder('pattern')}::text) as text_pattern,
+         ${sql.placeholder('tagPattern')}::text as tag_pattern, ${sql.placeholder('type')}::text as type,
+         ${sql.placeholder('limit')}::int as lim, ${sql.placeholder('skip')}::int as skip,
+         ${sql.placeholder('limit')}::int + ${sql.placeholder('skip')}::int as need,
+         ${sql.placeholder('typoHead')}::text as typo_head, ${sql.placeholder('typoTail')}::text as typo_tail,
+         ${sql.placeholder('typoPatterns')}::text[] as typo_patterns
 )`;
 const pattern = sql`(select pattern from params)`;
+const textPattern = sql`(select text_pattern from params)`;
 const typePlaceholder = sql.placeholder('type');
 const listedE = sql`e.visibility = 'public' and e.is_active and not e.archived`;
 const typeIs = (withType: boolean) => (withType ? sql`and e.type = (select type from params)` : sql``);
+const ownerActive = sql`(select u.is_active from users as u where u.id = e.user_id)`;
 
 /**
  * The ids of one page of listed endpoints matching the search text, newest first, in a cost bounded by the page
  * rather than by the number of matches:
- * - `hits`: at most `SEARCH_CANDIDATES` + 1 matches, from the trigram index of listed endpoints' name, description
- *   and tags (`endpoints_listed_text_trgm_idx`, partial: only listed endpoints are in it) and from the owners whose
- *   username contains the text (`users_username_trgm_idx`, then each owner's endpoints);
- * - when those are all the matches, the page is cut from them;
- * - otherwise (more matches than that: the text is common) the listing index is walked from the newest endpoint,
- *   and the walk stops at the page's last row, which many matches put early.
+ * - `recent`: the matches among the `RECENT_WINDOW` newest listed endpoints (the listing index, each tested on its
+ *   stored text); with the owners' endpoints (below), they are the page when they fill it: a common text;
+ * - otherwise `hits`: at most `SEARCH_CANDIDATES` + 1 matches, from the trigram index of listed endpoints' text
+ *   (`endpoints_listed_search_text_trgm_idx`, partial: only listed endpoints are in it) and from the owners whose
+ *   username contains the text (`users_username_trgm_idx`, then each owner's endpoints); when those are all the
+ *   matches, the page is cut from them;
+ * - otherwise (more matches than that) the listing index is walked from the newest endpoint, and the walk stops at
+ *   the page's last row, which many matches put early;
+ * - when nothing matches, the typo fallback (see {@link TYPO_CANDIDATES}).
  * A text without trigrams (see {@link INDEXABLE}) always walks. Each part runs only when needed (one-time filters
- * on the `gate` row), so one prepared statement serves every text of a shape.
+ * on the gate rows), so one prepared statement serves every text of a shape.
  */
 function searchPageIds(shape: { withTags: boolean; withType: boolean; indexable: boolean }): SQL {
   const { withTags, withType, indexable } = shape;
@@ -102,37 +155,71 @@ function searchPageIds(shape: { withTags: boolean; withType: boolean; indexable:
     ${newest} ${page}`;
   if (!indexable) return sql`with ${params} ${walk(sql``)}`;
   const bound = sql.raw(String(SEARCH_CANDIDATES + 1));
-  // The inner select of the first branch names only the index's expression (whose columns are unqualified, as in
-  // the index); `offset 0` keeps the per-field test out of it, so the planner reads that one index. The owners'
-  // subquery has one too: planned on its own it reads the username trigram index, where the generic plan of the
-  // whole statement scanned every user.
+  const window = sql.raw(String(RECENT_WINDOW));
+  // Subqueries with `offset 0` (or a limit) are planned on their own: the window reads the listing index and only
+  // then tests the text; the owners' subquery reads the username trigram index (the generic plan of the whole
+  // statement scanned every user); the trigram candidates' inner select reads that one index before the per-field
+  // test.
   return sql`
     with ${params},
+    owners as materialized (select id from users where username ilike ${pattern} and is_active offset 0),
+    owned as materialized (
+      select e.id, e.user_id, e.updated_at from owners as u
+        cross join lateral (
+          select e.id, e.user_id, e.updated_at from endpoints as e
+          where e.user_id = u.id and ${listedE} ${typeIs(withType)}
+          limit ${bound}
+        ) as e
+      limit ${bound}
+    ),
+    recent as materialized (
+      select e.id, e.updated_at from (
+        select id, user_id, updated_at, name, description, tags, search_text from endpoints as e
+        where ${listedE} ${typeIs(withType)} ${newest} limit ${window}
+      ) as e
+      where ${matchesText(withTags, null)} and ${ownerActive}
+      ${newest} limit (select need from params)
+    ),
+    common as materialized (
+      select (select count(*) from recent) >= (select need from params)
+             and (select count(*) from owned) < ${bound} as yes
+    ),
     hits as materialized (
       (select e.id, e.user_id, e.updated_at from (
-         select id, user_id, updated_at, name, description, tags from endpoints
-         where visibility = 'public' and is_active and not archived ${withType ? sql`and type = (select type from params)` : sql``}
-           and (${listedTextExpression}) ilike ${pattern}
+         select id, user_id, updated_at, name, description, tags, search_text from endpoints as e
+         where not (select yes from common) and ${listedE} ${typeIs(withType)} and e.search_text like ${textPattern}
          offset 0
        ) as e
        where ${matchesText(withTags, null)}
        limit ${bound})
       union
-      (select e.id, e.user_id, e.updated_at
-       from (select id from users where username ilike ${pattern} offset 0) as u
-         cross join lateral (
-           select e.id, e.user_id, e.updated_at from endpoints as e
-           where e.user_id = u.id and ${listedE} ${typeIs(withType)}
-           limit ${bound}
-         ) as e
-       limit ${bound})
+      (select id, user_id, updated_at from owned where not (select yes from common))
     ),
-    gate as materialized (select count(*) < ${bound} as few from hits)
-    (select e.id from (select id, user_id from hits as e where (select few from gate) ${newest}) as e
-     where (select u.is_active from users as u where u.id = e.user_id)
-     ${page})
+    gate as materialized (
+      select not (select yes from common) and count(*) < ${bound} as few,
+             not (select yes from common) and count(*) = 0 as none,
+             not (select yes from common) and count(*) >= ${bound} as many
+      from hits
+    ),
+    typos as materialized (
+      select e.id, e.user_id, e.updated_at from (
+        select id, user_id, updated_at, lower(name) as name from endpoints as e
+        where (select none from gate) and (select typo_head from params) is not null
+          and (lower(e.name) like (select typo_head from params) or lower(e.name) like (select typo_tail from params))
+          and ${listedE} ${typeIs(withType)}
+        limit ${sql.raw(String(TYPO_CANDIDATES))}
+      ) as e
+      where e.name like any((select typo_patterns from params)::text[])
+    )
+    (select e.id from (select id, updated_at from recent union select id, updated_at from owned) as e
+     where (select yes from common) ${newest} ${page})
     union all
-    (${walk(sql`not (select few from gate) and`)})`;
+    (select e.id from (select id, user_id, updated_at from hits as e where (select few from gate) ${newest}) as e
+     where ${ownerActive} ${page})
+    union all
+    (select e.id from (select id, user_id from typos as e ${newest}) as e where ${ownerActive} ${page})
+    union all
+    (${walk(sql`(select many from gate) and`)})`;
 }
 
 async function selectPage(db: Db, where: SQL | undefined, page: Page, order: SQL[] = newestFirst) {
@@ -245,9 +332,13 @@ function searchPublicEndpoints(
       .prepare(`listing_${name}`);
     byShape.set(name, statement);
   }
+  const typo = shape.indexable ? typoLookup(fragment) : null;
   return statement.execute({
     pattern: containing(filter.search),
     tagPattern: containing(fragment),
+    typoHead: typo?.halves[0] ?? null,
+    typoTail: typo?.halves[1] ?? null,
+    typoPatterns: typo?.patterns ?? [],
     type: filter.endpointType ?? null,
     limit: filter.limit,
     skip: filter.skip,

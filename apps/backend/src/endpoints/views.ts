@@ -35,7 +35,7 @@ export const endpointViewFields = {
 /** An endpoint row joined with its owner, as selected by {@link endpointViewFields}. */
 export type EndpointView = Omit<
   Endpoint,
-  'searchVector' | 'nameVector' | 'disabledByAdmin' | 'consecutiveFailureCount'
+  'searchVector' | 'nameVector' | 'searchText' | 'disabledByAdmin' | 'consecutiveFailureCount'
 > & {
   ownerUsername: string;
   ownerDomain: string | null;
@@ -50,6 +50,7 @@ export function viewOf(
   const {
     searchVector: _sv,
     nameVector: _nv,
+    searchText: _st,
     disabledByAdmin: _d,
     consecutiveFailureCount: _c,
     ...rest

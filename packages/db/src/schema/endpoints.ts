@@ -69,11 +69,15 @@ const nameVectorExpression = sql.raw(
 );
 
 /**
- * What list search matches of an endpoint besides its owner's username, as one text: name, description and the tags
- * array as JSON text, separated by spaces. A match in one of them is a match in this text; the query checks each
- * field after the index has found the candidates (a pattern spanning two fields matches this text only).
+ * What list search matches of an endpoint besides its owner's username, as one lowercased text: name, description and
+ * the tags array as JSON text, separated by line breaks (stored as `search_text`). A match in one of them is a match
+ * in this text; the query checks each field after this text has matched (a pattern spanning two fields, or the JSON
+ * punctuation of the tags, matches this text only). Stored lowercased, a plain `LIKE` tests it: `ILIKE` lowercased
+ * the whole text again for every row it tested.
  */
-export const listedTextExpression = sql.raw(`"name" || ' ' || "description" || ' ' || ("tags"::text)`);
+export const listedTextExpression = sql.raw(
+  `lower("name" || chr(10) || "description" || chr(10) || ("tags"::text))`,
+);
 
 /** The WHERE clause of public listings (backend-api §3.6), repeated verbatim so the planner uses the indexes. */
 export const listedPredicate = sql.raw(`"visibility" = 'public' AND "is_active" AND NOT "archived"`);
@@ -106,6 +110,7 @@ export const endpoints = pgTable(
     connect: jsonb('connect').$type<StoredConnection[]>().notNull().default([]),
     searchVector: tsvector('search_vector').generatedAlwaysAs(searchVectorExpression),
     nameVector: tsvector('name_vector').generatedAlwaysAs(nameVectorExpression),
+    searchText: text('search_text').generatedAlwaysAs(listedTextExpression),
     ...timestamps(),
   },
   (t) => [
@@ -128,10 +133,10 @@ export const endpoints = pgTable(
     // List search matches tags as text (`tags::text ILIKE ...`); without this it scans the table.
     index('endpoints_tags_trgm_idx').using('gin', sql`(${t.tags}::text) gin_trgm_ops`),
     // List search (`search` of GET /endpoints/public): one trigram index over what it matches of listed endpoints
-    // (name, description and tags as text; the owner's username has its own), so its candidates come from one
-    // bounded index read and visibility is decided in the index (apps/backend/src/endpoints/listings.ts).
-    index('endpoints_listed_text_trgm_idx')
-      .using('gin', sql`(${listedTextExpression}) gin_trgm_ops`)
+    // (`search_text`: name, description and tags; the owner's username has its own), so its candidates come from
+    // one bounded index read and visibility is decided in the index (apps/backend/src/endpoints/listings.ts).
+    index('endpoints_listed_search_text_trgm_idx')
+      .using('gin', sql`${t.searchText} gin_trgm_ops`)
       .where(listedPredicate),
     check('endpoints_description_length', sql`char_length(${t.description}) <= 500`),
     check('endpoints_type_check', sql`${t.type} IN ('model', 'data_source', 'model_data_source', 'agent')`),
