@@ -8,7 +8,6 @@ import {
   type EndpointVisibility,
   endpoints,
   eq,
-  escapeLike,
   executeRows,
   gte,
   ilike,
@@ -18,6 +17,7 @@ import {
   users,
 } from '@syfthub/db';
 import { selectViews } from './lookups';
+import { containing, INDEXABLE, oneLetterAway, typoHalves } from './typos';
 import { type EndpointView, endpointViewFields } from './views';
 import { listedCondition, ownerPageCondition } from './visibility';
 
@@ -30,20 +30,8 @@ export interface Page {
 
 const newestFirst = [desc(endpoints.updatedAt), desc(endpoints.id)];
 
-/** `ILIKE '%…%'` pattern of a user's text, with `\`, `%` and `_` matching literally (§16). */
-function containing(text: string): string {
-  return `%${escapeLike(text)}%`;
-}
-
 /** What a piece of a tag can look like: tags are lowercase `[a-z0-9-]` (§3.11). */
 const TAG_FRAGMENT = /^[a-z0-9-]+$/;
-
-/**
- * A search text from which PostgreSQL's trigram index can take at least one trigram for `LIKE '%…%'`: a run of three
- * letters or digits. Without one, the index would read every entry it has; such texts (one or two letters, a
- * number, punctuation) match most endpoints anyway, and are served by walking the newest ones.
- */
-const INDEXABLE = /[\p{L}\p{N}]{3}/u;
 
 /**
  * List search first tests this many of the newest listed endpoints (a walk of the listing index): a text that fills
@@ -61,7 +49,7 @@ const SEARCH_CANDIDATES = 500;
 
 /**
  * The typo fallback (issue 17: "a one-letter typo still finds the name"): when the text matches nothing, the listed
- * endpoints whose name contains it with one letter replaced, inserted or removed ({@link typoLookup}), newest first,
+ * endpoints whose name contains it with one letter replaced, inserted or removed ({@link typoPatterns}), newest first,
  * among at most {@link TYPO_CANDIDATES} such names. Only for texts of at least {@link TYPO_MIN_LENGTH} characters:
  * each half of the text must have three letters or digits for the index to look up (below), and one letter of four
  * or five is another word more often than a typo.
@@ -69,30 +57,11 @@ const SEARCH_CANDIDATES = 500;
 const TYPO_CANDIDATES = 200;
 const TYPO_MIN_LENGTH = 6;
 
-/**
- * What the typo fallback looks up for a (lowercased) text: a name one letter away from the text contains the text's
- * first half or its second half unchanged (the changed letter is in the other half), so the candidates are the names
- * containing either half (two reads of the names' trigram index), and each is then tested against the `LIKE`
- * patterns of every text one letter away. Null when the text is too short or a half has no trigram.
- */
-function typoLookup(text: string): { halves: [string, string]; patterns: string[] } | null {
-  const letters = [...text];
-  if (letters.length < TYPO_MIN_LENGTH) return null;
-  const middle = Math.floor(letters.length / 2);
-  const halves: [string, string] = [letters.slice(0, middle).join(''), letters.slice(middle).join('')];
-  if (!halves.every((half) => INDEXABLE.test(half))) return null;
-  const like = (parts: string[]) =>
-    `%${parts.map((part) => (part === '_' ? '_' : escapeLike(part))).join('')}%`;
-  const patterns = new Set<string>();
-  for (let i = 0; i <= letters.length; i++) {
-    const before = letters.slice(0, i);
-    if (i < letters.length) {
-      patterns.add(like([...before, '_', ...letters.slice(i + 1)]));
-      patterns.add(like([...before, ...letters.slice(i + 1)]));
-    }
-    patterns.add(like([...before, '_', ...letters.slice(i)]));
-  }
-  return { halves: [like([halves[0]]), like([halves[1]])], patterns: [...patterns] };
+/** What the typo fallback looks up for a (lowercased) text: the halves to read and the patterns to test, or null. */
+function typoPatterns(text: string): { halves: [string, string]; patterns: string[] } | null {
+  if ([...text].length < TYPO_MIN_LENGTH) return null;
+  const halves = typoHalves(text);
+  return halves ? { halves, patterns: oneLetterAway(text) } : null;
 }
 
 /**
@@ -332,7 +301,7 @@ function searchPublicEndpoints(
       .prepare(`listing_${name}`);
     byShape.set(name, statement);
   }
-  const typo = shape.indexable ? typoLookup(fragment) : null;
+  const typo = shape.indexable ? typoPatterns(fragment) : null;
   return statement.execute({
     pattern: containing(filter.search),
     tagPattern: containing(fragment),
