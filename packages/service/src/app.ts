@@ -1,4 +1,4 @@
-import type { Context } from 'hono';
+import type { Context, Next } from 'hono';
 import { Hono } from 'hono';
 import type { Logger } from 'pino';
 import { DEFAULT_BODY_LIMIT_BYTES, defaultBodyLimit } from './body-limit';
@@ -88,12 +88,8 @@ export function createServiceApp<E extends Env = Env>(options: ServiceAppOptions
   const onError = createErrorHandler({ logger: options.logger });
   const metrics = options.metrics?.enabled ? options.metrics : undefined;
 
-  app.use(async (c, next) => {
-    bindTrustedProxies(c, trusted);
-    await next();
-  });
-  app.use(correlationId(options.logger, { scope: options.correlationScope ?? true }));
-  app.use(async (c, next) => {
+  const correlate = correlationId(options.logger, { scope: options.correlationScope ?? true });
+  async function guarded(c: Context, next: Next): Promise<void> {
     try {
       await next();
     } catch (thrown) {
@@ -101,6 +97,12 @@ export function createServiceApp<E extends Env = Env>(options: ServiceAppOptions
       c.res = await onError(new Error(`Non-error thrown: ${String(thrown)}`), c);
     }
     if (lifecycle.draining) setResponseHeader(c, 'Connection', 'close');
+  }
+  // Trusted proxies, correlation and the guard above in one layer of Hono's chain: every layer costs promises,
+  // and each promise a call of the correlation scope's async hooks.
+  app.use((c, next) => {
+    bindTrustedProxies(c, trusted);
+    return correlate(c, () => guarded(c, next));
   });
   if (metrics) app.use(metrics.middleware);
   app.use(requestLog({ logger: options.logger, quietPaths: options.quietPaths ?? QUIET_PATHS }));

@@ -53,9 +53,25 @@ function socketAddress(env: unknown): string | undefined {
     : undefined;
 }
 
+/** Most peer addresses whose trust is remembered per list (the proxies and the few clients that connect directly). */
+const MAX_REMEMBERED_PEERS = 1024;
+const verdicts = new WeakMap<TrustedProxies, Map<string, boolean>>();
+
 function isTrusted(address: string, trusted: TrustedProxies): boolean {
-  const family = isIP(address);
-  return family !== 0 && trusted.check(address, family === 4 ? 'ipv4' : 'ipv6');
+  // BlockList.check builds a SocketAddress on every call; the peers of a service are few, so each is judged once.
+  let known = verdicts.get(trusted);
+  if (known === undefined) {
+    known = new Map();
+    verdicts.set(trusted, known);
+  }
+  let verdict = known.get(address);
+  if (verdict === undefined) {
+    const family = isIP(address);
+    verdict = family !== 0 && trusted.check(address, family === 4 ? 'ipv4' : 'ipv6');
+    if (known.size >= MAX_REMEMBERED_PEERS) known.clear();
+    known.set(address, verdict);
+  }
+  return verdict;
 }
 
 /**

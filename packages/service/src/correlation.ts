@@ -2,6 +2,7 @@ import { AsyncLocalStorage } from 'node:async_hooks';
 import { randomUUID } from 'node:crypto';
 import type { Context, MiddlewareHandler } from 'hono';
 import type { Logger } from 'pino';
+import { unsentNodeResponse } from './node-response';
 import type { Env } from './types';
 
 /** The header that carries the correlation id on requests, responses and outbound calls. */
@@ -69,9 +70,12 @@ export function correlationId(logger: Logger, options: CorrelationOptions = {}):
     const log = logger.child({ correlation_id: id });
     c.set('correlationId', id);
     c.set('log', log);
+    // Served by Node, the id goes on the response head before the route runs (see unsentNodeResponse).
+    const node = unsentNodeResponse(c);
+    node?.setHeader(CORRELATION_HEADER, id);
     if (scoped) await storage.run({ correlationId: id, log }, next);
     else await next();
-    setResponseHeader(c, CORRELATION_HEADER, id);
+    if (node === undefined) setResponseHeader(c, CORRELATION_HEADER, id);
   };
 }
 

@@ -1,6 +1,7 @@
 import type { Context, MiddlewareHandler } from 'hono';
 import { cors } from 'hono/cors';
 import { setResponseHeader } from './correlation';
+import { unsentNodeResponse } from './node-response';
 
 /** Response headers browsers may read on every service. */
 export const DEFAULT_EXPOSED_HEADERS: readonly string[] = [
@@ -52,9 +53,14 @@ export function serviceCors(options: CorsOptions): MiddlewareHandler {
     allowMethods: [...(options.allowMethods ?? ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'])],
     maxAge: options.maxAge ?? 600,
   });
-  return async (c, next) => {
+  return (c, next) => {
     if (c.req.header('Origin') !== undefined) return browserCors(c, next);
-    await next();
-    varyOnOrigin(c);
+    // Served by Node, `Vary: Origin` goes on the response head before the route runs (no route sets its own Vary).
+    const node = unsentNodeResponse(c);
+    if (node !== undefined) {
+      node.setHeader('Vary', 'Origin');
+      return next();
+    }
+    return next().then(() => varyOnOrigin(c));
   };
 }

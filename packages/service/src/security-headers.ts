@@ -1,5 +1,6 @@
 import type { MiddlewareHandler } from 'hono';
 import { setResponseHeader } from './correlation';
+import { unsentNodeResponse } from './node-response';
 
 /** The CSP of API responses; routes that serve HTML (docs, consent pages) set their own. */
 export const API_CONTENT_SECURITY_POLICY =
@@ -14,10 +15,17 @@ const HEADERS: ReadonlyArray<readonly [string, string]> = [
 
 /** Adds nosniff, frame denial, no-referrer and a strict CSP to every response, unless the route set its own. */
 export function securityHeaders(): MiddlewareHandler {
-  return async (c, next) => {
-    await next();
-    for (const [name, value] of HEADERS) {
-      if (!c.res.headers.has(name)) setResponseHeader(c, name, value);
+  return (c, next) => {
+    // Served by Node, they go on the response head before the route runs; a header the route sets wins.
+    const node = unsentNodeResponse(c);
+    if (node !== undefined) {
+      for (const [name, value] of HEADERS) node.setHeader(name, value);
+      return next();
     }
+    return next().then(() => {
+      for (const [name, value] of HEADERS) {
+        if (!c.res.headers.has(name)) setResponseHeader(c, name, value);
+      }
+    });
   };
 }

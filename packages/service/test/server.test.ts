@@ -44,6 +44,8 @@ async function serve(options: { shutdownTimeoutMs?: number; onShutdown?: Array<(
   });
   app.post('/echo', async (c) => c.json({ size: (await c.req.text()).length }));
   app.get('/echo-id', (c) => c.json({ received: c.req.header('x-correlation-id') ?? null }));
+  app.get('/page', (c) => c.html('<p>hi</p>', 200, { 'Content-Security-Policy': "default-src 'self'" }));
+  app.get('/plain', () => new Response('raw', { headers: { 'X-Frame-Options': 'SAMEORIGIN' } }));
   const server = await startServer(app, {
     port: 0,
     host: '127.0.0.1',
@@ -120,6 +122,26 @@ describe('startServer', () => {
     expect(await (await fetch(`${base}/echo`, { method: 'POST', body: 'z'.repeat(100) })).json()).toEqual({
       size: 100,
     });
+  });
+
+  it('puts the correlation id, the security headers and Vary on the wire; a header the route set wins', async () => {
+    const { base } = await serve();
+    for (const path of ['/echo-id', '/page', '/plain', '/missing']) {
+      const res = await fetch(`${base}${path}`, { headers: { 'X-Correlation-ID': `wire-${path.slice(1)}` } });
+      await res.arrayBuffer();
+      expect(res.headers.get('x-correlation-id')).toBe(`wire-${path.slice(1)}`);
+      expect(res.headers.get('x-content-type-options')).toBe('nosniff');
+      expect(res.headers.get('referrer-policy')).toBe('no-referrer');
+      expect(res.headers.get('vary')).toBe('Origin');
+      expect(res.headers.get('content-security-policy')).toBe(
+        path === '/page'
+          ? "default-src 'self'"
+          : "default-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'",
+      );
+      expect(res.headers.get('x-frame-options')).toBe(path === '/plain' ? 'SAMEORIGIN' : 'DENY');
+    }
+    const fresh = await fetch(`${base}/echo-id`);
+    expect(fresh.headers.get('x-correlation-id')).toMatch(/^[0-9a-f-]{36}$/);
   });
 
   it('forwards the correlation id on outbound calls made while serving a request', async () => {
