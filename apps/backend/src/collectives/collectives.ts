@@ -1,11 +1,12 @@
 import {
   type CollectiveCreate,
-  type Collective as CollectiveJson,
   type CollectiveUpdate,
   deriveCollectiveSlug,
   RESERVED_COLLECTIVE_SLUGS,
 } from '@syfthub/contracts';
 import {
+  type AnyPgColumn,
+  alias,
   and,
   type Collective,
   collectiveMembers,
@@ -15,6 +16,7 @@ import {
   endpoints,
   eq,
   escapeLike,
+  type SQL,
   sql,
   users,
 } from '@syfthub/db';
@@ -22,10 +24,9 @@ import { ApiError } from '@syfthub/service';
 import type { z } from 'zod';
 import { findEndpointByPath } from '../endpoints/lookups';
 import { readAccess, type Viewer } from '../endpoints/visibility';
-import { iso } from '../users/serialize';
 import { prepared } from './prepared';
 import { withFreeSlug } from './slugs';
-import { isManager, usableMember, viewerKind } from './visibility';
+import { isManager, usableMember, type ViewerKind, viewerKind } from './visibility';
 
 export const COLLECTIVE_NOT_FOUND = 'Collective not found';
 
@@ -70,108 +71,104 @@ export function assertManager(collective: Collective, viewer: Viewer): void {
   }
 }
 
-interface Counts {
-  members: number;
-  owners: number;
+/** RFC 3339 UTC with milliseconds (README §2.2), as `Date.toISOString` writes it. */
+function isoSql(column: SQL | AnyPgColumn): SQL {
+  return sql`to_char(${column} at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;
+}
+
+/** The columns of `collectives`, or of a subquery selecting all of them (a page of the listing). */
+type CollectiveSource = typeof collectives | ReturnType<typeof collectivePage>;
+
+/**
+ * `member_count` and `owner_count` of each collective `c` over the members the caller may see (C6), as a lateral
+ * subquery (`members`, `owners`), or none for anonymous callers, who get the stored public counts. Signed-in
+ * callers get the stored public-and-internal ones (both kept by triggers, migration 0007) plus their own private
+ * members, looked up from their own endpoints (one more owner unless they already own a counted member); admins,
+ * who may see every member, are counted live.
+ */
+function countsLateral(db: Db, kind: ViewerKind, c: CollectiveSource) {
+  if (kind === 'anonymous') return undefined;
+  const member = and(eq(collectiveMembers.collectiveId, c.id), usableMember);
+  const source = (select: Record<string, SQL.Aliased>) =>
+    db
+      .select(select)
+      .from(collectiveMembers)
+      .innerJoin(endpoints, eq(endpoints.id, collectiveMembers.endpointId))
+      .innerJoin(users, eq(users.id, endpoints.userId));
+  if (kind === 'admin') {
+    return source({
+      members: sql<number>`count(*)::int`.as('members'),
+      owners: sql<number>`count(distinct ${endpoints.userId})::int`.as('owners'),
+    })
+      .where(member)
+      .as('counts');
+  }
+  const counted = sql`${endpoints.visibility} in ('public', 'internal')`;
+  return source({
+    members: sql<number>`${c.listedMemberCount} + count(*) filter (where not ${counted})::int`.as('members'),
+    owners:
+      sql<number>`${c.listedOwnerCount} + case when bool_or(not ${counted}) and not bool_or(${counted}) then 1 else 0 end`.as(
+        'owners',
+      ),
+  })
+    .where(
+      and(
+        member,
+        eq(endpoints.userId, sql.placeholder('viewerId')),
+        // The caller's endpoint ids once per statement (an InitPlan), so each collective of the page costs one
+        // probe of the (collective_id, endpoint_id) key instead of a scan of the caller's endpoints.
+        sql`${collectiveMembers.endpointId} = any(array(select ${endpoints.id} from ${endpoints} where ${endpoints.userId} = ${sql.placeholder('viewerId')}))`,
+      ),
+    )
+    .as('counts');
 }
 
 /**
- * `member_count` and `owner_count` of each collective over the members the caller may see (C6). Anonymous callers
- * get the stored public counts and signed-in callers the stored public-and-internal ones (both kept by triggers,
- * migration 0007) plus their own private members, looked up from their own endpoints; admins, who may see every
- * member, are counted live in one grouped query.
+ * The `Collective` JSON (collectives.md §4) of each collective of `c` as text, built by PostgreSQL: a page of them
+ * then costs the backend one string per row instead of parsing, mapping and serialising every column. Add `where`,
+ * order and limits; `viewerId` is a placeholder of every statement built from it.
  */
-async function countsOf(db: Db, rows: Collective[], viewer: Viewer): Promise<Map<number, Counts>> {
-  const counts = new Map<number, Counts>();
-  if (rows.length === 0) return counts;
+function selectCollectiveJson(db: Db, kind: ViewerKind, c: CollectiveSource = collectives) {
+  const counts = countsLateral(db, kind, c);
+  const members = counts ? counts.members : c.publicMemberCount;
+  const owners = counts ? counts.owners : c.publicOwnerCount;
+  const json = sql<string>`json_build_object(
+    'id', ${c.id}, 'owner_id', ${c.ownerId}, 'name', ${c.name}, 'slug', ${c.slug},
+    'shared_endpoint_path', 'collective/' || ${c.slug}, 'description', ${c.description}, 'about', ${c.about},
+    'auto_approve', ${c.autoApprove}, 'icon_url', ${c.iconUrl}, 'tags', ${c.tags}, 'verified', ${c.verified},
+    'member_count', ${members}, 'owner_count', ${owners},
+    'created_at', ${isoSql(c.createdAt)}, 'updated_at', ${isoSql(c.updatedAt)})::text`;
+  const query = db.select({ json }).from(c).$dynamic();
+  return counts ? query.leftJoinLateral(counts, sql`true`) : query;
+}
+
+/** A JSON array of `Collective` texts. */
+function jsonArray(rows: Array<{ json: string }>): string {
+  let out = '[';
+  for (let i = 0; i < rows.length; i++)
+    out += i === 0 ? (rows[i] as { json: string }).json : `,${(rows[i] as { json: string }).json}`;
+  return `${out}]`;
+}
+
+/** R03/R05 (and the answer of every write): the `Collective` JSON text of the collective `id` or `slug`, or 404. */
+export async function collectiveJson(
+  db: Db,
+  key: { id: number } | { slug: string },
+  viewer: Viewer,
+): Promise<string> {
   const kind = viewerKind(viewer);
-  if (kind === 'admin') {
-    const live = await prepared(db, 'collective_counts_admin', (name) =>
-      db
-        .select({
-          id: collectiveMembers.collectiveId,
-          members: sql<number>`count(*)::int`,
-          owners: sql<number>`count(distinct ${endpoints.userId})::int`,
-        })
-        .from(collectiveMembers)
-        .innerJoin(endpoints, eq(endpoints.id, collectiveMembers.endpointId))
-        .innerJoin(users, eq(users.id, endpoints.userId))
-        .where(and(sql`${collectiveMembers.collectiveId} = any(${p('ids')}::int[])`, usableMember))
-        .groupBy(collectiveMembers.collectiveId)
-        .prepare(name),
-    ).execute({ ids: rows.map((row) => row.id) });
-    for (const row of live) counts.set(row.id, { members: row.members, owners: row.owners });
-    return counts;
-  }
-  if (kind === 'anonymous') {
-    for (const row of rows)
-      counts.set(row.id, { members: row.publicMemberCount, owners: row.publicOwnerCount });
-    return counts;
-  }
-  for (const row of rows)
-    counts.set(row.id, { members: row.listedMemberCount, owners: row.listedOwnerCount });
-  // The caller's own private members are the only ones a signed-in caller sees beyond the stored counts; the caller
-  // adds one owner unless they already own a counted (public or internal) member of that collective.
-  const own = await prepared(db, 'collective_counts_own_private', (name) =>
-    db
-      .select({
-        id: collectiveMembers.collectiveId,
-        extra: sql<number>`count(*) filter (where ${endpoints.visibility} not in ('public', 'internal'))::int`,
-        counted: sql<boolean>`bool_or(${endpoints.visibility} in ('public', 'internal'))`,
-      })
-      .from(endpoints)
-      .innerJoin(collectiveMembers, eq(collectiveMembers.endpointId, endpoints.id))
-      .innerJoin(users, eq(users.id, endpoints.userId))
-      .where(
-        and(
-          eq(endpoints.userId, p('viewerId')),
-          sql`${collectiveMembers.collectiveId} = any(${p('ids')}::int[])`,
-          usableMember,
-        ),
-      )
-      .groupBy(collectiveMembers.collectiveId)
+  const bySlug = 'slug' in key;
+  const [row] = await prepared(db, `collective_json_${bySlug ? 'slug' : 'id'}_${kind}`, (name) =>
+    selectCollectiveJson(db, kind)
+      .where(bySlug ? eq(collectives.slug, p('slug')) : eq(collectives.id, p('id')))
+      .limit(1)
       .prepare(name),
-  ).execute({ viewerId: viewer?.id, ids: rows.map((row) => row.id) });
-  for (const row of own) {
-    const stored = counts.get(row.id);
-    if (!stored || row.extra === 0) continue;
-    counts.set(row.id, {
-      members: stored.members + row.extra,
-      owners: stored.owners + (row.counted ? 0 : 1),
-    });
-  }
-  return counts;
-}
-
-function toJson(row: Collective, counts: Counts | undefined): CollectiveJson {
-  return {
-    id: row.id,
-    owner_id: row.ownerId,
-    name: row.name,
-    slug: row.slug,
-    shared_endpoint_path: `collective/${row.slug}`,
-    description: row.description,
-    about: row.about,
-    auto_approve: row.autoApprove,
-    icon_url: row.iconUrl,
-    tags: row.tags,
-    verified: row.verified,
-    member_count: counts?.members ?? 0,
-    owner_count: counts?.owners ?? 0,
-    created_at: iso(row.createdAt) as string,
-    updated_at: iso(row.updatedAt) as string,
-  };
-}
-
-/** `Collective` JSON of each row, counts computed for the caller in one grouped query. */
-export async function collectivesJson(db: Db, rows: Collective[], viewer: Viewer): Promise<CollectiveJson[]> {
-  const counts = await countsOf(db, rows, viewer);
-  return rows.map((row) => toJson(row, counts.get(row.id)));
-}
-
-export async function collectiveJson(db: Db, row: Collective, viewer: Viewer): Promise<CollectiveJson> {
-  const [json] = await collectivesJson(db, [row], viewer);
-  return json as CollectiveJson;
+  ).execute({
+    ...(bySlug ? { slug: key.slug.toLowerCase() } : { id: key.id }),
+    viewerId: viewer?.id ?? 0,
+  });
+  if (!row) throw new ApiError(404, COLLECTIVE_NOT_FOUND);
+  return row.json;
 }
 
 export async function createCollective(db: Db, ownerId: number, input: CreateInput): Promise<Collective> {
@@ -210,36 +207,66 @@ export interface CollectiveListQuery {
 }
 
 /**
- * R02: newest first with an id tie-break; `search` is an escaped substring of name, description or a tag. One
- * statement prepared per filter shape.
+ * R02's order. `nulls last` as in the index `(created_at desc nulls last, id desc nulls last)`: the timestamps are
+ * never null, but with the default `desc` (nulls first) PostgreSQL could not walk that index and sorted the whole
+ * table, also for a search, where the walk stops at the page's last match.
  */
-export async function listCollectives(db: Db, query: CollectiveListQuery): Promise<Collective[]> {
+function newestFirst(c: { createdAt: AnyPgColumn; id: AnyPgColumn }): SQL[] {
+  return [sql`${c.createdAt} desc nulls last`, sql`${c.id} desc nulls last`];
+}
+
+/** R02's page of collectives (all columns), newest first with an id tie-break, filtered by the placeholders. */
+function collectivePage(db: Db, byOwner: boolean, bySearch: boolean) {
+  const pattern = p('pattern');
+  return db
+    .select()
+    .from(collectives)
+    .where(
+      and(
+        byOwner ? eq(collectives.ownerId, p('ownerId')) : undefined,
+        bySearch
+          ? sql`(${collectives.name} ilike ${pattern} or ${collectives.description} ilike ${pattern} or exists (select 1 from jsonb_array_elements_text(${collectives.tags}) as tag where tag ilike ${pattern}))`
+          : undefined,
+      ),
+    )
+    .orderBy(...newestFirst(collectives))
+    .limit(p('limit'))
+    .offset(p('skip'))
+    .as('c');
+}
+
+/**
+ * R02: the JSON text of a page of collectives, newest first with an id tie-break; `search` is an escaped substring
+ * of name, description or a tag. One statement prepared per caller kind and filter shape.
+ */
+export async function listCollectivesJson(
+  db: Db,
+  query: CollectiveListQuery,
+  viewer: Viewer,
+): Promise<string> {
+  const kind = viewerKind(viewer);
   const byOwner = query.owner_id !== undefined;
   const bySearch = query.search !== undefined;
-  const statement = prepared(db, `collective_list_${byOwner ? 'o' : ''}${bySearch ? 's' : ''}`, (name) => {
-    const pattern = p('pattern');
-    return db
-      .select()
-      .from(collectives)
-      .where(
-        and(
-          byOwner ? eq(collectives.ownerId, p('ownerId')) : undefined,
-          bySearch
-            ? sql`(${collectives.name} ilike ${pattern} or ${collectives.description} ilike ${pattern} or exists (select 1 from jsonb_array_elements_text(${collectives.tags}) as tag where tag ilike ${pattern}))`
-            : undefined,
-        ),
-      )
-      .orderBy(desc(collectives.createdAt), desc(collectives.id))
-      .limit(p('limit'))
-      .offset(p('skip'))
-      .prepare(name);
-  });
-  return statement.execute({
-    limit: query.limit,
-    skip: query.skip,
-    ownerId: query.owner_id,
-    pattern: bySearch ? `%${escapeLike(query.search as string)}%` : undefined,
-  });
+  const statement = prepared(
+    db,
+    `collective_list_${kind}_${byOwner ? 'o' : ''}${bySearch ? 's' : ''}`,
+    (name) => {
+      const page = collectivePage(db, byOwner, bySearch);
+      // JSON and counts of the page only: built below the sort, PostgreSQL would build them for every row.
+      return selectCollectiveJson(db, kind, page)
+        .orderBy(...newestFirst(page))
+        .prepare(name);
+    },
+  );
+  return jsonArray(
+    await statement.execute({
+      limit: query.limit,
+      skip: query.skip,
+      ownerId: query.owner_id,
+      pattern: bySearch ? `%${escapeLike(query.search as string)}%` : undefined,
+      viewerId: viewer?.id ?? 0,
+    }),
+  );
 }
 
 /** R13: writes only the fields present; an empty body returns the row unchanged. */
@@ -282,24 +309,30 @@ export async function setVerified(db: Db, id: number, verified: boolean): Promis
 }
 
 /**
- * R04: collectives in which `owner/slug` is an approved member, newest membership first; `[]` when the endpoint
+ * R04: the JSON text of the collectives in which `owner/slug` is an approved member, newest membership first; `[]` when the endpoint
  * does not exist or the caller may not read it (C5).
  */
-export async function collectivesOfEndpoint(
+export async function collectivesOfEndpointJson(
   db: Db,
   owner: string,
   slug: string,
   viewer: Viewer,
-): Promise<Collective[]> {
+): Promise<string> {
   const endpoint = await findEndpointByPath(db, owner.toLowerCase(), slug.toLowerCase());
-  if (!endpoint || readAccess(endpoint, viewer) !== 'granted') return [];
-  const rows = await db
-    .select({ collective: collectives })
-    .from(collectiveMembers)
-    .innerJoin(collectives, eq(collectives.id, collectiveMembers.collectiveId))
-    .where(and(eq(collectiveMembers.endpointId, endpoint.id), eq(collectiveMembers.status, 'approved')))
-    .orderBy(desc(collectiveMembers.requestedAt), desc(collectiveMembers.id));
-  return rows.map((row) => row.collective);
+  if (!endpoint || readAccess(endpoint, viewer) !== 'granted') return '[]';
+  const membership = alias(collectiveMembers, 'membership');
+  const rows = await selectCollectiveJson(db, viewerKind(viewer))
+    .innerJoin(
+      membership,
+      and(
+        eq(membership.collectiveId, collectives.id),
+        eq(membership.endpointId, endpoint.id),
+        eq(membership.status, 'approved'),
+      ),
+    )
+    .orderBy(desc(membership.requestedAt), desc(membership.id))
+    .execute({ viewerId: viewer?.id ?? 0 });
+  return jsonArray(rows);
 }
 
 export type { CollectiveCreate, CollectiveUpdate };

@@ -30,7 +30,7 @@ import { iso } from '../users/serialize';
 import { withFreeSlug } from './slugs';
 import { activeJoinable, isManager, readableBy } from './visibility';
 
-const SHARED_NOT_FOUND = 'Shared endpoint not found';
+export const SHARED_NOT_FOUND = 'Shared endpoint not found';
 
 type CreateInput = z.output<typeof SharedEndpointCreate>;
 type UpdateInput = z.output<typeof SharedEndpointUpdate>;

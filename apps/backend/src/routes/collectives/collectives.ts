@@ -12,22 +12,21 @@ import { billingSummary } from '../../collectives/billing';
 import {
   assertManager,
   collectiveJson,
-  collectivesJson,
-  collectivesOfEndpoint,
+  collectivesOfEndpointJson,
   createCollective,
   deleteCollective,
   findCollective,
   findCollectiveBySlug,
-  listCollectives,
+  listCollectivesJson,
   setVerified,
   updateCollective,
 } from '../../collectives/collectives';
-import { pathsOf, visibleMembers } from '../../collectives/members-query';
+import { memberPathsJson, visibleMembers } from '../../collectives/members-query';
 import { viewerOf } from '../../endpoints/visibility';
 import type { BackendContext } from '../../http/context';
 import { callerOf } from '../../http/route-kit';
 import { paginationQuery } from '../../validation/rules';
-import { BASE, BY_ID, collectiveIdParams, errors, slugParams, TAGS } from './common';
+import { BASE, BY_ID, collectiveIdParams, errors, jsonText, slugParams, TAGS } from './common';
 
 /** R01-R06, R12-R14 and the admin `verified` route (collectives.md §3, §14 D6). */
 export function registerCollectiveCoreRoutes({ routes, deps: { db } }: BackendContext): void {
@@ -48,7 +47,7 @@ export function registerCollectiveCoreRoutes({ routes, deps: { db } }: BackendCo
     async (c, input) => {
       const caller = callerOf(input).user;
       const row = await createCollective(db, caller.id, input.body);
-      return c.json(await collectiveJson(db, row, caller), 201);
+      return jsonText(c, await collectiveJson(db, { id: row.id }, caller), 201);
     },
   );
 
@@ -69,8 +68,7 @@ export function registerCollectiveCoreRoutes({ routes, deps: { db } }: BackendCo
         ...errors(422),
       },
     },
-    async (c, { query, principal }) =>
-      c.json(await collectivesJson(db, await listCollectives(db, query), viewerOf(principal))),
+    async (c, { query, principal }) => jsonText(c, await listCollectivesJson(db, query, viewerOf(principal))),
   );
 
   routes.add(
@@ -84,7 +82,7 @@ export function registerCollectiveCoreRoutes({ routes, deps: { db } }: BackendCo
       responses: { 200: { description: 'The collective', schema: Collective }, ...errors(404, 422) },
     },
     async (c, { params, principal }) =>
-      c.json(await collectiveJson(db, await findCollectiveBySlug(db, params.slug), viewerOf(principal))),
+      jsonText(c, await collectiveJson(db, { slug: params.slug }, viewerOf(principal))),
   );
 
   routes.add(
@@ -103,11 +101,11 @@ export function registerCollectiveCoreRoutes({ routes, deps: { db } }: BackendCo
         ...errors(422),
       },
     },
-    async (c, { params, principal }) => {
-      const viewer = viewerOf(principal);
-      const rows = await collectivesOfEndpoint(db, params.owner_username, params.slug, viewer);
-      return c.json(await collectivesJson(db, rows, viewer));
-    },
+    async (c, { params, principal }) =>
+      jsonText(
+        c,
+        await collectivesOfEndpointJson(db, params.owner_username, params.slug, viewerOf(principal)),
+      ),
   );
 
   routes.add(
@@ -126,10 +124,8 @@ export function registerCollectiveCoreRoutes({ routes, deps: { db } }: BackendCo
         ...errors(404, 422),
       },
     },
-    async (c, { params, principal }) => {
-      const collective = await findCollectiveBySlug(db, params.slug);
-      return c.json(pathsOf(await visibleMembers(db, collective.id, viewerOf(principal))));
-    },
+    async (c, { params, principal }) =>
+      jsonText(c, await memberPathsJson(db, params.slug, viewerOf(principal))),
   );
 
   routes.add(
@@ -163,7 +159,7 @@ export function registerCollectiveCoreRoutes({ routes, deps: { db } }: BackendCo
       responses: { 200: { description: 'The collective', schema: Collective }, ...errors(404, 422) },
     },
     async (c, { params, principal }) =>
-      c.json(await collectiveJson(db, await findCollective(db, params.collective_id), viewerOf(principal))),
+      jsonText(c, await collectiveJson(db, { id: params.collective_id }, viewerOf(principal))),
   );
 
   routes.add(
@@ -184,7 +180,8 @@ export function registerCollectiveCoreRoutes({ routes, deps: { db } }: BackendCo
       const caller = callerOf(input).user;
       const collective = await findCollective(db, input.params.collective_id);
       assertManager(collective, caller);
-      return c.json(await collectiveJson(db, await updateCollective(db, collective, input.body), caller));
+      await updateCollective(db, collective, input.body);
+      return jsonText(c, await collectiveJson(db, { id: collective.id }, caller));
     },
   );
 
@@ -222,7 +219,7 @@ export function registerCollectiveCoreRoutes({ routes, deps: { db } }: BackendCo
     },
     async (c, input) => {
       const row = await setVerified(db, input.params.collective_id, input.body.verified);
-      return c.json(await collectiveJson(db, row, callerOf(input).user));
+      return jsonText(c, await collectiveJson(db, { id: row.id }, callerOf(input).user));
     },
   );
 }

@@ -1,4 +1,5 @@
 import { ErrorBody, MAX_INT4 } from '@syfthub/contracts';
+import type { Context } from 'hono';
 import { z } from 'zod';
 import type { ResponseDoc } from '../../http/route-kit';
 
@@ -37,4 +38,9 @@ export function errors(...codes: number[]): Record<number, ResponseDoc> {
   return Object.fromEntries(
     codes.map((code) => [code, { description: ERROR_TEXT[code] ?? 'Error', schema: ErrorBody }]),
   );
+}
+
+/** A response whose JSON body PostgreSQL built (the collective reads): sent as it is, as `c.json` would send it. */
+export function jsonText(c: Context, text: string, status: 200 | 201 = 200): Response {
+  return c.body(text, status, { 'Content-Type': 'application/json' });
 }

@@ -14,7 +14,7 @@ import {
   findCollective,
   findCollectiveBySlug,
 } from '../../collectives/collectives';
-import { pathsOf, visibleMembers } from '../../collectives/members-query';
+import { memberPathsJson, visibleMembers } from '../../collectives/members-query';
 import {
   bulkSharedEndpoints,
   createSharedEndpoint,
@@ -32,6 +32,7 @@ import {
   BY_ID,
   collectiveIdParams,
   errors,
+  jsonText,
   pathId,
   sharedByIdParams,
   sharedBySlugParams,
@@ -120,10 +121,8 @@ export function registerCollectiveSharedRoutes({ routes, deps: { db } }: Backend
         ...errors(404, 422),
       },
     },
-    async (c, { params, principal }) => {
-      const collective = await findCollectiveBySlug(db, params.slug);
-      return c.json(pathsOf(await membersFor(collective, params.shared_slug, viewerOf(principal))));
-    },
+    async (c, { params, principal }) =>
+      jsonText(c, await memberPathsJson(db, params.slug, viewerOf(principal), params.shared_slug)),
   );
 
   routes.add(
