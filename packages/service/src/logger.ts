@@ -54,11 +54,21 @@ function maskText(value: unknown): unknown {
  */
 export function createLogger(config: LoggerConfig): Logger {
   const format = config.format ?? 'json';
+  // Under load many lines share a millisecond: its ISO text is made once.
+  let stampedAt = Number.NaN;
+  let stamp = '';
   const options: LoggerOptions = {
     level: config.level ?? 'info',
     messageKey: 'message',
     base: { service: config.service, version: config.version, environment: config.environment },
-    timestamp: () => `,"timestamp":"${new Date().toISOString()}"`,
+    timestamp: () => {
+      const now = Date.now();
+      if (now !== stampedAt) {
+        stampedAt = now;
+        stamp = `,"timestamp":"${new Date(now).toISOString()}"`;
+      }
+      return stamp;
+    },
     serializers: {},
     formatters: {
       ...(format === 'json' ? { level: (label: string) => ({ level: label }) } : {}),
