@@ -12,7 +12,6 @@ import {
   collectiveMembers,
   collectives,
   type Db,
-  desc,
   endpoints,
   eq,
   escapeLike,
@@ -124,30 +123,31 @@ function countsLateral(db: Db, kind: ViewerKind, c: CollectiveSource) {
 }
 
 /**
- * The `Collective` JSON (collectives.md §4) of each collective of `c` as text, built by PostgreSQL: a page of them
- * then costs the backend one string per row instead of parsing, mapping and serialising every column. Add `where`,
- * order and limits; `viewerId` is a placeholder of every statement built from it.
+ * The `Collective` JSON (collectives.md §4) of each collective of `c` as text, built by PostgreSQL: the backend
+ * then only passes a string on instead of parsing, mapping and serialising every column. With `arrayOrder`, one row
+ * holding the JSON array of them all in that order (`[]` when none). Add `where`, joins and limits; `viewerId` is a
+ * placeholder of every statement built from it.
  */
-function selectCollectiveJson(db: Db, kind: ViewerKind, c: CollectiveSource = collectives) {
+function selectCollectiveJson(
+  db: Db,
+  kind: ViewerKind,
+  c: CollectiveSource = collectives,
+  arrayOrder?: SQL[],
+) {
   const counts = countsLateral(db, kind, c);
   const members = counts ? counts.members : c.publicMemberCount;
   const owners = counts ? counts.owners : c.publicOwnerCount;
-  const json = sql<string>`json_build_object(
+  const object = sql`json_build_object(
     'id', ${c.id}, 'owner_id', ${c.ownerId}, 'name', ${c.name}, 'slug', ${c.slug},
     'shared_endpoint_path', 'collective/' || ${c.slug}, 'description', ${c.description}, 'about', ${c.about},
     'auto_approve', ${c.autoApprove}, 'icon_url', ${c.iconUrl}, 'tags', ${c.tags}, 'verified', ${c.verified},
     'member_count', ${members}, 'owner_count', ${owners},
     'created_at', ${isoSql(c.createdAt)}, 'updated_at', ${isoSql(c.updatedAt)})::text`;
+  const json = arrayOrder
+    ? sql<string>`'[' || coalesce(string_agg(${object}, ',' order by ${sql.join(arrayOrder, sql`, `)}), '') || ']'`
+    : sql<string>`${object}`;
   const query = db.select({ json }).from(c).$dynamic();
   return counts ? query.leftJoinLateral(counts, sql`true`) : query;
-}
-
-/** A JSON array of `Collective` texts. */
-function jsonArray(rows: Array<{ json: string }>): string {
-  let out = '[';
-  for (let i = 0; i < rows.length; i++)
-    out += i === 0 ? (rows[i] as { json: string }).json : `,${(rows[i] as { json: string }).json}`;
-  return `${out}]`;
 }
 
 /** R03/R05 (and the answer of every write): the `Collective` JSON text of the collective `id` or `slug`, or 404. */
@@ -251,22 +251,19 @@ export async function listCollectivesJson(
     db,
     `collective_list_${kind}_${byOwner ? 'o' : ''}${bySearch ? 's' : ''}`,
     (name) => {
-      const page = collectivePage(db, byOwner, bySearch);
       // JSON and counts of the page only: built below the sort, PostgreSQL would build them for every row.
-      return selectCollectiveJson(db, kind, page)
-        .orderBy(...newestFirst(page))
-        .prepare(name);
+      const page = collectivePage(db, byOwner, bySearch);
+      return selectCollectiveJson(db, kind, page, newestFirst(page)).prepare(name);
     },
   );
-  return jsonArray(
-    await statement.execute({
-      limit: query.limit,
-      skip: query.skip,
-      ownerId: query.owner_id,
-      pattern: bySearch ? `%${escapeLike(query.search as string)}%` : undefined,
-      viewerId: viewer?.id ?? 0,
-    }),
-  );
+  const [row] = await statement.execute({
+    limit: query.limit,
+    skip: query.skip,
+    ownerId: query.owner_id,
+    pattern: bySearch ? `%${escapeLike(query.search as string)}%` : undefined,
+    viewerId: viewer?.id ?? 0,
+  });
+  return row?.json ?? '[]';
 }
 
 /** R13: writes only the fields present; an empty body returns the row unchanged. */
@@ -321,7 +318,10 @@ export async function collectivesOfEndpointJson(
   const endpoint = await findEndpointByPath(db, owner.toLowerCase(), slug.toLowerCase());
   if (!endpoint || readAccess(endpoint, viewer) !== 'granted') return '[]';
   const membership = alias(collectiveMembers, 'membership');
-  const rows = await selectCollectiveJson(db, viewerKind(viewer))
+  const [row] = await selectCollectiveJson(db, viewerKind(viewer), collectives, [
+    sql`${membership.requestedAt} desc`,
+    sql`${membership.id} desc`,
+  ])
     .innerJoin(
       membership,
       and(
@@ -330,9 +330,8 @@ export async function collectivesOfEndpointJson(
         eq(membership.status, 'approved'),
       ),
     )
-    .orderBy(desc(membership.requestedAt), desc(membership.id))
     .execute({ viewerId: viewer?.id ?? 0 });
-  return jsonArray(rows);
+  return row?.json ?? '[]';
 }
 
 export type { CollectiveCreate, CollectiveUpdate };
