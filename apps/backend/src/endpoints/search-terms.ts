@@ -100,6 +100,22 @@ function matchesOf(stats: Statistics, lexeme: string, prefix: boolean): number {
 }
 
 /**
+ * Roughly the share of endpoints with a word beginning with `text` (lowercased) or of which it is an inflection, from
+ * the cached statistics (no round trip once they are loaded): 0 for a text that begins no common word. List search uses it to guess whether a text
+ * is common before choosing where to look first (apps/backend/src/endpoints/listings.ts).
+ */
+export async function commonShare(db: Db, text: string): Promise<number> {
+  const stats = await statistics(db);
+  let share = 0;
+  for (const [lexeme, frequency] of stats.frequencies) {
+    // A lexeme the text begins with, up to two letters shorter, is most likely its stem ("users" → `user`).
+    const stem = lexeme.length >= 3 && text.length - lexeme.length <= 2 && text.startsWith(lexeme);
+    if (stem || lexeme.startsWith(text)) share += frequency;
+  }
+  return Math.min(share, 1);
+}
+
+/**
  * The query's meaningful terms in query order, stemmed by PostgreSQL's `english` configuration (the same one that
  * built the search vectors). The last word is matched as a prefix when the query ends inside it, as a search box
  * sends what the user is still typing, unless it is already a common word.
