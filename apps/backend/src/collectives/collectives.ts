@@ -78,48 +78,42 @@ function isoSql(column: SQL | AnyPgColumn): SQL {
 /** The columns of `collectives`, or of a subquery selecting all of them (a page of the listing). */
 type CollectiveSource = typeof collectives | ReturnType<typeof collectivePage>;
 
-/**
- * `member_count` and `owner_count` of each collective `c` over the members the caller may see (C6), as a lateral
- * subquery (`members`, `owners`), or none for anonymous callers, who get the stored public counts. Signed-in
- * callers get the stored public-and-internal ones (both kept by triggers, migration 0007) plus their own private
- * members, looked up from their own endpoints (one more owner unless they already own a counted member); admins,
- * who may see every member, are counted live.
- */
-function countsLateral(db: Db, kind: ViewerKind, c: CollectiveSource) {
-  if (kind === 'anonymous') return undefined;
-  const member = and(eq(collectiveMembers.collectiveId, c.id), usableMember);
-  const source = (select: Record<string, SQL.Aliased>) =>
-    db
-      .select(select)
-      .from(collectiveMembers)
-      .innerJoin(endpoints, eq(endpoints.id, collectiveMembers.endpointId))
-      .innerJoin(users, eq(users.id, endpoints.userId));
-  if (kind === 'admin') {
-    return source({
-      members: sql<number>`count(*)::int`.as('members'),
-      owners: sql<number>`count(distinct ${endpoints.userId})::int`.as('owners'),
-    })
-      .where(member)
-      .as('counts');
-  }
-  const counted = sql`${endpoints.visibility} in ('public', 'internal')`;
-  return source({
-    members: sql<number>`${c.listedMemberCount} + count(*) filter (where not ${counted})::int`.as('members'),
-    owners:
-      sql<number>`${c.listedOwnerCount} + case when bool_or(not ${counted}) and not bool_or(${counted}) then 1 else 0 end`.as(
-        'owners',
-      ),
+/** Approved members of active, joinable, unarchived endpoints of active owners, with the endpoint and owner. */
+function usableMembers(db: Db, select: Record<string, SQL.Aliased>) {
+  return db
+    .select(select)
+    .from(collectiveMembers)
+    .innerJoin(endpoints, eq(endpoints.id, collectiveMembers.endpointId))
+    .innerJoin(users, eq(users.id, endpoints.userId))
+    .$dynamic();
+}
+
+/** Live `members`/`owners` of each collective `c` (admins may see every member): a lateral subquery. */
+function liveCounts(db: Db, c: CollectiveSource) {
+  return usableMembers(db, {
+    members: sql<number>`count(*)::int`.as('members'),
+    owners: sql<number>`count(distinct ${endpoints.userId})::int`.as('owners'),
   })
-    .where(
-      and(
-        member,
-        eq(endpoints.userId, sql.placeholder('viewerId')),
-        // The caller's endpoint ids once per statement (an InitPlan), so each collective of the page costs one
-        // probe of the (collective_id, endpoint_id) key instead of a scan of the caller's endpoints.
-        sql`${collectiveMembers.endpointId} = any(array(select ${endpoints.id} from ${endpoints} where ${endpoints.userId} = ${sql.placeholder('viewerId')}))`,
-      ),
-    )
+    .where(and(eq(collectiveMembers.collectiveId, c.id), usableMember))
     .as('counts');
+}
+
+/**
+ * The signed-in caller's usable members per collective: `extra`, how many are private (beyond the stored
+ * public-and-internal counts), and `counted`, whether one is public or internal (then the caller is already a
+ * counted owner). Read once per statement from the caller's own memberships (the (endpoint_id) index), and joined
+ * to the page by collective.
+ */
+function ownMembers(db: Db) {
+  const counted = sql`${endpoints.visibility} in ('public', 'internal')`;
+  return usableMembers(db, {
+    collectiveId: sql<number>`${collectiveMembers.collectiveId}`.as('collective_id'),
+    extra: sql<number>`count(*) filter (where not ${counted})`.as('extra'),
+    counted: sql<boolean>`bool_or(${counted})`.as('counted'),
+  })
+    .where(and(usableMember, eq(endpoints.userId, sql.placeholder('viewerId'))))
+    .groupBy(collectiveMembers.collectiveId)
+    .as('own');
 }
 
 /**
@@ -134,9 +128,21 @@ function selectCollectiveJson(
   c: CollectiveSource = collectives,
   arrayOrder?: SQL[],
 ) {
-  const counts = countsLateral(db, kind, c);
-  const members = counts ? counts.members : c.publicMemberCount;
-  const owners = counts ? counts.owners : c.publicOwnerCount;
+  // C6: anonymous callers get the stored public counts, signed-in callers the stored public-and-internal ones
+  // (both kept by triggers, migration 0007) plus their own private members (and themselves as one more owner unless
+  // already counted), admins live counts.
+  const live = kind === 'admin' ? liveCounts(db, c) : undefined;
+  const own = kind === 'user' ? ownMembers(db) : undefined;
+  const members = live
+    ? sql`${live.members}`
+    : own
+      ? sql`${c.listedMemberCount} + coalesce(${own.extra}, 0)`
+      : sql`${c.publicMemberCount}`;
+  const owners = live
+    ? sql`${live.owners}`
+    : own
+      ? sql`${c.listedOwnerCount} + case when ${own.extra} > 0 and not ${own.counted} then 1 else 0 end`
+      : sql`${c.publicOwnerCount}`;
   const object = sql`json_build_object(
     'id', ${c.id}, 'owner_id', ${c.ownerId}, 'name', ${c.name}, 'slug', ${c.slug},
     'shared_endpoint_path', 'collective/' || ${c.slug}, 'description', ${c.description}, 'about', ${c.about},
@@ -147,7 +153,9 @@ function selectCollectiveJson(
     ? sql<string>`'[' || coalesce(string_agg(${object}, ',' order by ${sql.join(arrayOrder, sql`, `)}), '') || ']'`
     : sql<string>`${object}`;
   const query = db.select({ json }).from(c).$dynamic();
-  return counts ? query.leftJoinLateral(counts, sql`true`) : query;
+  if (live) return query.leftJoinLateral(live, sql`true`);
+  if (own) return query.leftJoin(own, sql`${own.collectiveId} = ${c.id}`);
+  return query;
 }
 
 /** R03/R05 (and the answer of every write): the `Collective` JSON text of the collective `id` or `slug`, or 404. */
