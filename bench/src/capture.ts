@@ -72,8 +72,10 @@ export async function captureSql(
     // of a request's work.
     await run();
     const seen: Statement[] = [];
+    // A copy: postgres-js later serialises the array in place (a boolean becomes 't'/'f', which a replay would
+    // send as a text and PostgreSQL's bool serialiser would turn into false).
     client.options.debug = (_connection: number, text: string, params: unknown[]) =>
-      seen.push({ text, params });
+      seen.push({ text, params: [...params] });
     await run();
     client.options.debug = false;
     const statements = seen.filter((q) => /^\s*(select|with)/i.test(q.text));

@@ -19,7 +19,8 @@ const captured = JSON.parse(readFileSync(env.FLOOR_SQL_FILE as string, 'utf8')) 
 const sql = postgres(env.DATABASE_URL as string, {
   max: Number(env.DB_POOL_SIZE),
   onnotice: () => {},
-  connection: { statement_timeout: Number(env.DB_STATEMENT_TIMEOUT_MS) },
+  // The same connection settings as the backend's pool (packages/db client.ts).
+  connection: { jit: 'off', statement_timeout: Number(env.DB_STATEMENT_TIMEOUT_MS) },
 });
 // As drizzle configures its postgres-js client for JSON: parameters arrive already serialised (the captured
 // parameters are what drizzle handed the driver), so they are sent as they are. (Dates keep postgres-js's own

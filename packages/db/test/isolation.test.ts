@@ -87,6 +87,16 @@ describe.runIf(serverUrl)('createDb on PostgreSQL', () => {
     }
     await expect(handle.ping()).rejects.toThrow();
   });
+
+  it('turns JIT compilation off on its connections', async () => {
+    const handle = await createDb({ url: serverUrl, poolSize: 1 });
+    try {
+      const [row] = await executeRows(handle.db, "select current_setting('jit') as jit");
+      expect(row?.jit).toBe('off');
+    } finally {
+      await handle.close();
+    }
+  });
 });
 
 const drivers: { kind: string; embedded: boolean }[] = [
