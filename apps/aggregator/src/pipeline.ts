@@ -172,22 +172,17 @@ async function retrieve(
     query: { prompt: req.prompt, topK: req.top_k, similarityThreshold: req.similarity_threshold },
     sources,
     onComplete: (result) => {
-      // A per-step line: at debug when the source answered, at info when it did not (chat.completed is the
-      // request's one info line; a failing source is worth one more).
-      const level = result.status === 'success' ? 'debug' : 'info';
-      if (log.isLevelEnabled(level)) {
-        log[level](
-          {
-            event: 'chat.source.completed',
-            path: result.path,
-            status: result.status,
-            documents: result.documents.length,
-            latency_ms: result.latencyMs,
-            attempts: result.attempts,
-          },
-          'data source answered',
-        );
-      }
+      log.info(
+        {
+          event: 'chat.source.completed',
+          path: result.path,
+          status: result.status,
+          documents: result.documents.length,
+          latency_ms: result.latencyMs,
+          attempts: result.attempts,
+        },
+        'data source answered',
+      );
       metrics?.sourceRequests.inc({ status: result.status });
       metrics?.sourceDuration.observe({ status: result.status }, result.latencyMs / 1000);
       hooks.sourceComplete?.(result, scores?.get(result.path));
@@ -231,18 +226,16 @@ async function rank(
     result = { documents: ranked.documents, numbered: true };
     const timeMs = elapsed(started);
     metrics?.rerankDuration.observe({ reranker: ranked.used }, timeMs / 1000);
-    if (log.isLevelEnabled('debug')) {
-      log.debug(
-        {
-          event: 'chat.reranked',
-          reranker: ranked.used,
-          in: aggregated.length,
-          out: ranked.documents.length,
-          time_ms: timeMs,
-        },
-        'documents reranked',
-      );
-    }
+    log.info(
+      {
+        event: 'chat.reranked',
+        reranker: ranked.used,
+        in: aggregated.length,
+        out: ranked.documents.length,
+        time_ms: timeMs,
+      },
+      'documents reranked',
+    );
   } catch (err) {
     out.signal.throwIfAborted();
     log.error({ event: 'reranker.fallback', from: reranker.kind, to: 'none', err }, 'reranker failed');

@@ -1,4 +1,4 @@
-import { createLogger, createMetrics } from '@syfthub/service';
+import { createMetrics } from '@syfthub/service';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { postChat, postStream, type RunningAggregator, ref, startAggregator } from './helpers/aggregator';
 import { documentsBody, json, modelBody, startSatellite, type TestSatellite } from './helpers/satellite';
@@ -263,36 +263,5 @@ describe('service routes', () => {
     expect(text).toMatch(/aggregator_rerank_duration_seconds_count\{reranker="bm25"\} 1/);
     expect(text).toContain('aggregator_active_streams 0');
     await observed.stop();
-  });
-});
-
-describe('logging of a JSON chat at level info', () => {
-  it('writes chat.completed once, and chat.source.completed only for a source that failed', async () => {
-    const lines: Array<Record<string, unknown>> = [];
-    const logger = createLogger({
-      service: 'aggregator',
-      version: 'test',
-      environment: 'test',
-      level: 'info',
-      destination: { write: (line: string) => lines.push(JSON.parse(line) as Record<string, unknown>) },
-    });
-    const logged = await startAggregator({}, { logger });
-    try {
-      const r = await postChat(logged.url, {
-        prompt: 'Which clause covers termination?',
-        model: ref(sat.url, 'model', 'bob'),
-        data_sources: [ref(sat.url, 'docs', 'alice'), ref(sat.url, 'missing', 'alice')],
-      });
-      expect(r.res.status).toBe(200);
-      const events = lines.filter((line) => String(line.event).startsWith('chat.'));
-      expect(events.map((line) => [line.event, line.level, line.path ?? null])).toEqual([
-        ['chat.source.completed', 'info', 'alice/missing'],
-        ['chat.completed', 'info', null],
-      ]);
-      expect(events[0]).toMatchObject({ status: 'error', documents: 0, attempts: 1 });
-      expect(events[1]).toMatchObject({ mode: 'json', sources: 2, documents: 2 });
-    } finally {
-      await logged.stop();
-    }
   });
 });
