@@ -417,6 +417,31 @@ async function prepareSize(endpoints: number, logDir: string, plans: Record<stri
 }
 
 /** The built backend on a prepared database, then its floor (which reads the ids the backend's searches answered). */
+/**
+ * A floor (bench/src/floors/<floor>.ts, built to dist) on a free port given to it as PORT, ready once `/health`
+ * answers; added to `services`, which the run stops at its end.
+ */
+async function startFloor(
+  name: string,
+  floor: string,
+  env: Record<string, string>,
+  logDir: string,
+  services: Service[],
+): Promise<Service> {
+  const port = await freePort();
+  const started = await startService({
+    name,
+    entry: join(BENCH_DIR, 'dist', 'floors', `${floor}.js`),
+    cwd: BENCH_DIR,
+    port,
+    readyPath: '/health',
+    logDir,
+    env: { ...env, PORT: String(port) },
+  });
+  services.push(started);
+  return started;
+}
+
 async function startBackendPair(
   prepared: PreparedSize,
   shared: Record<string, string>,
@@ -430,23 +455,13 @@ async function startBackendPair(
   const answers = await answerIds(backend, prepared.mix);
   const idsFile = join(logDir, `answer-ids-${prepared.endpoints}.json`);
   writeFileSync(idsFile, JSON.stringify(answers));
-  const backendFloorPort = await freePort();
-  const backendFloor = await startService({
-    name: `backend-floor-${prepared.endpoints}`,
-    entry: join(BENCH_DIR, 'dist', 'floors', 'backend.js'),
-    cwd: BENCH_DIR,
-    port: backendFloorPort,
-    readyPath: '/health',
+  const backendFloor = await startFloor(
+    `backend-floor-${prepared.endpoints}`,
+    'backend',
+    { ...shared, ISSUER_URL: backend.url, FLOOR_SQL_FILE: prepared.sqlFile, FLOOR_IDS_FILE: idsFile },
     logDir,
-    env: {
-      ...shared,
-      PORT: String(backendFloorPort),
-      ISSUER_URL: backend.url,
-      FLOOR_SQL_FILE: prepared.sqlFile,
-      FLOOR_IDS_FILE: idsFile,
-    },
-  });
-  services.push(backendFloor);
+    services,
+  );
   return { backend, backendFloor, answers };
 }
 
@@ -507,17 +522,7 @@ async function measureAggregator(logDir: string, services: Service[]): Promise<A
     },
   });
   services.push(aggregator);
-  const aggregatorFloorPort = await freePort();
-  const aggregatorFloor = await startService({
-    name: 'aggregator-floor',
-    entry: join(BENCH_DIR, 'dist', 'floors', 'aggregator.js'),
-    cwd: BENCH_DIR,
-    port: aggregatorFloorPort,
-    readyPath: '/health',
-    logDir,
-    env: { PORT: String(aggregatorFloorPort) },
-  });
-  services.push(aggregatorFloor);
+  const aggregatorFloor = await startFloor('aggregator-floor', 'aggregator', {}, logDir, services);
   log('aggregator: streams, added latency, first token, throughput');
   return runAggregatorScenarios(satellites, aggregator, aggregatorFloor, {
     requests: Number(args.requests),
@@ -734,23 +739,18 @@ async function main(): Promise<void> {
     });
     services.push(mcp);
     const mcpToken = await obtainMcpToken(resource, seeded.usernames[0] as string, PASSWORD);
-    const mcpFloorPort = await freePort();
-    const mcpFloor = await startService({
-      name: 'mcp-floor',
-      entry: join(BENCH_DIR, 'dist', 'floors', 'mcp.js'),
-      cwd: BENCH_DIR,
-      port: mcpFloorPort,
-      readyPath: '/health',
-      logDir,
-      env: {
-        PORT: String(mcpFloorPort),
+    const mcpFloor = await startFloor(
+      'mcp-floor',
+      'mcp',
+      {
         REDIS_URL,
         MCP_JWKS_URL: `${resource}/.well-known/jwks.json`,
         HUB_URL: backend.url,
         HUB_ACCESS_TOKEN: await login(backend.url, seeded.usernames[0] as string),
       },
-    });
-    services.push(mcpFloor);
+      logDir,
+      services,
+    );
     const toolCall = JSON.stringify({
       jsonrpc: '2.0',
       id: 1,
