@@ -22,6 +22,11 @@ export function escapeLike(value: string): string {
   return value.replace(/[\\%_]/g, (char) => `\\${char}`);
 }
 
+/** The LIKE / ILIKE pattern of values containing a user's text, matched literally (see {@link escapeLike}). */
+export function containsPattern(value: string): string {
+  return `%${escapeLike(value)}%`;
+}
+
 /** Outcome of withAdvisoryXactLock: `result` is present only when the lock was acquired and `fn` ran. */
 export type AdvisoryLockOutcome<T> = { acquired: true; result: T } | { acquired: false; result?: undefined };
 

@@ -17,6 +17,7 @@ export {
 } from './errors';
 export {
   type AdvisoryLockOutcome,
+  containsPattern,
   escapeLike,
   executeRows,
   truncateAllTables,

@@ -11,10 +11,10 @@ import {
   type Collective,
   collectiveMembers,
   collectives,
+  containsPattern,
   type Db,
   endpoints,
   eq,
-  escapeLike,
   type SQL,
   sql,
   users,
@@ -268,7 +268,7 @@ export async function listCollectivesJson(
     limit: query.limit,
     skip: query.skip,
     ownerId: query.owner_id,
-    pattern: bySearch ? `%${escapeLike(query.search as string)}%` : undefined,
+    pattern: bySearch ? containsPattern(query.search as string) : undefined,
     viewerId: viewer?.id ?? 0,
   });
   return row?.json ?? '[]';

@@ -2,6 +2,7 @@ import type { OwnersListing } from '@syfthub/contracts';
 import {
   and,
   asc,
+  containsPattern,
   type Db,
   desc,
   type EndpointType,
@@ -18,7 +19,7 @@ import {
 } from '@syfthub/db';
 import { selectViews } from './lookups';
 import { commonShare } from './search-terms';
-import { containing, INDEXABLE, oneLetterAway, typoHalves } from './typos';
+import { INDEXABLE, oneLetterAway, typoHalves } from './typos';
 import { type EndpointView, endpointViewFields } from './views';
 import { listedCondition, ownerPageCondition } from './visibility';
 
@@ -251,7 +252,7 @@ export function listOwnEndpoints(
   userId: number,
   filter: Page & { visibility?: EndpointVisibility | undefined; search?: string | undefined },
 ): Promise<EndpointView[]> {
-  const pattern = filter.search ? containing(filter.search) : null;
+  const pattern = filter.search ? containsPattern(filter.search) : null;
   return selectPage(
     db,
     and(
@@ -315,8 +316,8 @@ async function searchPublicEndpoints(
   const tryRecent = shape.indexable && (await commonShare(db, fragment)) > COMMON_SHARE;
   return statement.execute({
     tryRecent,
-    pattern: containing(filter.search),
-    tagPattern: containing(fragment),
+    pattern: containsPattern(filter.search),
+    tagPattern: containsPattern(fragment),
     typoHead: typo?.halves[0] ?? null,
     typoTail: typo?.halves[1] ?? null,
     typoPatterns: typo?.patterns ?? [],

@@ -1,4 +1,4 @@
-import { escapeLike } from '@syfthub/db';
+import { containsPattern, escapeLike } from '@syfthub/db';
 
 // Typo-tolerant lookups of names (issue 17: "a one-letter typo still finds the name"), bounded by trigram indexes.
 
@@ -8,9 +8,6 @@ import { escapeLike } from '@syfthub/db';
  * number, punctuation) match most endpoints anyway, and are served by walking the newest ones.
  */
 export const INDEXABLE = /[\p{L}\p{N}]{3}/u;
-
-/** `LIKE '%…%'` pattern of a user's text, with `\`, `%` and `_` matching literally (§16). */
-export const containing = (text: string) => `%${escapeLike(text)}%`;
 
 /**
  * The `LIKE` patterns of the two halves of a (lowercased) text: a name containing the text with one letter replaced,
@@ -23,7 +20,7 @@ export function typoHalves(text: string): [string, string] | null {
   const middle = Math.floor(letters.length / 2);
   const halves = [letters.slice(0, middle).join(''), letters.slice(middle).join('')] as const;
   if (!halves.every((half) => INDEXABLE.test(half))) return null;
-  return [containing(halves[0]), containing(halves[1])];
+  return [containsPattern(halves[0]), containsPattern(halves[1])];
 }
 
 /**
@@ -31,17 +28,18 @@ export function typoHalves(text: string): [string, string] | null {
  * removed, each anywhere in the name. The text itself is among the replacements.
  */
 export function oneLetterAway(text: string): string[] {
-  const letters = [...text];
-  const like = (parts: string[]) =>
-    `%${parts.map((part) => (part === '_' ? '_' : escapeLike(part))).join('')}%`;
+  // The user's letters escaped one by one (a `_` they typed matches only `_`); ANY is the one-letter wildcard.
+  const letters = [...text].map(escapeLike);
+  const ANY = '_';
+  const like = (parts: string[]) => `%${parts.join('')}%`;
   const patterns = new Set<string>();
   for (let i = 0; i <= letters.length; i++) {
     const before = letters.slice(0, i);
     if (i < letters.length) {
-      patterns.add(like([...before, '_', ...letters.slice(i + 1)]));
+      patterns.add(like([...before, ANY, ...letters.slice(i + 1)]));
       patterns.add(like([...before, ...letters.slice(i + 1)]));
     }
-    patterns.add(like([...before, '_', ...letters.slice(i)]));
+    patterns.add(like([...before, ANY, ...letters.slice(i)]));
   }
   return [...patterns];
 }

@@ -1,9 +1,9 @@
 import {
   and,
+  containsPattern,
   count,
   type Db,
   eq,
-  escapeLike,
   ilike,
   or,
   type SQL,
@@ -39,7 +39,7 @@ export type AdminUserFilters = z.output<typeof filtersSchema>;
 export function adminUserWhere(f: AdminUserFilters): SQL | undefined {
   const conditions: SQL[] = [];
   if (f.search) {
-    const pattern = `%${escapeLike(f.search)}%`;
+    const pattern = containsPattern(f.search);
     conditions.push(or(ilike(users.username, pattern), ilike(users.email, pattern)) as SQL);
   }
   if (f.role) conditions.push(eq(users.role, f.role));
