@@ -31,6 +31,7 @@ const rotating = {
     context.sentAt = performance.now();
     if (chosen.path !== undefined) request.path = chosen.path;
     if (chosen.body !== undefined) request.body = chosen.body;
+    if (chosen.headers !== undefined) request.headers = { ...spec.headers, ...chosen.headers };
     return request;
   },
   onResponse: (status: number, _body: unknown, context: Pending) => {

@@ -37,6 +37,7 @@ import {
   backendNodeOptions,
   createDatabase,
   login,
+  loginMany,
   migrateDatabase,
   PASSWORD,
   REDIS_URL,
@@ -81,6 +82,8 @@ const { values: args } = parseArgs({
 });
 const DURATION = Number(args.duration);
 const CONNECTIONS = Number(args.connections);
+/** Accounts the distinct-caller scenarios spread their requests over (each its own access token). */
+const DISTINCT_CALLERS = 64;
 
 const BENCH_DIR = join(dirname(fileURLToPath(import.meta.url)), '..');
 const ROOT = join(BENCH_DIR, '..');
@@ -154,7 +157,7 @@ async function warm(
       sent += 1;
       const res = await fetch(variant?.path ? new URL(variant.path, url) : url, {
         method: spec.method ?? 'GET',
-        headers: spec.headers ?? {},
+        headers: { ...spec.headers, ...variant?.headers },
         ...(body === undefined ? {} : { body }),
       });
       await res.arrayBuffer();
@@ -170,6 +173,8 @@ interface Scenario {
   path: string;
   method?: 'GET' | 'POST';
   headers?: Record<string, string>;
+  /** Headers of each caller, used in turn request by request (distinct callers instead of one). */
+  callers?: Array<Record<string, string>>;
   bodies?: string[];
   connections?: number;
   warmup?: number;
@@ -189,7 +194,7 @@ async function check(target: Service, spec: LoadSpec, expect: string | undefined
     const url = variant.path ? new URL(variant.path, spec.url) : spec.url;
     const res = await fetch(url, {
       method: spec.method ?? 'GET',
-      headers: spec.headers ?? {},
+      headers: { ...spec.headers, ...('headers' in variant ? variant.headers : {}) },
       ...(variant.body === undefined ? {} : { body: variant.body }),
     });
     const text = await res.text();
@@ -342,6 +347,7 @@ async function compare(ours: Service, floor: Service, scenario: Scenario): Promi
     ...(scenario.method ? { method: scenario.method } : {}),
     ...(scenario.headers ? { headers: scenario.headers } : {}),
     ...(scenario.bodies ? { bodies: scenario.bodies } : {}),
+    ...(scenario.callers ? { variants: scenario.callers.map((headers) => ({ headers })) } : {}),
   });
   const began = Date.now();
   const ourSpec = spec(ours.url, scenario.path);
@@ -617,6 +623,9 @@ async function main(): Promise<void> {
     const token = await login(backend.url, seeded.usernames[0] as string);
     const bearer = { Authorization: `Bearer ${token}` };
     const audience = seeded.usernames[1] as string;
+    // Distinct callers: with one user on every connection, requests share the per-turn lookups as much as they
+    // can; these spread the load over many accounts, as a hub's traffic is.
+    const callers = await loginMany(backend.url, seeded.usernames.slice(2, 2 + DISTINCT_CALLERS));
     const loginBodies = seeded.usernames
       .slice(0, 64)
       .map((username) => new URLSearchParams({ username, password: PASSWORD }).toString());
@@ -664,6 +673,23 @@ async function main(): Promise<void> {
         key: 'sign',
         headers: bearer,
         warmup: 100,
+      },
+      {
+        label: `GET /auth/me (JWT, ${DISTINCT_CALLERS} distinct callers)`,
+        key: 'me-callers',
+        path: '/api/v1/auth/me',
+        callers,
+        read: true,
+        warmup: 1000,
+      },
+      {
+        label: `GET /token?aud= (RS256, ${DISTINCT_CALLERS} distinct callers, repeated audience)`,
+        path: `/api/v1/token?aud=${audience}`,
+        floorPath: '/floor/sign',
+        floorLabel: 'raw signing',
+        key: 'sign-callers',
+        callers,
+        warmup: 500,
       },
     ];
     if (args['backend-only'] !== undefined) {

@@ -116,6 +116,16 @@ export async function startBackend(
   });
 }
 
+/** Each user's bearer header, logged in a few at a time (each login is an argon2 verification). */
+export async function loginMany(base: string, usernames: string[]): Promise<Array<Record<string, string>>> {
+  const headers: Array<Record<string, string>> = [];
+  for (let i = 0; i < usernames.length; i += 4) {
+    const tokens = await Promise.all(usernames.slice(i, i + 4).map((username) => login(base, username)));
+    headers.push(...tokens.map((token) => ({ Authorization: `Bearer ${token}` })));
+  }
+  return headers;
+}
+
 export async function login(base: string, username: string): Promise<string> {
   const res = await fetch(`${base}/api/v1/auth/login`, {
     method: 'POST',

@@ -15,9 +15,9 @@ export interface LoadSpec {
   bodies?: string[];
   /**
    * Requests used in turn (path with query, and body), each with latency figures of its own in the result
-   * (`perVariant`); the path replaces the URL's.
+   * (`perVariant`); the path replaces the URL's, the headers are added to the spec's (e.g. another caller's token).
    */
-  variants?: Array<{ path?: string; body?: string }>;
+  variants?: Array<{ path?: string; body?: string; headers?: Record<string, string> }>;
   connections: number;
   durationSeconds: number;
   timeoutSeconds?: number;
