@@ -25,6 +25,7 @@ import { createReranker, type Reranker } from './rerank';
 import type { SatelliteFailure } from './retrieval';
 import { type ChatRouteDeps, registerChatRoutes } from './routes/chat';
 import { registerQueryPage } from './routes/query-page';
+import { createCachedTransport } from './transport';
 import type { TunnelClient } from './tunnel/client';
 
 const BODY_LIMIT_BYTES = 2 * 1024 * 1024;
@@ -129,7 +130,7 @@ export function createApp(deps: AggregatorDeps): Hono<Env> {
     metrics: aggregatorMetrics,
     reportFailure:
       deps.reportFailure === undefined ? createFailureReporter(config, logger) : deps.reportFailure,
-    request: (url, init) => guard.guardedRequest(url, init),
+    request: createCachedTransport(guard).request,
     userAgent: `syfthub-aggregator/${config.version}`,
     rateLimit: limiter,
     tunnel: deps.tunnel ?? null,

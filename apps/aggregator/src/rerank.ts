@@ -1,4 +1,4 @@
-import { createBm25Index } from '@syfthub/retrieval';
+import { scoreBm25 } from '@syfthub/retrieval';
 import type { Logger } from 'pino';
 import type { AggregatorConfig, RerankerKind } from './env';
 import type { RetrievedDocument } from './types';
@@ -31,8 +31,10 @@ export interface Reranker {
  * documents without any BM25 match therefore follow all matching ones, ordered by the satellite's score.
  */
 export function bm25Order(query: string, documents: readonly RetrievedDocument[]): RetrievedDocument[] {
-  const index = createBm25Index(documents.map((d, i) => ({ id: String(i), text: d.content })));
-  const scores = index.scoreAll(query);
+  const scores = scoreBm25(
+    query,
+    documents.map((d) => d.content),
+  );
   const order = documents.map((_, i) => i);
   order.sort(
     (a, b) => scores[b]! - scores[a]! || (documents[b]!.score ?? 0) - (documents[a]!.score ?? 0) || a - b,

@@ -2,7 +2,7 @@ import type { IncomingMessage } from 'node:http';
 import { DnsResolutionError, SsrfBlockedError } from '@syfthub/service';
 import { tunnelUsername } from '@syfthub/tunnel';
 import { classifyUrl, endpointPath, queryUrl } from './endpoints';
-import { childAbort, type Outbound, satelliteHeaders } from './outbound';
+import { type ChildAbort, childAbort, type Outbound, satelliteHeaders } from './outbound';
 import {
   asRecord,
   connectionReason,
@@ -292,12 +292,21 @@ async function tunnelAttempt(
   }
 }
 
+/** The signals of one fan-out (§5.4): first attempts share one; retries, which start later, get their own. */
+interface FanOutSignals {
+  /** Follows the request; fires at the per-attempt timeout or the phase deadline, whichever comes first. */
+  firstAttempt: AbortSignal;
+  /** Follows the request; fires at the phase deadline. Made on first use (a retry). */
+  phase(): AbortSignal;
+  /** Epoch ms of the phase deadline. */
+  deadline: number;
+}
+
 async function querySource(
   ref: EndpointRef,
   sourceIndex: number,
   options: FanOutOptions,
-  phaseSignal: AbortSignal,
-  deadline: number,
+  signals: FanOutSignals,
 ): Promise<SourceResult> {
   const { settings, query } = options;
   const path = endpointPath(ref);
@@ -322,13 +331,7 @@ async function querySource(
     include_metadata: true,
   };
   if (kind === 'tunneling') {
-    const attemptAbort = childAbort(phaseSignal, settings.attemptTimeoutMs, 'data source attempt');
-    let outcome: Outcome;
-    try {
-      outcome = await tunnelAttempt(ref, path, sourceIndex, options, attemptAbort.signal, payload);
-    } finally {
-      attemptAbort.dispose();
-    }
+    const outcome = await tunnelAttempt(ref, path, sourceIndex, options, signals.firstAttempt, payload);
     if (outcome.report && options.onFailure) {
       options.onFailure({
         kind: 'data_source',
@@ -344,18 +347,27 @@ async function querySource(
   let attempts = 0;
   for (;;) {
     attempts += 1;
-    const attemptAbort = childAbort(phaseSignal, settings.attemptTimeoutMs, 'data source attempt');
     let outcome: Outcome;
-    try {
-      outcome = await attempt(ref, path, sourceIndex, options, attemptAbort.signal, body);
-    } finally {
-      attemptAbort.dispose();
+    if (attempts === 1) {
+      outcome = await attempt(ref, path, sourceIndex, options, signals.firstAttempt, body);
+    } else {
+      const attemptAbort = childAbort(signals.phase(), settings.attemptTimeoutMs, 'data source attempt');
+      try {
+        outcome = await attempt(ref, path, sourceIndex, options, attemptAbort.signal, body);
+      } finally {
+        attemptAbort.dispose();
+      }
     }
     const retriesLeft = attempts <= settings.retryMax;
     const delay = settings.retryBaseDelayMs * 2 ** (attempts - 1);
-    if (outcome.retryable && retriesLeft && Date.now() + delay < deadline && !phaseSignal.aborted) {
+    if (
+      outcome.retryable &&
+      retriesLeft &&
+      Date.now() + delay < signals.deadline &&
+      !signals.phase().aborted
+    ) {
       try {
-        await sleep(delay, phaseSignal);
+        await sleep(delay, signals.phase());
         continue;
       } catch {
         return done(failure('timeout', 'Request timed out'), attempts);
@@ -382,13 +394,27 @@ export async function fanOut(options: FanOutOptions): Promise<FanOutResult> {
   const { out, settings, sources } = options;
   const started = performance.now();
   if (sources.length === 0) return { results: [], timeMs: 0 };
-  // Follows the request signal too, so one signal per source covers disconnects, the deadline and the phase.
-  const phase = childAbort(out.signal, settings.phaseTimeoutMs, 'retrieval phase');
   const deadline = Date.now() + settings.phaseTimeoutMs;
+  // Every source's first attempt starts now, so one signal times them all out together; it follows the request
+  // signal too, covering disconnects and the total deadline. The phase gets a signal of its own only when a
+  // retry needs one (an abort signal per attempt was a measurable share of a chat's CPU).
+  const firstAttempt =
+    settings.attemptTimeoutMs < settings.phaseTimeoutMs
+      ? childAbort(out.signal, settings.attemptTimeoutMs, 'data source attempt')
+      : childAbort(out.signal, settings.phaseTimeoutMs, 'retrieval phase');
+  let phase: ChildAbort | null = null;
+  const signals: FanOutSignals = {
+    firstAttempt: firstAttempt.signal,
+    phase() {
+      phase ??= childAbort(out.signal, Math.max(0, deadline - Date.now()), 'retrieval phase');
+      return phase.signal;
+    },
+    deadline,
+  };
   try {
     const results = await Promise.all(
       sources.map(async (ref, index) => {
-        const result = await querySource(ref, index, options, phase.signal, deadline);
+        const result = await querySource(ref, index, options, signals);
         if (!out.signal.aborted) options.onComplete?.(result, index);
         return result;
       }),
@@ -396,7 +422,8 @@ export async function fanOut(options: FanOutOptions): Promise<FanOutResult> {
     out.signal.throwIfAborted();
     return { results, timeMs: Math.round(performance.now() - started) };
   } finally {
-    phase.dispose();
+    firstAttempt.dispose();
+    (phase as ChildAbort | null)?.dispose();
   }
 }
 

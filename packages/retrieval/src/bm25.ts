@@ -133,3 +133,48 @@ export function createBm25Index(docs: readonly Bm25Document[]): Bm25Index {
 
   return { size: n, search, scoreAll };
 }
+
+/**
+ * BM25 scores of `texts` against `query` for a corpus scored once (the reranker's case): the same numbers as
+ * `createBm25Index(texts).scoreAll(query)`, bit for bit, without building postings for every term of every
+ * document. Only the query's terms are counted; each document's score adds the terms in the same order.
+ */
+export function scoreBm25(query: string, texts: readonly string[]): Float64Array {
+  const n = texts.length;
+  const scores = new Float64Array(n);
+  const queryTerms = new Map<string, number>();
+  for (const token of tokenize(query)) if (!queryTerms.has(token)) queryTerms.set(token, queryTerms.size);
+  const q = queryTerms.size;
+  if (q === 0 || n === 0) return scores;
+  // Term frequencies, one row of q per document.
+  const tf = new Int32Array(n * q);
+  const docFreq = new Int32Array(q);
+  const lengths = new Int32Array(n);
+  let totalLength = 0;
+  for (let doc = 0; doc < n; doc += 1) {
+    const tokens = tokenize(texts[doc] ?? '');
+    lengths[doc] = tokens.length;
+    totalLength += tokens.length;
+    const row = doc * q;
+    for (const token of tokens) {
+      const term = queryTerms.get(token);
+      if (term === undefined) continue;
+      if (tf[row + term] === 0) docFreq[term]! += 1;
+      tf[row + term]! += 1;
+    }
+  }
+  const avgLength = totalLength / n;
+  const weights = new Float64Array(q);
+  for (let term = 0; term < q; term += 1) weights[term] = idf(n, docFreq[term]!) * (BM25_K1 + 1);
+  for (let doc = 0; doc < n; doc += 1) {
+    const row = doc * q;
+    const lengthNorm = avgLength > 0 ? BM25_K1 * (1 - BM25_B + (BM25_B * lengths[doc]!) / avgLength) : 0;
+    let score = 0;
+    for (let term = 0; term < q; term += 1) {
+      const f = tf[row + term]!;
+      if (f > 0) score += (weights[term]! * f) / (f + lengthNorm);
+    }
+    scores[doc] = score;
+  }
+  return scores;
+}

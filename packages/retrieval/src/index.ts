@@ -7,6 +7,7 @@ export {
   type Bm25SearchOptions,
   createBm25Index,
   idf,
+  scoreBm25,
 } from './bm25';
 export { type ChunkOptions, chunkMarkdown, type MarkdownChunk } from './chunk';
 export { sentenceSpans, splitSentences } from './sentences';

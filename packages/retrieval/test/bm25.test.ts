@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createBm25Index, idf } from '../src';
+import { createBm25Index, idf, scoreBm25 } from '../src';
 
 /*
  * Corpus after tokenisation ("and" is a stop word):
@@ -79,5 +79,58 @@ describe('createBm25Index', () => {
   it('handles an empty corpus and documents without tokens', () => {
     expect(createBm25Index([]).search('anything')).toEqual([]);
     expect(createBm25Index([{ id: 'x', text: 'a the of' }]).search('the')).toEqual([]);
+  });
+});
+
+describe('scoreBm25', () => {
+  const words = [
+    'cats',
+    'chase',
+    'mice',
+    'the',
+    'and',
+    'Größe',
+    'ﬁle',
+    'file',
+    '東京',
+    'x',
+    'dogs',
+    'sleep',
+    'a1',
+  ];
+  // A small deterministic generator, so a failure is reproducible.
+  let seed = 7;
+  const next = () => {
+    seed = (seed * 1103515245 + 12345) % 2147483648;
+    return seed / 2147483648;
+  };
+  const text = (maxWords: number) =>
+    Array.from(
+      { length: Math.floor(next() * maxWords) },
+      () => words[Math.floor(next() * words.length)],
+    ).join(next() < 0.5 ? ' ' : ', ');
+
+  it('gives the index scores bit for bit', () => {
+    for (let round = 0; round < 200; round += 1) {
+      const texts = Array.from({ length: Math.floor(next() * 12) }, () => text(40));
+      const query = text(8);
+      const expected = createBm25Index(texts.map((t, i) => ({ id: String(i), text: t }))).scoreAll(query);
+      expect(Array.from(scoreBm25(query, texts))).toEqual(Array.from(expected));
+    }
+  });
+
+  it('matches the hand-computed scores', () => {
+    const scores = scoreBm25(
+      'Who sings? chase SING',
+      corpus.map((d) => d.text),
+    );
+    expect(Array.from(scores)).toEqual(Array.from(createBm25Index(corpus).scoreAll('Who sings? chase SING')));
+    expect(scores[2]).toBeCloseTo((Math.log(8 / 3) * 2.2) / 1.84, 12);
+  });
+
+  it('scores nothing for an empty corpus, an empty query or empty documents', () => {
+    expect(Array.from(scoreBm25('cats', []))).toEqual([]);
+    expect(Array.from(scoreBm25('', ['cats']))).toEqual([0]);
+    expect(Array.from(scoreBm25('cats', ['', 'the of']))).toEqual([0, 0]);
   });
 });

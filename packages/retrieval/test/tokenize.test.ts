@@ -28,3 +28,19 @@ describe('tokenize', () => {
     expect(tokenize(' -- !! ?? ')).toEqual([]);
   });
 });
+
+describe('tokenize on ASCII and other text alike', () => {
+  it('gives what NFKC, lowercase and the Unicode pattern give', () => {
+    for (const text of [
+      'Plain ASCII, With CAPS and 42 numbers',
+      'ﬁle ＦＵＬＬ width',
+      'Größe über',
+      'a\u0301b ok',
+    ]) {
+      const reference = (normalize(text).match(/[\p{L}\p{N}]+/gu) ?? []).filter(
+        (w) => [...w].length >= 2 && !['and', 'with'].includes(w),
+      );
+      expect(tokenize(text)).toEqual(reference);
+    }
+  });
+});

@@ -1,4 +1,4 @@
-import { ServerResponse } from 'node:http';
+import { IncomingMessage, ServerResponse } from 'node:http';
 import { RESPONSE_ALREADY_SENT } from '@hono/node-server/utils/response';
 import { ChatFailure, ChatResponse } from '@syfthub/contracts';
 import {
@@ -86,6 +86,13 @@ function nodeResponse(c: Context<Env>): ServerResponse | null {
   return outgoing instanceof ServerResponse && !outgoing.headersSent ? outgoing : null;
 }
 
+function nodeRequest(c: Context<Env>): IncomingMessage | null {
+  const env: unknown = c.env;
+  if (typeof env !== 'object' || env === null || !('incoming' in env)) return null;
+  const { incoming } = env;
+  return incoming instanceof IncomingMessage ? incoming : null;
+}
+
 function formatSeconds(ms: number): string {
   return String(Math.round(ms) / 1000);
 }
@@ -106,17 +113,37 @@ function outcomeLabel(outcome: ChatOutcome): string {
   return outcome.kind === 'ok' ? 'success' : outcome.kind;
 }
 
+/**
+ * Calls `onGone` when the client disconnects before its answer is written. Under @hono/node-server this listens
+ * to the Node response itself: the request's web `signal` costs an AbortController of its own per request.
+ */
+function watchClient(c: Context<Env>, onGone: () => void): () => void {
+  const outgoing = nodeResponse(c);
+  const incoming = nodeRequest(c);
+  if (outgoing && incoming) {
+    if (outgoing.destroyed || incoming.errored) {
+      onGone();
+      return () => {};
+    }
+    const onClose = () => {
+      if (incoming.errored || !outgoing.writableFinished) onGone();
+    };
+    outgoing.once('close', onClose);
+    return () => outgoing.removeListener('close', onClose);
+  }
+  const signal = c.req.raw.signal;
+  if (signal.aborted) {
+    onGone();
+    return () => {};
+  }
+  signal.addEventListener('abort', onGone, { once: true });
+  return () => signal.removeEventListener('abort', onGone);
+}
+
 /** Everything one request needs to cancel itself: one controller for disconnects, the deadline and errors. */
-export function requestScope(
-  deps: ChatRouteDeps,
-  req: ChatRequest,
-  correlationId: string,
-  clientSignal: AbortSignal,
-) {
+export function requestScope(deps: ChatRouteDeps, req: ChatRequest, correlationId: string, c: Context<Env>) {
   const controller = new AbortController();
-  const onClientAbort = () => controller.abort(new ClientGone());
-  if (clientSignal.aborted) onClientAbort();
-  else clientSignal.addEventListener('abort', onClientAbort, { once: true });
+  const stopWatching = watchClient(c, () => controller.abort(new ClientGone()));
   const timer = setTimeout(() => controller.abort(new TotalTimeout()), deps.config.totalTimeoutMs);
   const out: Outbound = {
     request: deps.request,
@@ -133,7 +160,7 @@ export function requestScope(
     deadline: Date.now() + deps.config.totalTimeoutMs,
     dispose() {
       clearTimeout(timer);
-      clientSignal.removeEventListener('abort', onClientAbort);
+      stopWatching();
       // Anything still outstanding (a stray retry timer, a half-read body) stops here.
       if (!controller.signal.aborted) controller.abort(FINISHED);
     },
@@ -174,7 +201,7 @@ export function registerChatRoutes(app: Hono<Env>, deps: ChatRouteDeps): void {
     const correlationId = getCorrelationId(c);
     const log = c.get('log');
     const mode: Mode = req.retrieval_only ? 'retrieval_only' : 'json';
-    const scope = requestScope(deps, req, correlationId, c.req.raw.signal);
+    const scope = requestScope(deps, req, correlationId, c);
     try {
       const outcome = await runChat(
         deps,
@@ -233,7 +260,7 @@ export function registerChatRoutes(app: Hono<Env>, deps: ChatRouteDeps): void {
     const correlationId = getCorrelationId(c);
     const log = c.get('log');
     const mode: Mode = req.retrieval_only ? 'retrieval_only' : 'stream';
-    const scope = requestScope(deps, req, correlationId, c.req.raw.signal);
+    const scope = requestScope(deps, req, correlationId, c);
     const onCancel = () => scope.controller.abort(new ClientGone());
     const headers = streamHeaders(c, correlationId);
     const outgoing = nodeResponse(c);

@@ -227,7 +227,7 @@ export function registerQueryPage(app: Hono<Env>, deps: ChatRouteDeps): void {
       model: model ? endpointPath(model) : null,
       data_sources: sources.map((ref) => (ref.query_override ? ref.query_override : endpointPath(ref))),
     };
-    const scope = requestScope(deps, req, correlationId, c.req.raw.signal);
+    const scope = requestScope(deps, req, correlationId, c);
     try {
       const outcome = await runChat(
         deps,
