@@ -23,7 +23,7 @@ import { ApiError } from '@syfthub/service';
 import type { z } from 'zod';
 import { findEndpointByPath } from '../endpoints/lookups';
 import { readAccess, type Viewer } from '../endpoints/visibility';
-import { prepared } from './prepared';
+import { planParam, prepared } from './prepared';
 import { withFreeSlug } from './slugs';
 import { isManager, usableMember, type ViewerKind, viewerKind } from './visibility';
 
@@ -35,6 +35,7 @@ type UpdateInput = z.output<typeof import('@syfthub/contracts').CollectiveUpdate
 export type { Collective };
 
 const p = (name: string) => sql.placeholder(name);
+type Placeholder = ReturnType<typeof sql.placeholder>;
 
 export async function findCollective(db: Db, id: number): Promise<Collective> {
   const [row] = await prepared(db, 'collective_by_id', (name) =>
@@ -111,7 +112,7 @@ function ownMembers(db: Db) {
     extra: sql<number>`count(*) filter (where not ${counted})`.as('extra'),
     counted: sql<boolean>`bool_or(${counted})`.as('counted'),
   })
-    .where(and(usableMember, eq(endpoints.userId, sql.placeholder('viewerId'))))
+    .where(and(usableMember, eq(endpoints.userId, planParam('viewerId', 'int'))))
     .groupBy(collectiveMembers.collectiveId)
     .as('own');
 }
@@ -225,21 +226,23 @@ function newestFirst(c: { createdAt: AnyPgColumn; id: AnyPgColumn }): SQL[] {
 
 /** R02's page of collectives (all columns), newest first with an id tie-break, filtered by the placeholders. */
 function collectivePage(db: Db, byOwner: boolean, bySearch: boolean) {
-  const pattern = p('pattern');
+  // Every value behind a sub-select (planParam): one generic plan per statement, never planned again per request.
+  const pattern = planParam('pattern', 'text');
   return db
     .select()
     .from(collectives)
     .where(
       and(
-        byOwner ? eq(collectives.ownerId, p('ownerId')) : undefined,
+        byOwner ? eq(collectives.ownerId, planParam('ownerId', 'int')) : undefined,
         bySearch
           ? sql`(${collectives.name} ilike ${pattern} or ${collectives.description} ilike ${pattern} or exists (select 1 from jsonb_array_elements_text(${collectives.tags}) as tag where tag ilike ${pattern}))`
           : undefined,
       ),
     )
     .orderBy(...newestFirst(collectives))
-    .limit(p('limit'))
-    .offset(p('skip'))
+    // drizzle types LIMIT/OFFSET as a number or placeholder, and writes any SQL object given as it is.
+    .limit(planParam('limit', 'int') as unknown as Placeholder)
+    .offset(planParam('skip', 'int') as unknown as Placeholder)
     .as('c');
 }
 
