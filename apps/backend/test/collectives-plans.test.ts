@@ -1,4 +1,4 @@
-import { type Collective as CollectiveJson, Collective } from '@syfthub/contracts';
+import { Collective, type Collective as CollectiveJson } from '@syfthub/contracts';
 import { sql } from '@syfthub/db';
 import { createTestDatabase } from '@syfthub/db/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';

@@ -228,6 +228,9 @@ function newestFirst(c: { createdAt: AnyPgColumn; id: AnyPgColumn }): SQL[] {
 function collectivePage(db: Db, byOwner: boolean, bySearch: boolean) {
   // Every value behind a sub-select (planParam): one generic plan per statement, never planned again per request.
   const pattern = planParam('pattern', 'text');
+  // drizzle types LIMIT/OFFSET as a number or placeholder, and writes any SQL object given as it is.
+  const limit = planParam('limit', 'int') as unknown as Placeholder;
+  const skip = planParam('skip', 'int') as unknown as Placeholder;
   return db
     .select()
     .from(collectives)
@@ -240,9 +243,8 @@ function collectivePage(db: Db, byOwner: boolean, bySearch: boolean) {
       ),
     )
     .orderBy(...newestFirst(collectives))
-    // drizzle types LIMIT/OFFSET as a number or placeholder, and writes any SQL object given as it is.
-    .limit(planParam('limit', 'int') as unknown as Placeholder)
-    .offset(planParam('skip', 'int') as unknown as Placeholder)
+    .limit(limit)
+    .offset(skip)
     .as('c');
 }
 
