@@ -18,10 +18,11 @@ import {
   users,
 } from '@syfthub/db';
 import { selectViews } from './lookups';
+import { endpointPublicJsonSql, viewerValues } from './public-json';
 import { commonShare } from './search-terms';
 import { INDEXABLE, oneLetterAway, typoHalves } from './typos';
 import { type EndpointView, endpointViewFields } from './views';
-import { listedCondition, ownerPageCondition } from './visibility';
+import { listedCondition, ownerPageCondition, type Viewer } from './visibility';
 
 // Every listing is one SQL statement: endpoints joined with their owners, filtered, ordered, paged.
 
@@ -264,13 +265,12 @@ export function listOwnEndpoints(
   );
 }
 
-/** `GET /endpoints/public`: listed endpoints, optionally of one type and matching a substring. */
+/** `GET /endpoints/public` without `search` (see {@link searchPublicEndpointsJson}): listed endpoints, optionally of one type. */
 export function listPublicEndpoints(
   db: Db,
-  filter: Page & { endpointType?: EndpointType | undefined; search?: string | undefined },
+  filter: Page & { endpointType?: EndpointType | undefined },
 ): Promise<EndpointView[]> {
-  const { endpointType, search, skip, limit } = filter;
-  if (search) return searchPublicEndpoints(db, { search, endpointType, skip, limit });
+  const { endpointType, skip, limit } = filter;
   const shape = `public_${endpointType ? 't' : ''}`;
   return preparedPage(
     db,
@@ -281,14 +281,22 @@ export function listPublicEndpoints(
   );
 }
 
-/** Prepared search pages of each database, by shape (see {@link searchPageIds}). */
-const preparedSearchPages = new WeakMap<Db, Map<string, PreparedPage>>();
+interface PreparedJson {
+  execute(values: Record<string, unknown>): Promise<Array<{ json: string }>>;
+}
 
-/** `GET /endpoints/public?search=`: one page of {@link searchPageIds}, loaded with the owners. */
-async function searchPublicEndpoints(
+/** Prepared search pages of each database, by shape (see {@link searchPageIds}). */
+const preparedSearchPages = new WeakMap<Db, Map<string, PreparedJson>>();
+
+/**
+ * `GET /endpoints/public?search=`: one page of {@link searchPageIds} as the JSON text of its `EndpointPublic` array
+ * for `viewer`, written by PostgreSQL (public-json.ts) in one row: the backend passes the string on.
+ */
+export async function searchPublicEndpointsJson(
   db: Db,
   filter: Page & { search: string; endpointType?: EndpointType | undefined },
-): Promise<EndpointView[]> {
+  viewer: Viewer,
+): Promise<string> {
   const fragment = filter.search.toLowerCase();
   const shape = {
     withTags: TAG_FRAGMENT.test(fragment),
@@ -303,18 +311,19 @@ async function searchPublicEndpoints(
   }
   let statement = byShape.get(name);
   if (!statement) {
+    const json = sql<string>`'[' || coalesce(string_agg(${endpointPublicJsonSql()}, ','
+      order by ${endpoints.updatedAt} desc, ${endpoints.id} desc), '') || ']'`;
     statement = db
-      .select(endpointViewFields)
+      .select({ json })
       .from(endpoints)
       .innerJoin(users, eq(users.id, endpoints.userId))
       .innerJoin(sql`(${searchPageIds(shape)}) as page`, sql`page.id = ${endpoints.id}`)
-      .orderBy(...newestFirst)
-      .prepare(`listing_${name}`);
+      .prepare(`listing_json_${name}`);
     byShape.set(name, statement);
   }
   const typo = shape.indexable ? typoPatterns(fragment) : null;
   const tryRecent = shape.indexable && (await commonShare(db, fragment)) > COMMON_SHARE;
-  return statement.execute({
+  const [row] = await statement.execute({
     tryRecent,
     pattern: containsPattern(filter.search),
     tagPattern: containsPattern(fragment),
@@ -324,7 +333,9 @@ async function searchPublicEndpoints(
     type: filter.endpointType ?? null,
     limit: filter.limit,
     skip: filter.skip,
+    ...viewerValues(viewer),
   });
+  return row?.json ?? '[]';
 }
 
 const trendingOrder = [desc(endpoints.starsCount), desc(endpoints.updatedAt), desc(endpoints.id)];

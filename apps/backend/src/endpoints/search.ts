@@ -1,4 +1,5 @@
 import { type Db, desc, type EndpointType, endpoints, eq, type SQL, sql, users } from '@syfthub/db';
+import { endpointPublicJsonSql, viewerValues } from './public-json';
 import {
   allTermsQuery,
   isCommon,
@@ -8,7 +9,7 @@ import {
   termQuery,
 } from './search-terms';
 import { typoHalves } from './typos';
-import { type EndpointView, endpointViewFields } from './views';
+import type { Viewer } from './visibility';
 
 export interface SearchOptions {
   query: string;
@@ -20,9 +21,17 @@ export interface SearchOptions {
    * what automatic source selection needs so an owner's private data sources can answer the owner's questions.
    */
   ownerId?: number | undefined;
+  /** Who asks: the policies each result shows depend on it (§3.5). */
+  viewer: Viewer;
 }
 
-export type ScoredEndpoint = EndpointView & { relevanceScore: number };
+/** One result: its `EndpointPublic` JSON with `relevance_score` (text, written by PostgreSQL) and its order keys. */
+export interface ScoredEndpointJson {
+  json: string;
+  id: number;
+  starsCount: number;
+  relevanceScore: number;
+}
 
 /**
  * The bounds that keep a search's cost independent of how many endpoints match: every way of finding candidates
@@ -205,19 +214,27 @@ const ownCandidates = sql`
   )`;
 
 interface PreparedSearch {
-  execute(values: Record<string, unknown>): Promise<Array<EndpointView & { relevanceScore: number }>>;
+  execute(values: Record<string, unknown>): Promise<ScoredEndpointJson[]>;
 }
 
 const preparedSearches = new WeakMap<Db, { listed: PreparedSearch; own: PreparedSearch }>();
 
-/** The search statements of a database, prepared once: building them costs more CPU than PostgreSQL needs to run them. */
+/**
+ * The search statements of a database, prepared once: building them costs more CPU than PostgreSQL needs to run them.
+ * Each result comes as its `EndpointPublic` JSON text (public-json.ts): the backend only joins the strings.
+ */
 function preparedSearch(db: Db): { listed: PreparedSearch; own: PreparedSearch } {
   let statements = preparedSearches.get(db);
   if (!statements) {
     const score = sql<number>`ranked.score`;
     const prepare = (found: SQL, name: string) =>
       db
-        .select({ ...endpointViewFields, relevanceScore: score })
+        .select({
+          json: sql<string>`${endpointPublicJsonSql({ key: 'relevance_score', value: score })}`,
+          id: endpoints.id,
+          starsCount: endpoints.starsCount,
+          relevanceScore: score,
+        })
         .from(endpoints)
         .innerJoin(users, eq(users.id, endpoints.userId))
         .innerJoin(rankedFrom(found), sql`ranked.id = ${endpoints.id}`)
@@ -306,7 +323,7 @@ function mergeRanked<T extends { id: number; starsCount: number; relevanceScore:
  * the query's terms (stemmed by PostgreSQL), then one statement that finds a bounded set of candidates, scores
  * them, and returns the best `topK` with their owners.
  */
-export async function searchEndpoints(db: Db, options: SearchOptions): Promise<ScoredEndpoint[]> {
+export async function searchEndpoints(db: Db, options: SearchOptions): Promise<ScoredEndpointJson[]> {
   const text = options.query.toLowerCase();
   const terms = await searchTerms(db, options.query);
   if (terms.length === 0 && text.length > SHORT_QUERY) return [];
@@ -319,6 +336,7 @@ export async function searchEndpoints(db: Db, options: SearchOptions): Promise<S
     types: typesOf(options.type),
     topK: options.topK,
     minScore: options.minScore,
+    ...viewerValues(options.viewer),
   };
   const statements = preparedSearch(db);
   const [listed, own] = await Promise.all([
@@ -327,6 +345,5 @@ export async function searchEndpoints(db: Db, options: SearchOptions): Promise<S
       ? Promise.resolve([])
       : statements.own.execute({ ...values, ownerId: options.ownerId }),
   ]);
-  const rows = own.length === 0 ? listed : mergeRanked(listed, own, options.topK);
-  return rows.map((row) => ({ ...row, relevanceScore: Number(row.relevanceScore) }));
+  return own.length === 0 ? listed : mergeRanked(listed, own, options.topK);
 }

@@ -9,6 +9,7 @@ import {
   listOwnerSummaries,
   listPublicEndpoints,
   listTrendingEndpoints,
+  searchPublicEndpointsJson,
 } from '../../endpoints/listings';
 import { findEndpointByPath } from '../../endpoints/lookups';
 import { endpointTypeSchema, MAX_INT4, ownerSlugParams } from '../../endpoints/schemas';
@@ -41,9 +42,13 @@ export function registerDiscoveryRoutes(ctx: BackendContext): void {
       responses: { 200: { description: 'EndpointPublic[], newest first', schema: z.array(EndpointPublic) } },
     },
     async (c, input) => {
-      const { endpoint_type: endpointType, ...rest } = input.query;
+      const { endpoint_type: endpointType, search, skip, limit } = input.query;
       const viewer = viewerOf(input.principal);
-      const rows = await listPublicEndpoints(db, { ...rest, endpointType });
+      if (search) {
+        const json = await searchPublicEndpointsJson(db, { search, endpointType, skip, limit }, viewer);
+        return c.body(json, 200, { 'Content-Type': 'application/json' });
+      }
+      const rows = await listPublicEndpoints(db, { skip, limit, endpointType });
       return c.json(rows.map((row) => endpointPublicJson(row, viewer)));
     },
   );

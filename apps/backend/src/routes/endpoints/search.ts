@@ -2,7 +2,6 @@ import { SearchResponse } from '@syfthub/contracts';
 import { z } from 'zod';
 import { endpointTypeSchema } from '../../endpoints/schemas';
 import { searchEndpoints } from '../../endpoints/search';
-import { endpointPublicJson } from '../../endpoints/serialize';
 import { viewerOf } from '../../endpoints/visibility';
 import type { BackendContext } from '../../http/context';
 
@@ -42,12 +41,12 @@ export function registerSearchRoutes(ctx: BackendContext): void {
         type: type ?? undefined,
         minScore: config.SEARCH_MIN_SCORE,
         ownerId: includeOwn && viewer ? viewer.id : undefined,
+        viewer,
       });
-      const results = rows.map((row) => ({
-        ...endpointPublicJson(row, viewer),
-        relevance_score: row.relevanceScore,
-      }));
-      return c.json({ results, total: results.length, query } satisfies SearchResponse);
+      // `{"results": [...], "total": n, "query": "..."}` around the results' JSON, written by PostgreSQL.
+      const results = rows.map((row) => row.json).join(',');
+      const body = `{"results":[${results}],"total":${rows.length},"query":${JSON.stringify(query)}}`;
+      return c.body(body, 200, { 'Content-Type': 'application/json' });
     },
   );
 }
