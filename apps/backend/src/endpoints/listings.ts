@@ -265,34 +265,69 @@ export function listOwnEndpoints(
   );
 }
 
-/** `GET /endpoints/public` without `search` (see {@link searchPublicEndpointsJson}): listed endpoints, optionally of one type. */
-export function listPublicEndpoints(
-  db: Db,
-  filter: Page & { endpointType?: EndpointType | undefined },
-): Promise<EndpointView[]> {
-  const { endpointType, skip, limit } = filter;
-  const shape = `public_${endpointType ? 't' : ''}`;
-  return preparedPage(
-    db,
-    shape,
-    () => and(listedCondition, endpointType ? eq(endpoints.type, typePlaceholder) : undefined),
-    newestFirst,
-    { skip, limit, type: endpointType },
-  );
-}
-
 interface PreparedJson {
   execute(values: Record<string, unknown>): Promise<Array<{ json: string }>>;
 }
 
-/** Prepared search pages of each database, by shape (see {@link searchPageIds}). */
-const preparedSearchPages = new WeakMap<Db, Map<string, PreparedJson>>();
+/** Prepared JSON statements of each database, by name (the query's shape). */
+const preparedJsonStatements = new WeakMap<Db, Map<string, PreparedJson>>();
+
+function preparedJson(db: Db, name: string, build: (name: string) => PreparedJson): PreparedJson {
+  let byName = preparedJsonStatements.get(db);
+  if (!byName) {
+    byName = new Map();
+    preparedJsonStatements.set(db, byName);
+  }
+  let statement = byName.get(name);
+  if (!statement) {
+    statement = build(name);
+    byName.set(name, statement);
+  }
+  return statement;
+}
+
+/** A JSON array of the `EndpointPublic` texts of `json`, in `order`, as one text (`[]` when there are none). */
+function jsonArray(json: SQL, order: SQL): SQL<string> {
+  return sql<string>`'[' || coalesce(string_agg(${json}, ',' order by ${order}), '') || ']'`;
+}
 
 /**
- * `GET /endpoints/public?search=`: one page of {@link searchPageIds} as the JSON text of its `EndpointPublic` array
- * for `viewer`, written by PostgreSQL (public-json.ts) in one row: the backend passes the string on.
+ * `GET /endpoints/public`: listed endpoints, optionally of one type and matching a substring, as the JSON text of
+ * their `EndpointPublic` array for `viewer`, written by PostgreSQL (public-json.ts) in one row: the backend passes
+ * the string on instead of parsing, mapping and serialising every column of every row.
  */
-export async function searchPublicEndpointsJson(
+export async function listPublicEndpoints(
+  db: Db,
+  filter: Page & { endpointType?: EndpointType | undefined; search?: string | undefined },
+  viewer: Viewer = null,
+): Promise<string> {
+  const { endpointType, search, skip, limit } = filter;
+  if (search) return searchPublicEndpoints(db, { search, endpointType, skip, limit }, viewer);
+  const statement = preparedJson(db, `listing_json_public_${endpointType ? 't' : ''}`, (name) => {
+    const page = db
+      .select({
+        json: sql<string>`${endpointPublicJsonSql()}`.as('json'),
+        updatedAt: sql`${endpoints.updatedAt}`.as('page_updated_at'),
+        id: sql`${endpoints.id}`.as('page_id'),
+      })
+      .from(endpoints)
+      .innerJoin(users, eq(users.id, endpoints.userId))
+      .where(and(listedCondition, endpointType ? eq(endpoints.type, typePlaceholder) : undefined))
+      .orderBy(...newestFirst)
+      .limit(sql.placeholder('limit'))
+      .offset(sql.placeholder('skip'))
+      .as('page');
+    return db
+      .select({ json: jsonArray(sql`${page.json}`, sql`${page.updatedAt} desc, ${page.id} desc`) })
+      .from(page)
+      .prepare(name);
+  });
+  const [row] = await statement.execute({ skip, limit, type: endpointType, ...viewerValues(viewer) });
+  return row?.json ?? '[]';
+}
+
+/** `GET /endpoints/public?search=`: the JSON text of one page of {@link searchPageIds}. */
+async function searchPublicEndpoints(
   db: Db,
   filter: Page & { search: string; endpointType?: EndpointType | undefined },
   viewer: Viewer,
@@ -304,23 +339,16 @@ export async function searchPublicEndpointsJson(
     indexable: INDEXABLE.test(filter.search),
   };
   const name = `search_${shape.withTags ? 'g' : ''}${shape.withType ? 't' : ''}${shape.indexable ? 'i' : ''}`;
-  let byShape = preparedSearchPages.get(db);
-  if (!byShape) {
-    byShape = new Map();
-    preparedSearchPages.set(db, byShape);
-  }
-  let statement = byShape.get(name);
-  if (!statement) {
-    const json = sql<string>`'[' || coalesce(string_agg(${endpointPublicJsonSql()}, ','
-      order by ${endpoints.updatedAt} desc, ${endpoints.id} desc), '') || ']'`;
-    statement = db
-      .select({ json })
+  const statement = preparedJson(db, `listing_json_${name}`, (statementName) =>
+    db
+      .select({
+        json: jsonArray(endpointPublicJsonSql(), sql`${endpoints.updatedAt} desc, ${endpoints.id} desc`),
+      })
       .from(endpoints)
       .innerJoin(users, eq(users.id, endpoints.userId))
       .innerJoin(sql`(${searchPageIds(shape)}) as page`, sql`page.id = ${endpoints.id}`)
-      .prepare(`listing_json_${name}`);
-    byShape.set(name, statement);
-  }
+      .prepare(statementName),
+  );
   const typo = shape.indexable ? typoPatterns(fragment) : null;
   const tryRecent = shape.indexable && (await commonShare(db, fragment)) > COMMON_SHARE;
   const [row] = await statement.execute({

@@ -21,8 +21,8 @@ export interface SearchOptions {
    * what automatic source selection needs so an owner's private data sources can answer the owner's questions.
    */
   ownerId?: number | undefined;
-  /** Who asks: the policies each result shows depend on it (§3.5). */
-  viewer: Viewer;
+  /** Who asks (anonymous when absent): the policies each result shows depend on it (§3.5). */
+  viewer?: Viewer | undefined;
 }
 
 /** One result: its `EndpointPublic` JSON with `relevance_score` (text, written by PostgreSQL) and its order keys. */
@@ -336,7 +336,7 @@ export async function searchEndpoints(db: Db, options: SearchOptions): Promise<S
     types: typesOf(options.type),
     topK: options.topK,
     minScore: options.minScore,
-    ...viewerValues(options.viewer),
+    ...viewerValues(options.viewer ?? null),
   };
   const statements = preparedSearch(db);
   const [listed, own] = await Promise.all([

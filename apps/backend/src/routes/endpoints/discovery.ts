@@ -9,7 +9,6 @@ import {
   listOwnerSummaries,
   listPublicEndpoints,
   listTrendingEndpoints,
-  searchPublicEndpointsJson,
 } from '../../endpoints/listings';
 import { findEndpointByPath } from '../../endpoints/lookups';
 import { endpointTypeSchema, MAX_INT4, ownerSlugParams } from '../../endpoints/schemas';
@@ -44,12 +43,8 @@ export function registerDiscoveryRoutes(ctx: BackendContext): void {
     async (c, input) => {
       const { endpoint_type: endpointType, search, skip, limit } = input.query;
       const viewer = viewerOf(input.principal);
-      if (search) {
-        const json = await searchPublicEndpointsJson(db, { search, endpointType, skip, limit }, viewer);
-        return c.body(json, 200, { 'Content-Type': 'application/json' });
-      }
-      const rows = await listPublicEndpoints(db, { skip, limit, endpointType });
-      return c.json(rows.map((row) => endpointPublicJson(row, viewer)));
+      const json = await listPublicEndpoints(db, { search, endpointType, skip, limit }, viewer);
+      return c.body(json, 200, { 'Content-Type': 'application/json' });
     },
   );
 
