@@ -1,6 +1,6 @@
 import { endpoints, inArray, sql, users } from '@syfthub/db';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { endpointPublicJsonSql, viewerValues } from '../src/endpoints/public-json';
+import { endpointPublicJsonSql, viewerSource, viewerValues } from '../src/endpoints/public-json';
 import { endpointPublicJson } from '../src/endpoints/serialize';
 import type { EndpointView } from '../src/endpoints/views';
 import { endpointViewFields } from '../src/endpoints/views';
@@ -110,6 +110,7 @@ async function compare(viewer: Viewer) {
     .select({ ...endpointViewFields, json: sql<string>`${endpointPublicJsonSql()}` })
     .from(endpoints)
     .innerJoin(users, sql`${users.id} = ${endpoints.userId}`)
+    .innerJoin(viewerSource, sql`true`)
     .where(inArray(endpoints.id, ids))
     .orderBy(endpoints.id)
     .prepare(`public_json_test_${Math.random().toString(36).slice(2)}`);
@@ -154,6 +155,7 @@ describe('EndpointPublic JSON written by PostgreSQL', () => {
       })
       .from(endpoints)
       .innerJoin(users, sql`${users.id} = ${endpoints.userId}`)
+      .innerJoin(viewerSource, sql`true`)
       .where(inArray(endpoints.id, [ids[0] as number]))
       .prepare('public_json_test_keys');
     const [row] = await statement.execute(viewerValues(null));

@@ -18,7 +18,7 @@ import {
   users,
 } from '@syfthub/db';
 import { selectViews } from './lookups';
-import { endpointPublicJsonSql, viewerValues } from './public-json';
+import { endpointPublicJsonSql, viewerSource, viewerValues } from './public-json';
 import { commonShare } from './search-terms';
 import { INDEXABLE, oneLetterAway, typoHalves } from './typos';
 import { type EndpointView, endpointViewFields } from './views';
@@ -312,6 +312,7 @@ export async function listPublicEndpoints(
       })
       .from(endpoints)
       .innerJoin(users, eq(users.id, endpoints.userId))
+      .innerJoin(viewerSource, sql`true`)
       .where(and(listedCondition, endpointType ? eq(endpoints.type, typePlaceholder) : undefined))
       .orderBy(...newestFirst)
       .limit(sql.placeholder('limit'))
@@ -347,6 +348,7 @@ async function searchPublicEndpoints(
       .from(endpoints)
       .innerJoin(users, eq(users.id, endpoints.userId))
       .innerJoin(sql`(${searchPageIds(shape)}) as page`, sql`page.id = ${endpoints.id}`)
+      .innerJoin(viewerSource, sql`true`)
       .prepare(statementName),
   );
   const typo = shape.indexable ? typoPatterns(fragment) : null;

@@ -29,17 +29,16 @@ const audiences = sql`(
 /**
  * The policies the viewer may see (policies.ts, §3.5): all for managers (the owner, admins); for anyone else the
  * policies whose `config.applied_to` names the viewer's e-mail if there are any, otherwise the wildcard ones (no
- * `applied_to` array, no string in it, or `*` among them). Placeholders: `viewerId` (0 when anonymous), `viewerAdmin`,
- * `viewerEmail` (lowercased, null when anonymous).
+ * `applied_to` array, no string in it, or `*` among them). The viewer is the row of {@link viewerSource}.
  */
 const policies = sql`case
   when jsonb_array_length(${endpoints.policies}) = 0 then '[]'::jsonb
-  when ${endpoints.userId} = ${p('viewerId')}::int or ${p('viewerAdmin')}::boolean then ${endpoints.policies}
+  when ${endpoints.userId} = viewer.viewer_id or viewer.viewer_admin then ${endpoints.policies}
   else coalesce(
     (select jsonb_agg(pol.value order by pol.ord) from ${audiences} as pol
      where not pol.wildcard and exists (
        select from jsonb_array_elements(pol.applied) as a
-       where jsonb_typeof(a) = 'string' and lower(a #>> '{}') = ${p('viewerEmail')}::text)),
+       where jsonb_typeof(a) = 'string' and lower(a #>> '{}') = viewer.viewer_email)),
     (select jsonb_agg(pol.value order by pol.ord) from ${audiences} as pol where pol.wildcard),
     '[]'::jsonb)
   end`;
@@ -77,7 +76,8 @@ const connect = sql`case
   end`;
 
 /**
- * The `EndpointPublic` JSON text of the current `endpoints` row joined with its owner (`users`), keys in the order
+ * The `EndpointPublic` JSON text of the current `endpoints` row joined with its owner (`users`) and the viewer
+ * ({@link viewerSource}), keys in the order
  * of `endpointPublicJson`, then `extra` (`"relevance_score"` for search). `to_json` of a row writes compact JSON;
  * the jsonb documents inside keep PostgreSQL's spacing (`["a", "b"]`), the same values.
  */
@@ -96,7 +96,16 @@ export function endpointPublicJsonSql(extra?: { key: string; value: SQL }): SQL 
     ${extraColumn}) as j)`;
 }
 
-/** The viewer placeholders of {@link endpointPublicJsonSql}. */
+/**
+ * The viewer, `viewer` in {@link endpointPublicJsonSql}: a statement joins it (`on true`). Its placeholders are
+ * `viewerId` (0 when anonymous), `viewerAdmin` and `viewerEmail` (lowercased, null when anonymous). A subquery that
+ * the planner keeps apart (`offset 0`), so it cannot fold the values into a custom plan cheaper than the generic
+ * one: PostgreSQL would then plan these statements anew for every request instead of reusing one plan.
+ */
+export const viewerSource = sql`(select ${p('viewerId')}::int as viewer_id, ${p('viewerAdmin')}::boolean as viewer_admin,
+  ${p('viewerEmail')}::text as viewer_email offset 0) as viewer`;
+
+/** The values of {@link viewerSource}'s placeholders. */
 export function viewerValues(viewer: Viewer): {
   viewerId: number;
   viewerAdmin: boolean;

@@ -1,5 +1,5 @@
 import { type Db, desc, type EndpointType, endpoints, eq, type SQL, sql, users } from '@syfthub/db';
-import { endpointPublicJsonSql, viewerValues } from './public-json';
+import { endpointPublicJsonSql, viewerSource, viewerValues } from './public-json';
 import {
   allTermsQuery,
   isCommon,
@@ -238,6 +238,7 @@ function preparedSearch(db: Db): { listed: PreparedSearch; own: PreparedSearch }
         .from(endpoints)
         .innerJoin(users, eq(users.id, endpoints.userId))
         .innerJoin(rankedFrom(found), sql`ranked.id = ${endpoints.id}`)
+        .innerJoin(viewerSource, sql`true`)
         .orderBy(desc(score), desc(endpoints.starsCount), desc(endpoints.id))
         .prepare(name);
     statements = {
