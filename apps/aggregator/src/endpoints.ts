@@ -12,10 +12,19 @@ export function displayName(ref: EndpointRef): string {
 
 export type UrlKind = 'http' | 'tunneling' | 'invalid';
 
+/** Recent answers of classifyUrl: a chat asks about the same few URLs several times, and each asks parses one. */
+const kinds = new Map<string, UrlKind>();
+const KINDS_MAX = 1_000;
+
 export function classifyUrl(url: string): UrlKind {
   if (url.startsWith('tunneling:')) return 'tunneling';
+  const known = kinds.get(url);
+  if (known !== undefined) return known;
   // With credentials, a query or a fragment the appended query path would go elsewhere (issue 19 defect 11).
-  return baseUrlProblem(url) === null ? 'http' : 'invalid';
+  const kind = baseUrlProblem(url) === null ? 'http' : 'invalid';
+  if (kinds.size >= KINDS_MAX) kinds.clear();
+  kinds.set(url, kind);
+  return kind;
 }
 
 /** `POST {url without trailing /}/api/v1/endpoints/{slug}/query` (satellite-protocol.md §2). */
