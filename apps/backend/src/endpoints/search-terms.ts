@@ -1,18 +1,7 @@
 import { type Db, executeRows, sql } from '@syfthub/db';
 
-/**
- * One meaningful word of a search query (§16): its English lexeme (stop words are gone, words are stemmed), whether
- * it is the word still being typed (matched as a prefix), and roughly how many endpoints contain it.
- */
-export interface SearchTerm {
-  lexeme: string;
-  prefix: boolean;
-  /** Estimated endpoints containing the term, from PostgreSQL's statistics (0 when it is not among the common). */
-  matches: number;
-}
-
 /** Words of a query beyond this many are ignored (a 1,000-character query would otherwise be 150 terms). */
-const MAX_TERMS = 12;
+export const MAX_TERMS = 12;
 
 /**
  * A term in more endpoints than this is "common": reading its matches from the full-text index costs time in
@@ -32,6 +21,8 @@ interface Statistics {
   /** Share of endpoints containing each common lexeme. */
   frequencies: Map<string, number>;
   endpoints: number;
+  /** `frequencies` as a JSON object, the search statement's `stats` (search.ts), built once per load. */
+  json: string;
 }
 
 interface CachedStatistics {
@@ -41,7 +32,7 @@ interface CachedStatistics {
 }
 
 const statisticsCaches = new WeakMap<Db, CachedStatistics>();
-const NO_STATISTICS: Statistics = { frequencies: new Map(), endpoints: 0 };
+const NO_STATISTICS: Statistics = { frequencies: new Map(), endpoints: 0, json: '{}' };
 
 /**
  * Lexeme frequencies from PostgreSQL's own statistics of `endpoints.search_vector` (`pg_stats` keeps the most
@@ -62,7 +53,11 @@ async function loadStatistics(db: Db): Promise<Statistics> {
   );
   const frequencies = new Map<string, number>();
   for (const row of rows) if (row.lexeme !== null) frequencies.set(row.lexeme, Number(row.frequency));
-  return { frequencies, endpoints: Number(rows[0]?.endpoints ?? 0) };
+  return {
+    frequencies,
+    endpoints: Number(rows[0]?.endpoints ?? 0),
+    json: JSON.stringify(Object.fromEntries(frequencies)),
+  };
 }
 
 /** The statistics, read once per process and database and refreshed in the background when stale. */
@@ -91,14 +86,6 @@ function statistics(db: Db): Promise<Statistics> {
   return cache.current;
 }
 
-/** Estimated endpoints containing the lexeme; a prefix counts every common lexeme it begins. */
-function matchesOf(stats: Statistics, lexeme: string, prefix: boolean): number {
-  let frequency = 0;
-  if (!prefix) frequency = stats.frequencies.get(lexeme) ?? 0;
-  else for (const [known, share] of stats.frequencies) if (known.startsWith(lexeme)) frequency += share;
-  return Math.round(Math.min(frequency, 1) * stats.endpoints);
-}
-
 /**
  * Roughly the share of endpoints with a word beginning with `text` (lowercased) or of which it is an inflection, from
  * the cached statistics (no round trip once they are loaded): 0 for a text that begins no common word. List search uses it to guess whether a text
@@ -116,50 +103,18 @@ export async function commonShare(db: Db, text: string): Promise<number> {
 }
 
 /**
- * The query's meaningful terms in query order, stemmed by PostgreSQL's `english` configuration (the same one that
- * built the search vectors). The last word is matched as a prefix when the query ends inside it, as a search box
- * sends what the user is still typing, unless it is already a common word.
+ * What the search statement needs of the statistics (search.ts `termsOfQuery`, where a term's estimated matches are
+ * its share times the endpoints): the cached statistics, no round trip once loaded.
  */
-export async function searchTerms(db: Db, query: string): Promise<SearchTerm[]> {
-  const typed = TYPED_WORD.exec(query)?.[0] ?? '';
-  const [rows, stats] = await Promise.all([
-    executeRows<{ lexeme: string; typed: boolean }>(
-      db,
-      sql`select w.lexeme, w.lexeme = any(tsvector_to_array(to_tsvector('english', ${typed}))) as typed
-          from unnest(to_tsvector('english', ${query})) as w
-          order by w.positions[1]
-          limit ${MAX_TERMS}`,
-    ),
-    statistics(db),
-  ]);
-  return rows.map(({ lexeme, typed }) => {
-    // A whole common word (typed or not) matches as itself: as a prefix it would gather every longer word's
-    // matches before the index could intersect them.
-    const whole = matchesOf(stats, lexeme, false);
-    const prefix = typed && whole <= MAX_INDEX_MATCHES;
-    return { lexeme, prefix, matches: prefix ? matchesOf(stats, lexeme, true) : whole };
-  });
+export async function statisticsParam(db: Db): Promise<{ json: string; endpoints: number }> {
+  const stats = await statistics(db);
+  return { json: stats.json, endpoints: stats.endpoints };
 }
 
-/** A term as `tsquery` input, optionally restricted to the weights of some fields (`'lexeme':*A`). */
-export function termQuery(term: SearchTerm, weights = ''): string {
-  const quoted = `'${term.lexeme.replaceAll('\\', '\\\\').replaceAll("'", "''")}'`;
-  const marks = `${term.prefix ? '*' : ''}${weights}`;
-  return marks ? `${quoted}:${marks}` : quoted;
-}
-
-/** Whether reading the term's matches from the full-text index would cost more than walking for a few. */
-export function isCommon(term: SearchTerm): boolean {
-  return term.matches > MAX_INDEX_MATCHES;
-}
-
-/** Every term required (`&`), or null when the query has none. */
-export function allTermsQuery(terms: SearchTerm[]): string | null {
-  return terms.length === 0 ? null : terms.map((term) => termQuery(term)).join(' & ');
-}
-
-/** All but at most one of the terms (any n − 1 of them), or null for fewer than three terms. */
-export function mostTermsQuery(terms: SearchTerm[]): string | null {
-  if (terms.length < 3) return null;
-  return terms.map((_, left) => `(${allTermsQuery(terms.filter((__, i) => i !== left))})`).join(' | ');
+/**
+ * The word the query ends inside (no space or punctuation after it: a search box sending what the user is still
+ * typing), matched as a prefix unless it is a common word; '' when there is none.
+ */
+export function typedWord(query: string): string {
+  return TYPED_WORD.exec(query)?.[0] ?? '';
 }

@@ -1,13 +1,6 @@
 import { type Db, desc, type EndpointType, endpoints, eq, type SQL, sql, users } from '@syfthub/db';
 import { endpointPublicJsonSql, viewerSource, viewerValues } from './public-json';
-import {
-  allTermsQuery,
-  isCommon,
-  mostTermsQuery,
-  type SearchTerm,
-  searchTerms,
-  termQuery,
-} from './search-terms';
+import { MAX_INDEX_MATCHES, MAX_TERMS, statisticsParam, typedWord } from './search-terms';
 import { typoHalves } from './typos';
 import type { Viewer } from './visibility';
 
@@ -78,6 +71,99 @@ const shortQuery = sql.raw(String(SHORT_QUERY));
 const ownerSimilarity = sql.raw(String(OWNER_SIMILARITY));
 
 /**
+ * The query's terms and full-text lookups, derived in the search statement itself (one round trip; search-terms.ts
+ * has the rules): its lexemes under the `english` configuration in query order (at most `MAX_TERMS`), each with its
+ * estimated matches from the statistics the backend caches (`stats`, `{lexeme: share of endpoints}`, and
+ * `statsEndpoints`; rounded as `Math.round` does), the word being typed (`typed`) as a prefix unless it is already a
+ * common word, and as `tsquery`s: `q` (anywhere), `a` (name or tags), `b` (description). Then the lookups (see
+ * {@link candidates}), each bounded:
+ * - priority 3: the name and tags contain every term;
+ * - priority 2: the whole document contains every term, when one of them is rare (the rarest term drives the
+ *   index's intersection; when every term is common, the names-and-tags lookup stands for it); a common word being
+ *   typed stays out of it: the index gathers every match of a prefix before intersecting (a quarter of the catalogue
+ *   for "contr"), where it can skip through a whole word's;
+ * - priority 1.5: it contains all but one of the (up to four) rarest terms, when three or more are rare;
+ * - priority 1: each of the up to four rarest terms, from the whole document when rare, from names and tags when
+ *   common (only for queries of several terms; for one, the lookups above are that term's).
+ * Rarest first means fewest estimated matches, then query order.
+ */
+const common = sql.raw(String(MAX_INDEX_MATCHES));
+const indexedTerms = sql.raw(String(INDEXED_TERMS));
+export const termsOfQuery = sql`
+  stemmed as materialized (
+    select w.lexeme, w.typed, row_number() over () as ord from (
+      select w.lexeme, w.lexeme = any(tsvector_to_array(to_tsvector('english', ${p('typed')}::text))) as typed
+      from unnest(to_tsvector('english', ${p('query')}::text)) as w
+      order by w.positions[1]
+      limit ${sql.raw(String(MAX_TERMS))}
+    ) as w
+  ),
+  counted as materialized (
+    select w.lexeme, w.ord, w.typed, st.stats, st.endpoints,
+           floor(least(coalesce((st.stats ->> w.lexeme)::float8, 0), 1) * st.endpoints + 0.5) as whole
+    from stemmed as w
+      cross join (select ${p('stats')}::jsonb as stats, ${p('statsEndpoints')}::float8 as endpoints) as st
+  ),
+  terms as materialized (
+    select t.lexeme, t.ord, t.prefix, t.matches, t.matches > ${common} as common, t.qtext::tsquery as q,
+           (t.quoted || ':' || case when t.prefix then '*' else '' end || 'A')::tsquery as a,
+           (t.quoted || ':' || case when t.prefix then '*' else '' end || 'B')::tsquery as b,
+           t.qtext, row_number() over (order by t.matches, t.ord) as rarity
+    from (
+      select c.lexeme, c.ord, c.prefix, c.quoted, c.quoted || case when c.prefix then ':*' else '' end as qtext,
+             case when c.prefix
+                  then floor(least((select coalesce(sum(x.value::float8), 0) from jsonb_each_text(c.stats) as x
+                                    where starts_with(x.key, c.lexeme)), 1) * c.endpoints + 0.5)
+                  else c.whole end as matches
+      from (
+        select counted.*, counted.typed and counted.whole <= ${common} as prefix,
+               '''' || replace(replace(counted.lexeme, '\\', '\\\\'), '''', '''''') || '''' as quoted
+        from counted
+      ) as c
+    ) as t
+  ),
+  rare as materialized (
+    select r.qtext, r.place from (
+      select t.qtext, row_number() over (order by t.rarity) as place from terms as t where not t.common
+    ) as r
+    where r.place <= ${indexedTerms}
+  ),
+  derived as materialized (
+    select (select string_agg(qtext, ' & ' order by ord) from terms)::tsquery as all_terms,
+           greatest((select count(*) from terms), 1)::int as term_count,
+           exists (select from terms where not common) as any_rare
+  ),
+  lookups as materialized (
+    select (select all_terms from derived) as q, true as names, 3::numeric as priority,
+           not (select any_rare from derived) as complete
+    where exists (select from terms)
+    union all
+    select (select string_agg(qtext, ' & ' order by ord) from terms where not (prefix and common))::tsquery,
+           false, 2, true
+    where (select any_rare from derived)
+    union all
+    select (select string_agg('(' || (select string_agg(o.qtext, ' & ' order by o.place) from rare as o
+                                      where o.place <> r.place) || ')', ' | ' order by r.place)
+            from rare as r)::tsquery,
+           false, 1.5, false
+    where (select count(*) from rare) >= 3
+    union all
+    select t.q, t.common, 1, false from terms as t
+    where t.rarity <= ${indexedTerms} and (select count(*) from terms) > 1
+  )`;
+
+const inputs = sql`
+  ${termsOfQuery},
+  params as materialized (
+    select string_to_array(${p('types')}, ',') as types, ${p('topK')}::int as top_k
+  ),
+  short as materialized (
+    select ${p('text')}::text as text, (select any_rare from derived) as rare,
+           ${p('typoHead')}::text as typo_head, ${p('typoTail')}::text as typo_tail
+    where length(${p('text')}) <= ${shortQuery}
+  )`;
+
+/**
  * Ids of the candidates, each found in a bounded way. The full-text lookups come as rows (`lookups`, see
  * {@link lookupsOf}): each reads at most `PER_SOURCE` listed endpoints matching its tsquery from one GIN index
  * of listed endpoints, `search_vector` (the whole document) or `name_vector` (name and tags, far fewer matches per
@@ -91,24 +177,11 @@ const ownerSimilarity = sql.raw(String(OWNER_SIMILARITY));
  * operator `%` read every name sharing a trigram with the query's start, 11 ms for "compiter" at 200,000
  * endpoints). Both trigram lookups rank at most `FUZZY_ROWS` rows.
  */
-const inputs = sql`
-  terms as materialized (
-    select * from jsonb_to_recordset(${p('terms')}::jsonb) as t(q tsquery, a tsquery, b tsquery)
-  ),
-  params as materialized (
-    select string_to_array(${p('types')}, ',') as types, ${p('topK')}::int as top_k
-  ),
-  short as materialized (
-    select ${p('text')}::text as text, ${p('anyRare')}::boolean as rare,
-           ${p('typoHead')}::text as typo_head, ${p('typoTail')}::text as typo_tail
-    where length(${p('text')}) <= ${shortQuery}
-  )`;
-
 const candidates = sql`
   ${inputs},
   hits as materialized (
     select h.id, l.priority, l.complete
-    from jsonb_to_recordset(${p('lookups')}::jsonb) as l(q tsquery, names boolean, priority numeric, complete boolean)
+    from lookups as l
       cross join lateral (
         (select e.id from endpoints as e where not l.names and ${wanted} and e.search_vector @@ l.q limit ${perSource})
         union all
@@ -178,13 +251,13 @@ const rankedFrom = (found: SQL) => sql`(
       join endpoints as e on e.id = candidates.id
       join users as u on u.id = e.user_id
       cross join lateral (
-        select case when e.name_vector @@ ${p('allTerms')}::tsquery then e.name_vector
+        select case when e.name_vector @@ (select all_terms from derived) then e.name_vector
                     else e.search_vector || ''::tsvector end as doc
         offset 0
       ) as d
       cross join lateral (
         select sum(case when d.doc @@ t.a then 1.0 when d.doc @@ t.b then 0.8 when d.doc @@ t.q then 0.7 else 0 end)
-               / ${p('termCount')}::int as coverage
+               / (select term_count from derived) as coverage
         from terms as t
       ) as c
       cross join lateral (select similarity(${p('text')}, lower(e.name)) as similarity) as n
@@ -200,7 +273,8 @@ const rankedFrom = (found: SQL) => sql`(
 
 /**
  * The caller's own endpoints that listings leave out (private, internal): all of them are candidates, since an
- * owner has few. Scored by the same rule as listed ones.
+ * owner has few, unless the query is long and has no term (it cannot name anything then). Scored by the same rule
+ * as listed ones.
  */
 const OWN_CANDIDATES = 500;
 const ownCandidates = sql`
@@ -209,6 +283,7 @@ const ownCandidates = sql`
     select e.id from endpoints as e
     where e.user_id = ${p('ownerId')}::int and e.visibility <> 'public' and e.is_active and not e.archived
       and e.type::text = any((select types from params)::text[])
+      and (exists (select from terms) or exists (select from short))
     order by e.id desc
     limit ${sql.raw(String(OWN_CANDIDATES))}
   )`;
@@ -250,60 +325,6 @@ function preparedSearch(db: Db): { listed: PreparedSearch; own: PreparedSearch }
   return statements;
 }
 
-interface Lookup {
-  /** tsquery text */
-  q: string;
-  /** Read from the names-and-tags index instead of the whole document's. */
-  names: boolean;
-  priority: number;
-  /** Its matches contain every term (the typo fallback runs when there are too few). */
-  complete: boolean;
-}
-
-/**
- * The full-text lookups of a query, each bounded (see {@link candidates}):
- * - priority 3: the name and tags contain every term;
- * - priority 2: the whole document contains every term, when one of them is rare (the rarest term drives the
- *   index's intersection; when every term is common, the names-and-tags lookup stands for it);
- * - priority 1.5: it contains all but one of the (up to four) rarest terms, when three or more are rare;
- * - priority 1: each of the up to four rarest terms, from the whole document when rare, from names and tags when
- *   common (only for queries of several terms; for one, the lookups above are that term's).
- * A common word being typed stays out of the whole-document lookups: the index gathers every match of a prefix
- * before intersecting (a quarter of the catalogue for "contr"), where it can skip through a whole word's.
- */
-function lookupsOf(terms: SearchTerm[]): Lookup[] {
-  if (terms.length === 0) return [];
-  const rarestFirst = [...terms].sort((x, y) => x.matches - y.matches);
-  const rare = rarestFirst.filter((term) => !isCommon(term)).slice(0, INDEXED_TERMS);
-  const inDocuments = terms.filter((term) => !(term.prefix && isCommon(term)));
-  const lookups: Lookup[] = [
-    { q: allTermsQuery(terms) as string, names: true, priority: 3, complete: rare.length === 0 },
-  ];
-  if (rare.length > 0) {
-    lookups.push({ q: allTermsQuery(inDocuments) as string, names: false, priority: 2, complete: true });
-  }
-  const most = mostTermsQuery(rare);
-  if (most) lookups.push({ q: most, names: false, priority: 1.5, complete: false });
-  if (terms.length > 1) {
-    for (const term of rarestFirst.slice(0, INDEXED_TERMS)) {
-      lookups.push({ q: termQuery(term), names: isCommon(term), priority: 1, complete: false });
-    }
-  }
-  return lookups;
-}
-
-function searchValues(terms: SearchTerm[]) {
-  return {
-    terms: JSON.stringify(
-      terms.map((term) => ({ q: termQuery(term), a: termQuery(term, 'A'), b: termQuery(term, 'B') })),
-    ),
-    termCount: Math.max(terms.length, 1),
-    allTerms: allTermsQuery(terms),
-    lookups: JSON.stringify(lookupsOf(terms)),
-    anyRare: terms.some((term) => !isCommon(term)),
-  };
-}
-
 /** Both result lists in the search's order (score, stars, id; all descending), cut to `topK`. */
 function mergeRanked<T extends { id: number; starsCount: number; relevanceScore: number }>(
   a: T[],
@@ -320,17 +341,19 @@ function mergeRanked<T extends { id: number; starsCount: number; relevanceScore:
 
 /**
  * Natural-language search over listed endpoints (§16 as amended in docs/search.md): any meaningful word of the
- * query may match, endpoints containing more of them rank higher, and the score is on a 0–1 scale. Two round trips:
- * the query's terms (stemmed by PostgreSQL), then one statement that finds a bounded set of candidates, scores
- * them, and returns the best `topK` with their owners.
+ * query may match, endpoints containing more of them rank higher, and the score is on a 0–1 scale. One round trip
+ * (two with `include_own`, run at once): a statement that derives the query's terms (stemmed by PostgreSQL, see
+ * {@link termsOfQuery}), finds a bounded set of candidates, scores them, and returns the best `topK` as JSON.
  */
 export async function searchEndpoints(db: Db, options: SearchOptions): Promise<ScoredEndpointJson[]> {
   const text = options.query.toLowerCase();
-  const terms = await searchTerms(db, options.query);
-  if (terms.length === 0 && text.length > SHORT_QUERY) return [];
   const halves = text.length <= SHORT_QUERY ? typoHalves(text) : null;
+  const stats = await statisticsParam(db);
   const values = {
-    ...searchValues(terms),
+    query: options.query,
+    typed: typedWord(options.query),
+    stats: stats.json,
+    statsEndpoints: stats.endpoints,
     text,
     typoHead: halves?.[0] ?? null,
     typoTail: halves?.[1] ?? null,
