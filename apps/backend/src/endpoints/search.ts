@@ -104,23 +104,24 @@ export const termsOfQuery = sql`
     from stemmed as w
       cross join (select ${p('stats')}::jsonb as stats, ${p('statsEndpoints')}::float8 as endpoints) as st
   ),
+  measured as materialized (
+    select c.lexeme, c.ord, c.prefix, c.quoted, c.quoted || case when c.prefix then ':*' else '' end as qtext,
+           case when c.prefix
+                then floor(least((select coalesce(sum(x.value::float8), 0) from jsonb_each_text(c.stats) as x
+                                  where starts_with(x.key, c.lexeme)), 1) * c.endpoints + 0.5)
+                else c.whole end as matches
+    from (
+      select counted.*, counted.typed and counted.whole <= ${common} as prefix,
+             '''' || replace(replace(counted.lexeme, '\\', '\\\\'), '''', '''''') || '''' as quoted
+      from counted
+    ) as c
+  ),
   terms as materialized (
     select t.lexeme, t.ord, t.prefix, t.matches, t.matches > ${common} as common, t.qtext::tsquery as q,
            (t.quoted || ':' || case when t.prefix then '*' else '' end || 'A')::tsquery as a,
            (t.quoted || ':' || case when t.prefix then '*' else '' end || 'B')::tsquery as b,
            t.qtext, row_number() over (order by t.matches, t.ord) as rarity
-    from (
-      select c.lexeme, c.ord, c.prefix, c.quoted, c.quoted || case when c.prefix then ':*' else '' end as qtext,
-             case when c.prefix
-                  then floor(least((select coalesce(sum(x.value::float8), 0) from jsonb_each_text(c.stats) as x
-                                    where starts_with(x.key, c.lexeme)), 1) * c.endpoints + 0.5)
-                  else c.whole end as matches
-      from (
-        select counted.*, counted.typed and counted.whole <= ${common} as prefix,
-               '''' || replace(replace(counted.lexeme, '\\', '\\\\'), '''', '''''') || '''' as quoted
-        from counted
-      ) as c
-    ) as t
+    from measured as t
   ),
   rare as materialized (
     select r.qtext, r.place from (
