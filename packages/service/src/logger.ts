@@ -21,6 +21,29 @@ export interface LoggerConfig {
 
 const ERROR_LEVEL = 50;
 
+// pino's own symbols (exported as `pino.symbols`): the line writer and the correlation binder below assemble a line
+// or a child from the same parts pino would, without pino's per-call work.
+const {
+  chindingsSym,
+  endSym,
+  formattersSym,
+  hooksSym,
+  lsCacheSym,
+  mixinSym,
+  needsMetadataGsym,
+  serializersSym,
+  streamSym,
+  timeSym,
+} = pino.symbols;
+// Present at run time, missing from pino's type of `symbols`.
+const msgPrefixSym = (pino.symbols as unknown as Record<string, symbol>).msgPrefixSym as symbol;
+
+/** Marks the JSON loggers made by {@link createLogger}; their children inherit it. */
+const PREBUILT_LINES = Symbol('syfthub.prebuiltLines');
+
+// biome-ignore lint/suspicious/noExplicitAny: pino's internals are keyed by symbols its types do not declare.
+type PinoInternals = Record<symbol, any>;
+
 function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
@@ -72,8 +95,8 @@ export function createLogger(config: LoggerConfig): Logger {
     serializers: {},
     formatters: {
       ...(format === 'json' ? { level: (label: string) => ({ level: label }) } : {}),
-      bindings: (bindings) => redactRecord(bindings),
-      log: (object) => redactRecord(object),
+      bindings: redactRecord,
+      log: redactRecord,
     },
     hooks: {
       logMethod(args, method, level) {
@@ -103,7 +126,75 @@ export function createLogger(config: LoggerConfig): Logger {
   logger.child = function redactedChild(this: Logger, bindings, childOptions) {
     return child.call(this, redactRecord(bindings), childOptions);
   } as Logger['child'];
+  if (format === 'json') {
+    const internals = logger as unknown as PinoInternals;
+    internals[PREBUILT_LINES] = internals[serializersSym];
+  }
   return logger;
+}
+
+/**
+ * Writes one log line whose fields are already JSON text (`,"key":value` pairs, each value redacted by the caller
+ * with {@link redactString} and none under a secret key), exactly as `log[level](fields, message)` would write it,
+ * without pino's per-call work (argument hooks, the redaction walk, key-by-key serialisation). Returns false, writing
+ * nothing, when `log` is not a JSON logger of {@link createLogger} left as it made it (console format, a child with
+ * its own formatters or serializers, a destination that wants pino's metadata); the caller then logs as usual.
+ */
+export function writePrebuiltLine(
+  log: Logger,
+  level: 'info' | 'warn' | 'error',
+  fields: string,
+  message: string,
+): boolean {
+  const internals = log as unknown as PinoInternals;
+  const serializers = internals[PREBUILT_LINES];
+  if (
+    serializers === undefined ||
+    internals[serializersSym] !== serializers ||
+    internals[formattersSym].log !== redactRecord ||
+    internals[mixinSym] ||
+    internals[msgPrefixSym] !== undefined ||
+    internals[hooksSym].streamWrite
+  ) {
+    return false;
+  }
+  const stream = internals[streamSym];
+  if (stream[needsMetadataGsym] === true) return false;
+  const levelValue: number | undefined = log.levels.values[level];
+  if (levelValue === undefined) return false;
+  stream.write(
+    `${internals[lsCacheSym][levelValue]}${internals[timeSym]()}${internals[chindingsSym]}${fields},"message":${JSON.stringify(redactString(message))}${internals[endSym]}`,
+  );
+  return true;
+}
+
+/**
+ * Returns a function that makes `logger.child({ correlation_id: id })` for one request at a fraction of the cost:
+ * the child is assembled the way pino assembles one (its prototype, the bindings text, the formatters shared by
+ * every such child). When `logger` is not one whose children can be made that way (checked once, against a child
+ * pino made), the function calls `logger.child` itself.
+ */
+export function correlationChildMaker(logger: Logger): (correlationId: string) => Logger {
+  const probe = 'probe-id';
+  const template = logger.child({ correlation_id: probe }) as unknown as PinoInternals;
+  const parent = logger as unknown as PinoInternals;
+  const prefix = parent[chindingsSym];
+  const ownKeys = Reflect.ownKeys(template);
+  const assemblable =
+    typeof prefix === 'string' &&
+    template[chindingsSym] === `${prefix},"correlation_id":"${probe}"` &&
+    ownKeys.length === 2 &&
+    ownKeys.includes(chindingsSym) &&
+    ownKeys.includes(formattersSym) &&
+    Object.getPrototypeOf(template) === logger;
+  if (!assemblable) return (correlationId) => logger.child({ correlation_id: correlationId });
+  const formatters = template[formattersSym];
+  return (correlationId) => {
+    const child = Object.create(logger) as PinoInternals;
+    child[formattersSym] = formatters;
+    child[chindingsSym] = `${prefix},"correlation_id":${JSON.stringify(redactString(correlationId))}`;
+    return child as unknown as Logger;
+  };
 }
 
 function redactRecord(object: Record<string, unknown>): Record<string, unknown> {

@@ -8,23 +8,27 @@ import {
 } from './client-ip';
 
 let defaultTrusted: TrustedProxies | undefined;
-const trustedByContext = new WeakMap<Context, TrustedProxies>();
-const ipByContext = new WeakMap<Context, string>();
+// Kept on the request's context itself: two WeakMap entries per request cost more than two properties.
+const TRUSTED = Symbol('syfthub.trustedProxies');
+const CLIENT_IP = Symbol('syfthub.clientIp');
+type Marked = Context & { [TRUSTED]?: TrustedProxies; [CLIENT_IP]?: string };
 
 /** Makes {@link clientIpOf} use `trusted` for this request (set by the service app from its configuration). */
 export function bindTrustedProxies(c: Context, trusted: TrustedProxies): void {
-  trustedByContext.set(c, trusted);
-  ipByContext.delete(c);
+  const marked = c as Marked;
+  marked[TRUSTED] = trusted;
+  marked[CLIENT_IP] = undefined;
 }
 
 /** The caller's IP for logs and errors, honouring the app's trusted proxies (the default list otherwise). */
 export function clientIpOf(c: Context): string {
   // Asked for by the request log on the way in and out, by rate limits and error handlers: worked out once.
-  let ip = ipByContext.get(c);
+  const marked = c as Marked;
+  let ip = marked[CLIENT_IP];
   if (ip === undefined) {
     defaultTrusted ??= parseCidrList(DEFAULT_TRUSTED_PROXIES);
-    ip = clientIp(c, trustedByContext.get(c) ?? defaultTrusted);
-    ipByContext.set(c, ip);
+    ip = clientIp(c, marked[TRUSTED] ?? defaultTrusted);
+    marked[CLIENT_IP] = ip;
   }
   return ip;
 }

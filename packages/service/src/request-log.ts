@@ -1,6 +1,8 @@
 import type { MiddlewareHandler } from 'hono';
 import type { Logger } from 'pino';
 import { isFailureLogged } from './error-handler';
+import { writePrebuiltLine } from './logger';
+import { redactString } from './redact';
 import { clientIpOf, userIdOf } from './request-info';
 import { matchedRoutePattern } from './route';
 import type { Env } from './types';
@@ -23,9 +25,18 @@ export interface RequestLogOptions {
   quietPaths?: readonly string[];
 }
 
+/** A string field's JSON value, masked as the logger masks every string it writes. */
+function text(value: string): string {
+  return JSON.stringify(redactString(value));
+}
+
 /**
  * Logs `request.started` (info), then `request.completed` (info below 400 and for the designed 501, warn for 4xx)
  * or `request.failed` (error, other 5xx), with method, path, matched route, client IP, user agent, status, duration and user id.
+ *
+ * Every request writes two lines, so they are written as prebuilt JSON text when the logger allows it (see
+ * `writePrebuiltLine`): the same line as `log.info(fields, message)` would write, none of these field names being a
+ * secret key and every string value masked like the logger masks strings.
  */
 export function requestLog(options: RequestLogOptions): MiddlewareHandler<Env> {
   const quiet = new Set(options.quietPaths ?? QUIET_PATHS);
@@ -35,18 +46,26 @@ export function requestLog(options: RequestLogOptions): MiddlewareHandler<Env> {
     const log = c.get('log') ?? base;
     const start = performance.now();
     const infoEnabled = log.isLevelEnabled('info');
+    const method = c.req.method;
+    const path = c.req.path;
+    const userAgent = c.req.header('user-agent') ?? null;
     if (infoEnabled) {
-      log.info(
-        {
-          event: 'request.started',
-          method: c.req.method,
-          path: c.req.path,
-          route: matchedRoutePattern(c),
-          client_ip: clientIpOf(c),
-          user_agent: c.req.header('user-agent') ?? null,
-        },
-        'Request started',
-      );
+      const route = matchedRoutePattern(c);
+      const clientIp = clientIpOf(c);
+      const fields = `,"event":"request.started","method":${text(method)},"path":${text(path)},"route":${text(route)},"client_ip":${text(clientIp)},"user_agent":${userAgent === null ? 'null' : text(userAgent)}`;
+      if (!writePrebuiltLine(log, 'info', fields, 'Request started')) {
+        log.info(
+          {
+            event: 'request.started',
+            method,
+            path,
+            route,
+            client_ip: clientIp,
+            user_agent: userAgent,
+          },
+          'Request started',
+        );
+      }
     }
     await next();
     const status = c.res.status;
@@ -54,19 +73,30 @@ export function requestLog(options: RequestLogOptions): MiddlewareHandler<Env> {
     if (isFailureLogged(c)) return;
     // 501 is the designed answer of the routes this hub does not build (backend-api.md §14), not a failure.
     const failed = status >= 500 && status !== 501;
-    const fields = {
-      event: failed ? 'request.failed' : 'request.completed',
-      method: c.req.method,
-      path: c.req.path,
-      route: matchedRoutePattern(c),
-      status_code: status,
-      duration_ms: Math.round((performance.now() - start) * 100) / 100,
-      client_ip: clientIpOf(c),
-      user_agent: c.req.header('user-agent') ?? null,
-      user_id: userIdOf(c) ?? null,
-    };
-    if (failed) log.error(fields, 'Request failed');
-    else if (status >= 400 && status !== 501) log.warn(fields, 'Request completed');
-    else log.info(fields, 'Request completed');
+    const level = failed ? 'error' : status >= 400 && status !== 501 ? 'warn' : 'info';
+    const event = failed ? 'request.failed' : 'request.completed';
+    const message = failed ? 'Request failed' : 'Request completed';
+    const route = matchedRoutePattern(c);
+    const durationMs = Math.round((performance.now() - start) * 100) / 100;
+    const clientIp = clientIpOf(c);
+    const userId = userIdOf(c) ?? null;
+    const userIdJson =
+      userId === null ? 'null' : typeof userId === 'number' ? JSON.stringify(userId) : text(userId);
+    const fields = `,"event":"${event}","method":${text(method)},"path":${text(path)},"route":${text(route)},"status_code":${status},"duration_ms":${durationMs},"client_ip":${text(clientIp)},"user_agent":${userAgent === null ? 'null' : text(userAgent)},"user_id":${userIdJson}`;
+    if (writePrebuiltLine(log, level, fields, message)) return;
+    log[level](
+      {
+        event,
+        method,
+        path,
+        route,
+        status_code: status,
+        duration_ms: durationMs,
+        client_ip: clientIp,
+        user_agent: userAgent,
+        user_id: userId,
+      },
+      message,
+    );
   };
 }

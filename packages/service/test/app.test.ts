@@ -513,6 +513,24 @@ describe('request log', () => {
     expect(typeof completed?.duration_ms).toBe('number');
   });
 
+  it('masks secrets in the path and user agent it writes (the lines are prebuilt, not walked)', async () => {
+    await t.app.request('/items/syft_pat_PathSecret1', {
+      headers: { 'User-Agent': 'agent Bearer UaSecret.2 "quoted"\\ ' + 'x'.repeat(1200) },
+    });
+    const text = JSON.stringify(t.lines);
+    expect(text).not.toContain('PathSecret1');
+    expect(text).not.toContain('UaSecret');
+    const started = t.lines.find((l) => l.event === 'request.started');
+    const completed = t.lines.find((l) => l.event === 'request.completed');
+    for (const line of [started, completed]) {
+      expect(line).toMatchObject({ path: '/items/[REDACTED]', route: '/items/:id' });
+      expect(line?.user_agent).toMatch(
+        /^agent Bearer \[REDACTED\] "quoted"\\ x+\.\.\.\[truncated \d+ chars\]$/,
+      );
+      expect(typeof line?.correlation_id).toBe('string');
+    }
+  });
+
   it('logs 4xx at warn, strips the query and skips probe paths', async () => {
     await t.app.request('/items/9?secret=1', { method: 'DELETE' });
     await t.app.request('/health');

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createSilentLogger } from '../src/logger';
+import { correlationChildMaker, createLogger, createSilentLogger, writePrebuiltLine } from '../src/logger';
 import { REDACTED, redact } from '../src/redact';
 import { captureLogger } from './helpers';
 
@@ -119,5 +119,80 @@ describe('createLogger', () => {
     logger.warn({ event: 'shown' });
     expect(lines.map((l) => l.event)).toEqual(['shown']);
     expect(createSilentLogger().isLevelEnabled('error')).toBe(false);
+  });
+});
+
+/** A JSON logger whose raw lines are captured as written. */
+function rawLogger(level: 'debug' | 'info' | 'warn' = 'debug') {
+  const lines: string[] = [];
+  const logger = createLogger({
+    service: 'test',
+    version: '9.9.9',
+    environment: 'test',
+    level,
+    destination: { write: (line: string) => void lines.push(line) },
+  });
+  return { logger, lines };
+}
+
+const withoutTimestamp = (line: string | undefined) =>
+  line?.replace(/"timestamp":"[^"]*"/, '"timestamp":"T"');
+
+describe('writePrebuiltLine', () => {
+  it('writes the same line as the logger would for the same fields and message', () => {
+    const { logger, lines } = rawLogger();
+    const log = correlationChildMaker(logger)('cid-9');
+    const fields = { event: 'request.completed', path: '/a"b\\c\u0001', status_code: 200, user_id: null };
+    log.warn(fields, 'Request completed');
+    const json = `,"event":"request.completed","path":${JSON.stringify(fields.path)},"status_code":200,"user_id":null`;
+    expect(writePrebuiltLine(log, 'warn', json, 'Request completed')).toBe(true);
+    expect(lines).toHaveLength(2);
+    expect(withoutTimestamp(lines[1])).toBe(withoutTimestamp(lines[0]));
+    expect(JSON.parse(lines[1] ?? '')).toMatchObject({
+      level: 'warn',
+      correlation_id: 'cid-9',
+      path: fields.path,
+    });
+  });
+
+  it('declines loggers it cannot write for exactly (console format, children with their own options)', () => {
+    const pretty = createLogger({
+      service: 'test',
+      version: '1',
+      environment: 'test',
+      format: 'console',
+      destination: { write: () => undefined },
+    });
+    expect(writePrebuiltLine(pretty, 'info', ',"event":"x"', 'm')).toBe(false);
+    const { logger, lines } = rawLogger();
+    const custom = logger.child({ a: 1 }, { formatters: { log: (o: object) => o } });
+    expect(writePrebuiltLine(custom, 'info', ',"event":"x"', 'm')).toBe(false);
+    expect(writePrebuiltLine(createSilentLogger(), 'info', ',"event":"x"', 'm')).toBe(false);
+    expect(lines).toEqual([]);
+  });
+});
+
+describe('correlationChildMaker', () => {
+  it('makes the child logger.child({ correlation_id }) makes, redacted alike', () => {
+    const { logger, lines } = rawLogger();
+    const make = correlationChildMaker(logger);
+    for (const id of ['abc.DEF:1-2_3', 'syft_pat_abcdef']) {
+      make(id).info({ event: 'e', n: 1 }, 'm');
+      logger.child({ correlation_id: id }).info({ event: 'e', n: 1 }, 'm');
+      make(id).child({ extra: 'x', password: 'p' }).info({ event: 'f' });
+      logger.child({ correlation_id: id }).child({ extra: 'x', password: 'p' }).info({ event: 'f' });
+    }
+    expect(lines).toHaveLength(8);
+    for (let i = 0; i < 8; i += 2) expect(withoutTimestamp(lines[i])).toBe(withoutTimestamp(lines[i + 1]));
+    expect(lines.join('')).not.toContain('syft_pat_abcdef');
+    expect(lines.join('')).not.toContain('"p"');
+    expect(make('x').isLevelEnabled('debug')).toBe(true);
+    logger.level = 'warn';
+    expect(make('x').isLevelEnabled('info')).toBe(false);
+  });
+
+  it('falls back to logger.child for loggers it cannot assemble children for', () => {
+    const silent = createSilentLogger();
+    expect(correlationChildMaker(silent)('id').bindings()).toEqual({ correlation_id: 'id' });
   });
 });
