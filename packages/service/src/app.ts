@@ -10,7 +10,7 @@ import { attachLifecycle, createLifecycle, type ServiceLifecycle } from './lifec
 import type { Metrics } from './metrics';
 import { checkReadiness, type ReadyCheck } from './readiness';
 import { bindTrustedProxies } from './request-info';
-import { QUIET_PATHS, requestLog } from './request-log';
+import { QUIET_PATHS, requestObserver } from './request-log';
 import { securityHeaders } from './security-headers';
 import type { Env } from './types';
 
@@ -104,8 +104,10 @@ export function createServiceApp<E extends Env = Env>(options: ServiceAppOptions
     bindTrustedProxies(c, trusted);
     return correlate(c, () => guarded(c, next));
   });
-  if (metrics) app.use(metrics.middleware);
-  app.use(requestLog({ logger: options.logger, quietPaths: options.quietPaths ?? QUIET_PATHS }));
+  // Metrics and the request log in one layer (metrics outside the log's work, as when they were two).
+  app.use(
+    requestObserver({ logger: options.logger, quietPaths: options.quietPaths ?? QUIET_PATHS, metrics }),
+  );
   if (options.securityHeaders ?? true) app.use(securityHeaders());
   app.use(serviceCors({ ...options.cors, origins: options.corsOrigins }));
   app.use(defaultBodyLimit(options.bodyLimitBytes ?? DEFAULT_BODY_LIMIT_BYTES));
