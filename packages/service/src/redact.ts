@@ -67,7 +67,8 @@ export function serializeError(error: Error, withStack = true): Record<string, u
 
 /**
  * Returns a copy of `value` that is safe to log or store: secret keys become "[REDACTED]", secrets inside
- * strings are masked, long strings and arrays are truncated, nesting stops at depth 10, cycles are cut.
+ * strings are masked, long strings and arrays are truncated, nesting stops at depth 10, cycles are cut. A plain
+ * object with nothing to change is returned itself rather than copied.
  */
 export function redact(value: unknown): unknown {
   return walk(value, 0, []);
@@ -87,15 +88,36 @@ function walk(value: unknown, depth: number, ancestors: object[]): unknown {
     if (Array.isArray(value)) {
       const items = value.slice(0, MAX_ARRAY).map((item) => walk(item, depth + 1, ancestors));
       if (value.length > MAX_ARRAY) items.push(`[... ${value.length - MAX_ARRAY} more items]`);
-      return items;
+      // As for plain objects below: an array nothing in which changed is returned itself.
+      const unchanged =
+        value.length <= MAX_ARRAY &&
+        Object.getPrototypeOf(value) === Array.prototype &&
+        items.every((item, i) => item === value[i]);
+      return unchanged ? value : items;
     }
     if (value instanceof Map) return walk(Object.fromEntries(value), depth, ancestors);
     if (value instanceof Set) return walk([...value], depth, ancestors);
-    const out: Record<string, unknown> = {};
-    for (const [key, inner] of Object.entries(value)) {
-      out[key] = isSecretKey(key) && inner !== undefined ? REDACTED : walk(inner, depth + 1, ancestors);
+    const proto: unknown = Object.getPrototypeOf(value);
+    const plain = proto === Object.prototype || proto === null;
+    // A plain object nothing in which needs masking is returned as it is (most log fields): the copy is made only
+    // from the first field that changes. Any other object (a class instance, whose JSON may come from a toJSON of
+    // its prototype) is always rebuilt from its own fields.
+    let out: Record<string, unknown> | undefined = plain ? undefined : {};
+    const keys = Object.keys(value);
+    for (let i = 0; i < keys.length; i++) {
+      const key = keys[i] as string;
+      const inner = (value as Record<string, unknown>)[key];
+      const safe = isSecretKey(key) && inner !== undefined ? REDACTED : walk(inner, depth + 1, ancestors);
+      if (out === undefined && safe !== inner) {
+        out = {};
+        for (let j = 0; j < i; j++) {
+          const earlier = keys[j] as string;
+          out[earlier] = (value as Record<string, unknown>)[earlier];
+        }
+      }
+      if (out !== undefined) out[key] = safe;
     }
-    return out;
+    return out ?? value;
   } finally {
     ancestors.pop();
   }

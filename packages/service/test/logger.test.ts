@@ -54,6 +54,18 @@ describe('redact', () => {
     expect(JSON.stringify(out.deep)).not.toContain('leaf');
   });
 
+  it('returns a clean plain object itself, copies one that changes, and rebuilds class instances', () => {
+    const clean = { event: 'chat.completed', n: 3, nested: { list: [1, 'a'], ok: true }, nothing: null };
+    expect(redact(clean)).toBe(clean);
+    const dirty = { event: 'x', a: 1, nested: { token: 't', keep: 'k' }, b: 2 };
+    const out = redact(dirty) as typeof dirty;
+    expect(out).not.toBe(dirty);
+    expect(out).toEqual({ event: 'x', a: 1, nested: { token: REDACTED, keep: 'k' }, b: 2 });
+    expect(dirty.nested.token).toBe('t');
+    const url = new URL('https://user:hunter2@example.com/x');
+    expect(JSON.stringify(redact({ url }))).not.toContain('hunter2');
+  });
+
   it('survives cycles and serialises errors', () => {
     const cyclic: Record<string, unknown> = { name: 'x' };
     cyclic.self = cyclic;
