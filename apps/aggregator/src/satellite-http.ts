@@ -1,7 +1,7 @@
 /** Helpers shared by the retrieval and generation calls to satellites. */
 
 import type { IncomingMessage } from 'node:http';
-import { BodyTooLargeError, parseJsonBounded, readCappedText } from '@syfthub/service';
+import { parseJsonBounded } from '@syfthub/service';
 
 /** Thrown while reading a body that grew past `AGGREGATOR_MAX_RESPONSE_BYTES`. */
 export class ResponseTooLargeError extends Error {
@@ -15,14 +15,67 @@ export class ResponseTooLargeError extends Error {
 const MAX_DETAIL_CHARS = 1000;
 const RAW_DETAIL_CHARS = 200;
 
-/** Reads the whole body as text, refusing to buffer more than `maxBytes`. */
-export async function readCapped(res: IncomingMessage, maxBytes: number): Promise<string> {
-  try {
-    return await readCappedText(res, maxBytes);
-  } catch (err) {
-    if (err instanceof BodyTooLargeError) throw new ResponseTooLargeError();
-    throw err;
-  }
+const prematureClose = () =>
+  Object.assign(new Error('Premature close'), { code: 'ERR_STREAM_PREMATURE_CLOSE' });
+
+/**
+ * Reads the whole body as text, refusing to buffer more than `maxBytes`: a Content-Length above the cap is refused
+ * before reading, a body growing past it is destroyed. Stream events rather than async iteration, which costs
+ * an iterator and promises per body on the path every satellite answer takes.
+ */
+export function readCapped(res: IncomingMessage, maxBytes: number): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const declared = res.headers['content-length'];
+    if (Number(typeof declared === 'string' ? declared : Number.NaN) > maxBytes) {
+      res.destroy();
+      reject(new ResponseTooLargeError());
+      return;
+    }
+    // Already gone (its events are past): settle now rather than wait for events that will not come.
+    if (res.errored) {
+      reject(res.errored);
+      return;
+    }
+    if (res.destroyed) {
+      reject(prematureClose());
+      return;
+    }
+    const chunks: Buffer[] = [];
+    let total = 0;
+    const settle = () => {
+      res.removeListener('data', onData);
+      res.removeListener('end', onEnd);
+      res.removeListener('error', onError);
+      res.removeListener('close', onClose);
+    };
+    const onData = (chunk: Buffer) => {
+      total += chunk.byteLength;
+      if (total > maxBytes) {
+        settle();
+        res.destroy();
+        reject(new ResponseTooLargeError());
+        return;
+      }
+      chunks.push(chunk);
+    };
+    const onEnd = () => {
+      settle();
+      resolve(Buffer.concat(chunks, total).toString('utf8'));
+    };
+    const onError = (err: Error) => {
+      settle();
+      reject(err);
+    };
+    // Closed without an end or an error: what async iteration reports as a premature close.
+    const onClose = () => {
+      settle();
+      reject(prematureClose());
+    };
+    res.on('data', onData);
+    res.on('end', onEnd);
+    res.on('error', onError);
+    res.on('close', onClose);
+  });
 }
 
 export function isHtml(contentType: string | undefined, body: string): boolean {
