@@ -239,10 +239,12 @@ const candidates = sql`
  * The search vector is read once per candidate (the `offset 0` subquery keeps the planner from inlining it into
  * every test of every term), and not at all when the name and tags contain every term: their small vector
  * (`name_vector`, stored in the row) then gives the same coverage, without decompressing the whole document.
+ * The scores are materialized: inlined, the `minScore` filter and the ordering each computed the whole expression
+ * (four trigram similarities of the name, two of the owner's per candidate; ~1 ms of 4 for "contract" at 20,000).
  */
 const rankedFrom = (found: SQL) => sql`(
   with ${found},
-  scored as (
+  scored as materialized (
     select e.id, e.stars_count,
            round(greatest(n.similarity,
                           0.9 * coalesce(c.coverage, 0) + 0.1 * n.similarity,
