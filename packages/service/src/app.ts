@@ -1,4 +1,4 @@
-import type { Context, Next } from 'hono';
+import type { Context } from 'hono';
 import { Hono } from 'hono';
 import type { Logger } from 'pino';
 import { DEFAULT_BODY_LIMIT_BYTES, defaultBodyLimit } from './body-limit';
@@ -89,25 +89,28 @@ export function createServiceApp<E extends Env = Env>(options: ServiceAppOptions
   const metrics = options.metrics?.enabled ? options.metrics : undefined;
 
   const correlate = correlationId(options.logger, { scope: options.correlationScope ?? true });
-  async function guarded(c: Context, next: Next): Promise<void> {
+  async function guarded(c: Context, next: () => Promise<unknown>): Promise<void> {
     try {
       await next();
     } catch (thrown) {
-      // Hono hands only Error instances to onError; anything else thrown would otherwise escape as a bare 500.
-      c.res = await onError(new Error(`Non-error thrown: ${String(thrown)}`), c);
+      // Hono hands only Error instances to onError; anything else thrown would otherwise escape as a bare 500. An
+      // Error gets here only from this layer's own work (the request observer) or a failing error handler.
+      const error = thrown instanceof Error ? thrown : new Error(`Non-error thrown: ${String(thrown)}`);
+      c.res = await onError(error, c);
     }
     if (lifecycle.draining) setResponseHeader(c, 'Connection', 'close');
   }
-  // Trusted proxies, correlation and the guard above in one layer of Hono's chain: every layer costs promises,
-  // and each promise a call of the correlation scope's async hooks.
+  const observe = requestObserver({
+    logger: options.logger,
+    quietPaths: options.quietPaths ?? QUIET_PATHS,
+    metrics,
+  });
+  // Trusted proxies, correlation, the guard above, and metrics with the request log, in one layer of Hono's chain:
+  // every layer costs promises, and each promise a call of the correlation scope's async hooks.
   app.use((c, next) => {
     bindTrustedProxies(c, trusted);
-    return correlate(c, () => guarded(c, next));
+    return correlate(c, () => guarded(c, () => observe(c, next)));
   });
-  // Metrics and the request log in one layer (metrics outside the log's work, as when they were two).
-  app.use(
-    requestObserver({ logger: options.logger, quietPaths: options.quietPaths ?? QUIET_PATHS, metrics }),
-  );
   if (options.securityHeaders ?? true) app.use(securityHeaders());
   app.use(serviceCors({ ...options.cors, origins: options.corsOrigins }));
   app.use(defaultBodyLimit(options.bodyLimitBytes ?? DEFAULT_BODY_LIMIT_BYTES));
