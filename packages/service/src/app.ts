@@ -1,4 +1,4 @@
-import type { Context } from 'hono';
+import type { Context, MiddlewareHandler, Next } from 'hono';
 import { Hono } from 'hono';
 import type { Logger } from 'pino';
 import { DEFAULT_BODY_LIMIT_BYTES, defaultBodyLimit } from './body-limit';
@@ -8,10 +8,11 @@ import { type CorsOptions, serviceCors } from './cors';
 import { createErrorHandler, errorResponse } from './error-handler';
 import { attachLifecycle, createLifecycle, type ServiceLifecycle } from './lifecycle';
 import type { Metrics } from './metrics';
+import { unsentNodeResponse } from './node-response';
 import { checkReadiness, type ReadyCheck } from './readiness';
 import { bindTrustedProxies } from './request-info';
 import { QUIET_PATHS, requestObserver } from './request-log';
-import { securityHeaders } from './security-headers';
+import { securityHeaders, setSecurityHeaders } from './security-headers';
 import type { Env } from './types';
 
 /** A service-specific `/ready`, for services whose body differs from the standard one (the aggregator). */
@@ -51,6 +52,42 @@ export interface ServiceAppOptions {
    * `CorrelationOptions.scope`.
    */
   correlationScope?: boolean;
+}
+
+/** Sets `c.res` from a Response a middleware returned, as Hono's chain does between two of its layers. */
+function settle(c: Context, result: unknown): Promise<void> {
+  return Promise.resolve(result).then((response) => {
+    if (response instanceof Response && !c.finalized) c.res = response;
+  });
+}
+
+/**
+ * Security headers, CORS and the default body limit (in that order) as one layer of Hono's chain. A request served
+ * by Node without an `Origin` header (servers, SDKs, probes: nearly all) gets the headers on the response head and
+ * goes on to the body limit, with no layer of its own for either; any other request runs the three middlewares
+ * nested, each one's returned Response settled as Hono would between layers.
+ */
+function edgeLayer(parts: {
+  securityHeaders: boolean;
+  cors: MiddlewareHandler;
+  bodyLimit: MiddlewareHandler;
+}) {
+  const headers = parts.securityHeaders ? securityHeaders() : undefined;
+  const { cors, bodyLimit } = parts;
+  const corsThenLimit = (c: Context, next: Next) =>
+    settle(
+      c,
+      cors(c, () => settle(c, bodyLimit(c, next))),
+    );
+  return (c: Context, next: Next) => {
+    const node = unsentNodeResponse(c);
+    if (node !== undefined && c.req.header('Origin') === undefined) {
+      if (headers !== undefined) setSecurityHeaders(node);
+      node.setHeader('Vary', 'Origin');
+      return bodyLimit(c, next);
+    }
+    return headers === undefined ? corsThenLimit(c, next) : headers(c, () => corsThenLimit(c, next));
+  };
 }
 
 /** HTTP methods a path answers to, from the app's registered routes (middleware entries excluded). */
@@ -111,9 +148,13 @@ export function createServiceApp<E extends Env = Env>(options: ServiceAppOptions
     bindTrustedProxies(c, trusted);
     return correlate(c, () => guarded(c, () => observe(c, next)));
   });
-  if (options.securityHeaders ?? true) app.use(securityHeaders());
-  app.use(serviceCors({ ...options.cors, origins: options.corsOrigins }));
-  app.use(defaultBodyLimit(options.bodyLimitBytes ?? DEFAULT_BODY_LIMIT_BYTES));
+  app.use(
+    edgeLayer({
+      securityHeaders: options.securityHeaders ?? true,
+      cors: serviceCors({ ...options.cors, origins: options.corsOrigins }),
+      bodyLimit: defaultBodyLimit(options.bodyLimitBytes ?? DEFAULT_BODY_LIMIT_BYTES),
+    }),
+  );
 
   app.get('/health', (c) =>
     c.json(options.health ? options.health() : { status: 'healthy', version: options.version }),

@@ -33,8 +33,20 @@ function deferred() {
   return { promise, resolve };
 }
 
-async function serve(options: { shutdownTimeoutMs?: number; onShutdown?: Array<() => Promise<void>> } = {}) {
-  const app = createServiceApp({ name: 'test', version: '1', logger, corsOrigins: [], bodyLimitBytes: 100 });
+async function serve(
+  options: {
+    shutdownTimeoutMs?: number;
+    onShutdown?: Array<() => Promise<void>>;
+    corsOrigins?: string[];
+  } = {},
+) {
+  const app = createServiceApp({
+    name: 'test',
+    version: '1',
+    logger,
+    corsOrigins: options.corsOrigins ?? [],
+    bodyLimitBytes: 100,
+  });
   const arrived = deferred();
   const release = deferred();
   app.get('/slow', async (c) => {
@@ -142,6 +154,33 @@ describe('startServer', () => {
     }
     const fresh = await fetch(`${base}/echo-id`);
     expect(fresh.headers.get('x-correlation-id')).toMatch(/^[0-9a-f-]{36}$/);
+  });
+
+  it('answers browser CORS on the wire: preflight 204, listed origins echoed, with the security headers', async () => {
+    const { base } = await serve({ corsOrigins: ['https://app.example'] });
+    const preflight = await fetch(`${base}/echo`, {
+      method: 'OPTIONS',
+      headers: { Origin: 'https://app.example', 'Access-Control-Request-Method': 'POST' },
+    });
+    expect(preflight.status).toBe(204);
+    expect(preflight.headers.get('access-control-allow-origin')).toBe('https://app.example');
+    expect(preflight.headers.get('x-content-type-options')).toBe('nosniff');
+    const listed = await fetch(`${base}/plain`, { headers: { Origin: 'https://app.example' } });
+    await listed.arrayBuffer();
+    expect(listed.headers.get('access-control-allow-origin')).toBe('https://app.example');
+    expect(listed.headers.get('access-control-allow-credentials')).toBe('true');
+    expect(listed.headers.get('vary')).toContain('Origin');
+    expect(listed.headers.get('x-frame-options')).toBe('SAMEORIGIN');
+    const other = await fetch(`${base}/plain`, { headers: { Origin: 'https://evil.example' } });
+    await other.arrayBuffer();
+    expect(other.headers.get('access-control-allow-origin')).toBeNull();
+    const tooLarge = await fetch(`${base}/echo`, {
+      method: 'POST',
+      headers: { Origin: 'https://app.example' },
+      body: 'z'.repeat(1000),
+    });
+    expect(tooLarge.status).toBe(413);
+    expect(tooLarge.headers.get('access-control-allow-origin')).toBe('https://app.example');
   });
 
   it('forwards the correlation id on outbound calls made while serving a request', async () => {
