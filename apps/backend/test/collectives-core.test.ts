@@ -265,6 +265,36 @@ describe('read (R02, R03, R12)', () => {
     const underscore = expectShape(await backend.api('GET', `${C}?search=_&limit=100`), 200, CollectiveList);
     expect(underscore.every((c) => `${c.name}${c.description}${c.tags.join('')}`.includes('_'))).toBe(true);
   });
+
+  it('matches within one field only, tags one by one, and follows edits (R02, migration 0010)', async () => {
+    const marker = unique('yk');
+    const ids = async (search: string) =>
+      expectShape(
+        await backend.api('GET', `${C}?search=${encodeURIComponent(search)}&limit=100`),
+        200,
+        CollectiveList,
+      ).map((c) => c.id);
+    // Name and description meet at a line break in the stored search text; a search spanning it matches nothing.
+    const split = await createCollective(backend, owner.access_token, {
+      name: `Left ${marker}`,
+      description: `right ${marker}`,
+    });
+    expect(await ids(`${marker}\nright`)).toEqual([]);
+    expect(await ids(`LEFT ${marker}`)).toEqual([split.id]);
+    // Tags match one by one: the end of one and the start of the next (a line break between them) match nothing.
+    const tagged = await createCollective(backend, owner.access_token, { tags: [`${marker}-a`, 'zeta'] });
+    expect(await ids(`${marker.toUpperCase()}-A`)).toEqual([tagged.id]);
+    expect(await ids(`${marker}-a\nzeta`)).toEqual([]);
+    // The stored text follows an edit of the name.
+    const renamed = `${marker}-renamed`;
+    const edit = await backend.api('PATCH', `${C}/${split.id}`, {
+      token: owner.access_token,
+      json: { name: `Now ${renamed}` },
+    });
+    expect(edit.status).toBe(200);
+    expect(await ids(renamed)).toEqual([split.id]);
+    expect(await ids(`Left ${marker}`)).toEqual([]);
+  });
 });
 
 describe('update and delete (R13, R14)', () => {

@@ -238,7 +238,7 @@ function collectivePage(db: Db, byOwner: boolean, bySearch: boolean) {
       and(
         byOwner ? eq(collectives.ownerId, planParam('ownerId', 'int')) : undefined,
         bySearch
-          ? sql`(${collectives.name} ilike ${pattern} or ${collectives.description} ilike ${pattern} or exists (select 1 from jsonb_array_elements_text(${collectives.tags}) as tag where tag ilike ${pattern}))`
+          ? sql`${collectives.searchText} like lower(${pattern}) and (${collectives.name} ilike ${pattern} or ${collectives.description} ilike ${pattern} or exists (select 1 from jsonb_array_elements_text(${collectives.tags}) as tag where tag ilike ${pattern}))`
           : undefined,
       ),
     )

@@ -45,6 +45,15 @@ export const collectives = pgTable(
     publicOwnerCount: integer('public_owner_count').notNull().default(0),
     listedMemberCount: integer('listed_member_count').notNull().default(0),
     listedOwnerCount: integer('listed_owner_count').notNull().default(0),
+    /**
+     * Name, description and each tag, lowercased and separated by line breaks (SQL function
+     * `collective_search_text`, migration 0010): the listing's `search` tests it with one plain LIKE before the
+     * exact per-field test, so a collective that cannot match costs no lowercasing of three fields and no walk
+     * over its tags. Never written by the application.
+     */
+    searchText: text('search_text').generatedAlwaysAs(
+      sql`collective_search_text(name, description, tags)`,
+    ),
     ...timestamps(),
   },
   (t) => [
