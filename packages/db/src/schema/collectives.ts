@@ -51,9 +51,7 @@ export const collectives = pgTable(
      * exact per-field test, so a collective that cannot match costs no lowercasing of three fields and no walk
      * over its tags. Never written by the application.
      */
-    searchText: text('search_text').generatedAlwaysAs(
-      sql`collective_search_text(name, description, tags)`,
-    ),
+    searchText: text('search_text').generatedAlwaysAs(sql`collective_search_text(name, description, tags)`),
     ...timestamps(),
   },
   (t) => [
