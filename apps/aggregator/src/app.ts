@@ -25,7 +25,6 @@ import { createReranker, type Reranker } from './rerank';
 import type { SatelliteFailure } from './retrieval';
 import { type ChatRouteDeps, registerChatRoutes } from './routes/chat';
 import { registerQueryPage } from './routes/query-page';
-import { createCachedTransport } from './transport';
 import type { TunnelClient } from './tunnel/client';
 
 const BODY_LIMIT_BYTES = 2 * 1024 * 1024;
@@ -61,6 +60,8 @@ export function createApp(deps: AggregatorDeps): Hono<Env> {
     createSsrfGuard({
       allowPrivateNetworks: config.ssrf.allowPrivateNetworks,
       allowedHosts: config.ssrf.allowedHosts,
+      // A chat calls the same few satellite URLs again and again; a DNS change is seen within 10 s.
+      reuseChecksForMs: 10_000,
     });
   const reranker = deps.reranker ?? createReranker(config);
   const kv = deps.kv ?? createMemoryKv();
@@ -130,7 +131,7 @@ export function createApp(deps: AggregatorDeps): Hono<Env> {
     metrics: aggregatorMetrics,
     reportFailure:
       deps.reportFailure === undefined ? createFailureReporter(config, logger) : deps.reportFailure,
-    request: createCachedTransport(guard).request,
+    request: guard.guardedRequest,
     userAgent: `syfthub-aggregator/${config.version}`,
     rateLimit: limiter,
     tunnel: deps.tunnel ?? null,

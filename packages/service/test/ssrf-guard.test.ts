@@ -301,6 +301,64 @@ describe('guardedFetch', () => {
     g.close();
   });
 
+  it('reuses a successful check for reuseChecksForMs, never a refusal, and checks again after it', async () => {
+    const a = await startServer('127.0.0.1', 0, (_req, res) => res.end('A'));
+    const b = await startServer('127.0.0.2', a.port, (_req, res) => res.end('B'));
+    closers.push(
+      () => a.server.close(),
+      () => b.server.close(),
+    );
+    let answer = '127.0.0.1';
+    let lookups = 0;
+    const resolver: Resolver = async () => {
+      lookups += 1;
+      return [{ address: answer, family: 4 }];
+    };
+    let clock = 1_000;
+    const g = createSsrfGuard({
+      resolver,
+      allowedHosts: ['reuse.test'],
+      reuseChecksForMs: 10_000,
+      now: () => clock,
+    });
+    const text = async (url: string) => {
+      const res = await g.guardedRequest(url, { method: 'POST', body: 'héllo' });
+      let out = '';
+      for await (const chunk of res) out += chunk;
+      return out;
+    };
+    const url = `http://reuse.test:${a.port}/`;
+    expect(await text(url)).toBe('A');
+    answer = '127.0.0.2';
+    clock += 9_999;
+    // Within the window: the first check's address, no second lookup.
+    expect(await text(url)).toBe('A');
+    expect(lookups).toBe(1);
+    clock += 2;
+    expect(await text(url)).toBe('B');
+    expect(lookups).toBe(2);
+    expect(a.seen.at(-1)?.host).toBe(`reuse.test:${a.port}`);
+    g.close();
+
+    // A refusal is checked again on every request.
+    let blockedLookups = 0;
+    const strict = createSsrfGuard({
+      resolver: async () => {
+        blockedLookups += 1;
+        return [{ address: '127.0.0.1', family: 4 }];
+      },
+      reuseChecksForMs: 10_000,
+      now: () => clock,
+    });
+    for (let i = 0; i < 2; i++) {
+      expect(await rejection(strict.guardedRequest(`http://blocked.test:${a.port}/`))).toBeInstanceOf(
+        SsrfBlockedError,
+      );
+    }
+    expect(blockedLookups).toBe(2);
+    strict.close();
+  });
+
   it('keeps the original host name as TLS SNI while connecting to the pinned address', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'ssrf-tls-'));
     execFileSync(

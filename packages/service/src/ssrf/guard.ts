@@ -20,7 +20,19 @@ export interface SsrfGuardOptions {
   /** `host` or `host:port` entries exempt from the range check. */
   allowedHosts?: readonly string[];
   resolver?: Resolver;
+  /**
+   * `guardedRequest` reuses a URL's successful check for this long (0: checks every request). For callers that ask
+   * the same few URLs again and again (the aggregator's satellites), where checking (URL parsing, resolution,
+   * range checks) is a visible share of a request. The connection still goes to the checked address; refusals are
+   * never reused; a DNS change is seen within this time.
+   */
+  reuseChecksForMs?: number;
+  /** The clock of `reuseChecksForMs` (tests). */
+  now?: () => number;
 }
+
+/** Reused checks kept at most; the cache is emptied when it would grow past this (hosts are few in practice). */
+const REUSED_CHECKS_MAX = 1_000;
 
 export interface CheckedTarget {
   url: URL;
@@ -189,18 +201,33 @@ export function createSsrfGuard(options: SsrfGuardOptions = {}): SsrfGuard {
     };
   };
 
+  const reuseMs = options.reuseChecksForMs ?? 0;
+  const now = options.now ?? Date.now;
+  const reused = new Map<string, { target: CheckedTarget; expires: number }>();
+  /** {@link check}, or its answer for the same URL text within `reuseChecksForMs`. */
+  const checkForRequest = async (input: string | URL): Promise<CheckedTarget> => {
+    if (reuseMs <= 0 || typeof input !== 'string') return check(input);
+    const hit = reused.get(input);
+    if (hit && hit.expires > now()) return hit.target;
+    const target = await check(input);
+    if (reused.size >= REUSED_CHECKS_MAX) reused.clear();
+    reused.set(input, { target, expires: now() + reuseMs });
+    return target;
+  };
+
   const guardedRequest = async (
     input: string | URL,
     init: GuardedRequestInit = {},
   ): Promise<http.IncomingMessage> => {
     const { signal } = init;
     signal?.throwIfAborted();
-    const target = await check(input);
+    const target = await checkForRequest(input);
     signal?.throwIfAborted();
-    const body = init.body ?? null;
+    // One encoding of a text body: its length is the buffer's, and the socket writes the bytes as they are.
+    const body = typeof init.body === 'string' ? Buffer.from(init.body) : (init.body ?? null);
     const headers: Record<string, string> = {};
     if (init.headers) for (const name in init.headers) headers[name.toLowerCase()] = init.headers[name]!;
-    if (body !== null) headers['content-length'] = String(Buffer.byteLength(body));
+    if (body !== null) headers['content-length'] = String(body.byteLength);
     headers.host ??= target.url.host;
     const isHttps = target.url.protocol === 'https:';
     const req = (isHttps ? https : http).request({
