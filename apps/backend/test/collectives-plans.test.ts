@@ -9,7 +9,7 @@ import { createTestBackend, type TestBackend } from './harness';
 
 // GET /collectives runs prepared statements; PostgreSQL plans one with its values for five runs and then keeps a
 // generic plan only when the generic estimate is no costlier. The listing's statements keep every value behind a
-// sub-select (collectives/prepared.ts planParam) so the generic plan is kept and requests are not planned again.
+// sub-select (planParam in @syfthub/db, packages/db/src/prepared.ts) so the generic plan is kept and requests are not planned again.
 // One pool connection, so every request runs on the session whose pg_prepared_statements this test reads.
 
 const onPostgres = Boolean(process.env.DATABASE_URL);

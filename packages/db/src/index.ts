@@ -33,5 +33,6 @@ export {
 } from './migrate';
 export * from './operators';
 export { DataDirLockedError, PGLITE_LOCK_FILE } from './pglite-lock';
+export { type Prepared, planParam, prepared } from './prepared';
 export * as schema from './schema';
 export * from './schema';

@@ -15,6 +15,8 @@ import {
   type Db,
   endpoints,
   eq,
+  planParam,
+  prepared,
   type SQL,
   sql,
   users,
@@ -23,7 +25,6 @@ import { ApiError } from '@syfthub/service';
 import type { z } from 'zod';
 import { findEndpointByPath } from '../endpoints/lookups';
 import { readAccess, type Viewer } from '../endpoints/visibility';
-import { planParam, prepared } from './prepared';
 import { withFreeSlug } from './slugs';
 import { isManager, usableMember, type ViewerKind, viewerKind } from './visibility';
 

@@ -9,6 +9,7 @@ import {
   type Db,
   endpoints,
   eq,
+  prepared,
   type SQL,
   type StoredPolicy,
   sql,
@@ -17,7 +18,6 @@ import {
 import { ApiError } from '@syfthub/service';
 import type { Viewer } from '../endpoints/visibility';
 import { COLLECTIVE_NOT_FOUND } from './collectives';
-import { prepared } from './prepared';
 import { SHARED_NOT_FOUND } from './shared-endpoints';
 import { readableByKind, usableMember, type ViewerKind, viewerKind } from './visibility';
 

@@ -13,6 +13,7 @@ import {
   gte,
   ilike,
   or,
+  prepared,
   type SQL,
   sql,
   users,
@@ -210,18 +211,11 @@ async function selectPage(db: Db, where: SQL | undefined, page: Page, order: SQL
     .offset(page.skip);
 }
 
-interface PreparedPage {
-  execute(values: Record<string, unknown>): Promise<EndpointView[]>;
-}
-
-/** Prepared listing statements of each database, by query shape. */
-const preparedPages = new WeakMap<Db, Map<string, PreparedPage>>();
-
 /**
- * A page of the public listings through a statement prepared once per query shape: building a drizzle query costs
- * more CPU (about 0.3 ms for a listing) than PostgreSQL takes to answer it, so these hot, anonymous-friendly
- * listings only fill in values. `where` builds the condition with placeholders on the first use of a shape; the
- * page goes in as `limit` and `skip`.
+ * A page of the public listings through a statement prepared once per query shape (`prepared`): building a drizzle
+ * query costs more CPU (about 0.3 ms for a listing) than PostgreSQL takes to answer it, so these hot,
+ * anonymous-friendly listings only fill in values. `where` builds the condition with placeholders on the first use
+ * of a shape; the page goes in as `limit` and `skip`.
  */
 function preparedPage(
   db: Db,
@@ -230,21 +224,13 @@ function preparedPage(
   order: SQL[],
   values: Page & Record<string, unknown>,
 ): Promise<EndpointView[]> {
-  let byShape = preparedPages.get(db);
-  if (!byShape) {
-    byShape = new Map();
-    preparedPages.set(db, byShape);
-  }
-  let statement = byShape.get(shape);
-  if (!statement) {
-    statement = selectViews(db, where())
+  return prepared<EndpointView[]>(db, `listing_${shape}`, (name) =>
+    selectViews(db, where())
       .orderBy(...order)
       .limit(sql.placeholder('limit'))
       .offset(sql.placeholder('skip'))
-      .prepare(`listing_${shape}`);
-    byShape.set(shape, statement);
-  }
-  return statement.execute(values);
+      .prepare(name),
+  ).execute(values);
 }
 
 /** `GET /endpoints`: the caller's own endpoints in every state. */
@@ -265,27 +251,6 @@ export function listOwnEndpoints(
   );
 }
 
-interface PreparedJson {
-  execute(values: Record<string, unknown>): Promise<Array<{ json: string }>>;
-}
-
-/** Prepared JSON statements of each database, by name (the query's shape). */
-const preparedJsonStatements = new WeakMap<Db, Map<string, PreparedJson>>();
-
-function preparedJson(db: Db, name: string, build: (name: string) => PreparedJson): PreparedJson {
-  let byName = preparedJsonStatements.get(db);
-  if (!byName) {
-    byName = new Map();
-    preparedJsonStatements.set(db, byName);
-  }
-  let statement = byName.get(name);
-  if (!statement) {
-    statement = build(name);
-    byName.set(name, statement);
-  }
-  return statement;
-}
-
 /** A JSON array of the `EndpointPublic` texts of `json`, in `order`, as one text (`[]` when there are none). */
 function jsonArray(json: SQL, order: SQL): SQL<string> {
   return sql<string>`'[' || coalesce(string_agg(${json}, ',' order by ${order}), '') || ']'`;
@@ -303,26 +268,30 @@ export async function listPublicEndpoints(
 ): Promise<string> {
   const { endpointType, search, skip, limit } = filter;
   if (search) return searchPublicEndpoints(db, { search, endpointType, skip, limit }, viewer);
-  const statement = preparedJson(db, `listing_json_public_${endpointType ? 't' : ''}`, (name) => {
-    const page = db
-      .select({
-        json: sql<string>`${endpointPublicJsonSql()}`.as('json'),
-        updatedAt: sql`${endpoints.updatedAt}`.as('page_updated_at'),
-        id: sql`${endpoints.id}`.as('page_id'),
-      })
-      .from(endpoints)
-      .innerJoin(users, eq(users.id, endpoints.userId))
-      .innerJoin(viewerSource, sql`true`)
-      .where(and(listedCondition, endpointType ? eq(endpoints.type, typePlaceholder) : undefined))
-      .orderBy(...newestFirst)
-      .limit(sql.placeholder('limit'))
-      .offset(sql.placeholder('skip'))
-      .as('page');
-    return db
-      .select({ json: jsonArray(sql`${page.json}`, sql`${page.updatedAt} desc, ${page.id} desc`) })
-      .from(page)
-      .prepare(name);
-  });
+  const statement = prepared<Array<{ json: string }>>(
+    db,
+    `listing_json_public_${endpointType ? 't' : ''}`,
+    (name) => {
+      const page = db
+        .select({
+          json: sql<string>`${endpointPublicJsonSql()}`.as('json'),
+          updatedAt: sql`${endpoints.updatedAt}`.as('page_updated_at'),
+          id: sql`${endpoints.id}`.as('page_id'),
+        })
+        .from(endpoints)
+        .innerJoin(users, eq(users.id, endpoints.userId))
+        .innerJoin(viewerSource, sql`true`)
+        .where(and(listedCondition, endpointType ? eq(endpoints.type, typePlaceholder) : undefined))
+        .orderBy(...newestFirst)
+        .limit(sql.placeholder('limit'))
+        .offset(sql.placeholder('skip'))
+        .as('page');
+      return db
+        .select({ json: jsonArray(sql`${page.json}`, sql`${page.updatedAt} desc, ${page.id} desc`) })
+        .from(page)
+        .prepare(name);
+    },
+  );
   const [row] = await statement.execute({ skip, limit, type: endpointType, ...viewerValues(viewer) });
   return row?.json ?? '[]';
 }
@@ -340,7 +309,7 @@ async function searchPublicEndpoints(
     indexable: INDEXABLE.test(filter.search),
   };
   const name = `search_${shape.withTags ? 'g' : ''}${shape.withType ? 't' : ''}${shape.indexable ? 'i' : ''}`;
-  const statement = preparedJson(db, `listing_json_${name}`, (statementName) =>
+  const statement = prepared<Array<{ json: string }>>(db, `listing_json_${name}`, (statementName) =>
     db
       .select({
         json: jsonArray(endpointPublicJsonSql(), sql`${endpoints.updatedAt} desc, ${endpoints.id} desc`),

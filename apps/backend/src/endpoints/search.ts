@@ -1,4 +1,4 @@
-import { type Db, desc, type EndpointType, endpoints, eq, type SQL, sql, users } from '@syfthub/db';
+import { type Db, desc, type EndpointType, endpoints, eq, prepared, type SQL, sql, users } from '@syfthub/db';
 import { endpointPublicJsonSql, viewerSource, viewerValues } from './public-json';
 import { MAX_INDEX_MATCHES, MAX_TERMS, statisticsParam, typedWord } from './search-terms';
 import { typoHalves } from './typos';
@@ -291,22 +291,18 @@ const ownCandidates = sql`
     limit ${sql.raw(String(OWN_CANDIDATES))}
   )`;
 
-interface PreparedSearch {
-  execute(values: Record<string, unknown>): Promise<ScoredEndpointJson[]>;
-}
-
-const preparedSearches = new WeakMap<Db, { listed: PreparedSearch; own: PreparedSearch }>();
-
 /**
- * The search statements of a database, prepared once: building them costs more CPU than PostgreSQL needs to run them.
- * Each result comes as its `EndpointPublic` JSON text (public-json.ts): the backend only joins the strings.
+ * The search statements of a database, prepared once (`prepared`): building them costs more CPU than PostgreSQL
+ * needs to run them. Each result comes as its `EndpointPublic` JSON text (public-json.ts): the backend only joins
+ * the strings.
  */
-function preparedSearch(db: Db): { listed: PreparedSearch; own: PreparedSearch } {
-  let statements = preparedSearches.get(db);
-  if (!statements) {
-    const score = sql<number>`ranked.score`;
-    const prepare = (found: SQL, name: string) =>
-      db
+function preparedSearch(db: Db, found: 'listed' | 'own') {
+  return prepared<ScoredEndpointJson[]>(
+    db,
+    found === 'listed' ? 'endpoint_search' : 'endpoint_search_own',
+    (name) => {
+      const score = sql<number>`ranked.score`;
+      return db
         .select({
           json: sql<string>`${endpointPublicJsonSql({ key: 'relevance_score', value: score })}`,
           id: endpoints.id,
@@ -315,17 +311,15 @@ function preparedSearch(db: Db): { listed: PreparedSearch; own: PreparedSearch }
         })
         .from(endpoints)
         .innerJoin(users, eq(users.id, endpoints.userId))
-        .innerJoin(rankedFrom(found), sql`ranked.id = ${endpoints.id}`)
+        .innerJoin(
+          rankedFrom(found === 'listed' ? candidates : ownCandidates),
+          sql`ranked.id = ${endpoints.id}`,
+        )
         .innerJoin(viewerSource, sql`true`)
         .orderBy(desc(score), desc(endpoints.starsCount), desc(endpoints.id))
         .prepare(name);
-    statements = {
-      listed: prepare(candidates, 'endpoint_search'),
-      own: prepare(ownCandidates, 'endpoint_search_own'),
-    };
-    preparedSearches.set(db, statements);
-  }
-  return statements;
+    },
+  );
 }
 
 /** Both result lists in the search's order (score, stars, id; all descending), cut to `topK`. */
@@ -365,12 +359,11 @@ export async function searchEndpoints(db: Db, options: SearchOptions): Promise<S
     minScore: options.minScore,
     ...viewerValues(options.viewer ?? null),
   };
-  const statements = preparedSearch(db);
   const [listed, own] = await Promise.all([
-    statements.listed.execute(values),
+    preparedSearch(db, 'listed').execute(values),
     options.ownerId === undefined
       ? Promise.resolve([])
-      : statements.own.execute({ ...values, ownerId: options.ownerId }),
+      : preparedSearch(db, 'own').execute({ ...values, ownerId: options.ownerId }),
   ]);
   return own.length === 0 ? listed : mergeRanked(listed, own, options.topK);
 }

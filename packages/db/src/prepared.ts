@@ -1,4 +1,5 @@
-import { type Db, type SQL, sql } from '@syfthub/db';
+import { type SQL, sql } from 'drizzle-orm';
+import type { Db } from './client';
 
 /** A statement prepared with drizzle's `.prepare(name)`: values go in by placeholder name. */
 export interface Prepared<T> {
@@ -8,9 +9,10 @@ export interface Prepared<T> {
 const statements = new WeakMap<Db, Map<string, Prepared<unknown>>>();
 
 /**
- * The statement `name` of a database, built by `build` on first use and kept: the hot collective reads (directory,
- * by-slug, path resolution) then only fill in values, instead of building a drizzle query per request, which costs
- * more CPU than PostgreSQL needs to answer them. `name` must identify the query shape (e.g. per caller kind).
+ * The statement `name` of a database, built by `build` on first use and kept: hot reads (listings, search, the
+ * collective reads) then only fill in values, instead of building a drizzle query per request, which costs more CPU
+ * than PostgreSQL needs to answer them. `name` is the prepared statement's name, unique across the application, and
+ * must identify the query shape (e.g. per caller kind).
  */
 export function prepared<T>(db: Db, name: string, build: (name: string) => Prepared<T>): Prepared<T> {
   let byName = statements.get(db);
