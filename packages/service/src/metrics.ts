@@ -1,4 +1,3 @@
-import type { MiddlewareHandler } from 'hono';
 import {
   Counter,
   type CounterConfiguration,
@@ -10,7 +9,6 @@ import {
   type Metric,
   Registry,
 } from 'prom-client';
-import { matchedRoutePattern } from './route';
 
 /** Options of {@link createMetrics}. */
 export interface MetricsOptions {
@@ -26,9 +24,10 @@ export interface Metrics {
   readonly service: string;
   readonly enabled: boolean;
   readonly registry: Registry;
-  /** Records `http_requests_total` and `http_request_duration_seconds` by matched route pattern. */
-  readonly middleware: MiddlewareHandler;
-  /** Records one request in `http_requests_total` and `http_request_duration_seconds`, as the middleware does. */
+  /**
+   * Records one request in `http_requests_total` and `http_request_duration_seconds` by matched route pattern (the
+   * request observer of request-log.ts calls it for every request).
+   */
   recordRequest(method: string, route: string, status: number, seconds: number): void;
   /** A counter on this registry (returns the existing one when the name is already registered). */
   counter<L extends string>(config: Omit<CounterConfiguration<L>, 'registers'>): Counter<L>;
@@ -58,15 +57,6 @@ export function createMetrics(options: MetricsOptions): Metrics {
     service: options.service,
     enabled,
     registry,
-    middleware: async (c, next) => {
-      if (!enabled) return next();
-      const start = performance.now();
-      try {
-        await next();
-      } finally {
-        http.record(c.req.method, matchedRoutePattern(c), c.res.status, (performance.now() - start) / 1000);
-      }
-    },
     recordRequest: (method, route, status, seconds) => {
       if (enabled) http.record(method, route, status, seconds);
     },

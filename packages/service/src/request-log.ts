@@ -18,7 +18,7 @@ export const QUIET_PATHS: readonly string[] = [
   '/openapi.json',
 ];
 
-/** Options of {@link requestLog}. */
+/** Options of {@link requestObserver}'s request log. */
 export interface RequestLogOptions {
   /** Used when the request has no correlation-bound logger (`c.get('log')`). */
   logger: Logger;
@@ -38,17 +38,11 @@ function text(value: string): string {
 }
 
 /**
+ * The request log and the HTTP metrics in one middleware (one layer of Hono's chain and one promise per request,
+ * and the matched route worked out once). Requests that are neither logged nor measured pass straight through.
  * Logs `request.started` (info), then `request.completed` (info below 400 and for the designed 501, warn for 4xx)
- * or `request.failed` (error, other 5xx), with method, path, matched route, client IP, user agent, status, duration and user id.
- */
-export function requestLog(options: RequestLogOptions): MiddlewareHandler<Env> {
-  return requestObserver(options);
-}
-
-/**
- * The request log of {@link requestLog} and the HTTP metrics of `Metrics.middleware` in one middleware (one layer
- * of Hono's chain and one promise per request instead of two, and the matched route worked out once). Requests
- * that are neither logged nor measured pass straight through.
+ * or `request.failed` (error, other 5xx), with method, path, matched route, client IP, user agent, status, duration
+ * and user id; records `http_requests_total` and `http_request_duration_seconds` (`Metrics.recordRequest`).
  *
  * Every logged request writes two lines, so they are written as prebuilt JSON text when the logger allows it (see
  * `writePrebuiltLine`): the same line as `log.info(fields, message)` would write, none of these field names being a
