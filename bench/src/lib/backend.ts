@@ -101,7 +101,8 @@ export async function startBackend(
       HOST: '127.0.0.1',
       PORT: String(port),
       ISSUER_URL: `http://127.0.0.1:${port}`,
-      LOG_LEVEL: 'info',
+      // `BENCH_LOG_LEVEL=warn` turns the request lines off: what logging costs a scenario (A/B, not for reports).
+      LOG_LEVEL: process.env.BENCH_LOG_LEVEL ?? 'info',
       LOG_FORMAT: 'json',
       RATE_LIMIT_ENABLED: 'false',
       // The monitor would probe 20,000 made-up satellite URLs during the measurements.
