@@ -40,4 +40,15 @@ describe('the JSON logger on stdout', () => {
     expect(written).toHaveLength(lines);
     expect(written.map((line) => line.seq)).toEqual(Array.from({ length: lines }, (_, i) => i));
   }, 30_000);
+
+  it('writes a lone line out soon, while the process keeps running', async () => {
+    const child = spawn(tsx, [script, '1', 'stay'], { stdio: ['ignore', 'pipe', 'inherit'] });
+    try {
+      const [chunk] = (await once(child.stdout, 'data')) as [Buffer];
+      expect(JSON.parse(chunk.toString())).toMatchObject({ event: 'flood.line', seq: 0, service: 'flood' });
+      expect(child.exitCode).toBeNull();
+    } finally {
+      child.kill('SIGKILL');
+    }
+  }, 30_000);
 });
