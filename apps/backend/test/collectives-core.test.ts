@@ -285,6 +285,15 @@ describe('read (R02, R03, R12)', () => {
     const tagged = await createCollective(backend, owner.access_token, { tags: [`${marker}-a`, 'zeta'] });
     expect(await ids(`${marker.toUpperCase()}-A`)).toEqual([tagged.id]);
     expect(await ids(`${marker}-a\nzeta`)).toEqual([]);
+    // A line break within one field matches, in any case, like any other character of it; so do single lines of it.
+    const lines = await createCollective(backend, owner.access_token, {
+      name: `Lines ${marker}`,
+      description: `first ${marker}-l\nSecond line`,
+    });
+    expect(await ids(`${marker.toUpperCase()}-L\nsecond`)).toEqual([lines.id]);
+    expect(await ids(`${marker}-l`)).toEqual([lines.id]);
+    expect(await ids(`second LINE`)).toContain(lines.id);
+    expect(await ids(`${marker}\nfirst`)).toEqual([]);
     // The stored text follows an edit of the name.
     const renamed = `${marker}-renamed`;
     const edit = await backend.api('PATCH', `${C}/${split.id}`, {

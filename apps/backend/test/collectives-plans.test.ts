@@ -69,4 +69,41 @@ describe.runIf(onPostgres)('GET /collectives prepared statements', () => {
       expect(row.generic, row.statement).toBeGreaterThanOrEqual(3);
     }
   });
+
+  // The stored lowercased text decides a single-line term alone; the per-field test (lowercasing name and
+  // description, a function scan over the tags, for every row read) runs only for a term with a line break, which
+  // could match across two fields. Run with EXPLAIN ANALYZE on the backend's own prepared statement.
+  it('search runs the per-field test only for a term with a line break', async () => {
+    await backend.api('GET', `${C}?search=legal&limit=50`);
+    const [statement] = (await backend.deps.db.execute(sql`
+      select name, parameter_types::text[] as types from pg_prepared_statements
+      where statement like '%"search_text" like%' and statement like '%string_agg%'`)) as unknown as Array<{
+      name: string;
+      types: string[];
+    }>;
+    expect(statement).toBeDefined();
+    const tagScans = async (pattern: string) => {
+      const ints = [50, 0];
+      const values = (statement?.types ?? []).map((type) =>
+        type === 'text' ? `'${pattern.replaceAll("'", "''")}'` : String(ints.shift()),
+      );
+      const [row] = (await backend.deps.db.execute(
+        sql.raw(`explain (analyze, format json) execute "${statement?.name}"(${values.join(', ')})`),
+      )) as unknown as Array<{ 'QUERY PLAN': Array<{ Plan: Record<string, unknown> }> }>;
+      const loops: number[] = [];
+      const walk = (node: Record<string, unknown>) => {
+        if (node['Node Type'] === 'Function Scan') loops.push(node['Actual Loops'] as number);
+        for (const child of (node.Plans as Record<string, unknown>[] | undefined) ?? []) walk(child);
+      };
+      const plans = row?.['QUERY PLAN'] ?? [];
+      walk(plans[0]?.Plan ?? {});
+      return loops;
+    };
+    // One function scan over the tags in the plan, never run for a single-line term that rows pass the LIKE of.
+    expect(await tagScans('%legal%')).toEqual([0]);
+    // `made` has no description: its stored text holds "…\n\nlegal", so this passes the LIKE and needs the exact test.
+    const multiLine = await tagScans('%\nlegal%');
+    expect(multiLine).toHaveLength(1);
+    expect(multiLine[0]).toBeGreaterThan(0);
+  });
 });

@@ -47,9 +47,9 @@ export const collectives = pgTable(
     listedOwnerCount: integer('listed_owner_count').notNull().default(0),
     /**
      * Name, description and each tag, lowercased and separated by line breaks (SQL function
-     * `collective_search_text`, migration 0010): the listing's `search` tests it with one plain LIKE before the
-     * exact per-field test, so a collective that cannot match costs no lowercasing of three fields and no walk
-     * over its tags. Never written by the application.
+     * `collective_search_text`, migration 0010): the listing's `search` tests it with one plain LIKE, which alone
+     * is exact for a term without a line break; only a term with one also gets the per-field test (lowercasing
+     * three fields, a walk over the tags). Never written by the application.
      */
     searchText: text('search_text').generatedAlwaysAs(sql`collective_search_text(name, description, tags)`),
     ...timestamps(),
