@@ -1,3 +1,4 @@
+import { executeRows, sql } from '@syfthub/db';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Account, createEndpoint, type EndpointJson, setEndpointColumns } from './endpoints-fixtures';
 import { createTestBackend, type TestBackend } from './harness';
@@ -128,5 +129,23 @@ describe.skipIf(!process.env.DATABASE_URL)(`search relevance among ${CATALOGUE_S
   it('matches the word being typed as a prefix', async () => {
     expect((await search({ query: 'larchmere publ' }))[0]?.id).toBe(ids.handbook);
     expect((await search({ query: 'maritime salv' }))[0]?.id).toBe(ids.salvage);
+  });
+
+  it('looks terms up in a copy of PostgreSQL’s statistics of the search vectors', async () => {
+    await search({ query: 'contract' });
+    const [copy] = await executeRows<{ copied: number; listed: number; differing: number }>(
+      backend.deps.db,
+      sql`with listed as (
+            select x.lexeme, x.share from pg_stats as s
+              cross join lateral unnest(s.most_common_elems::text::text[], s.most_common_elem_freqs) as x(lexeme, share)
+            where s.schemaname = current_schema() and s.tablename = 'endpoints' and s.attname = 'search_vector'
+              and x.lexeme is not null
+          )
+          select (select count(*) from endpoint_term_stats)::int as copied, (select count(*) from listed)::int as listed,
+                 (select count(*) from listed full join endpoint_term_stats as t using (lexeme)
+                  where listed.share is distinct from t.share)::int as differing`,
+    );
+    expect(copy?.listed).toBeGreaterThan(100);
+    expect(copy).toEqual({ copied: copy?.listed, listed: copy?.listed, differing: 0 });
   });
 });

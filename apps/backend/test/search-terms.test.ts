@@ -24,7 +24,18 @@ interface Lookup {
 /** 20,000 endpoints: "contract" (6,000) and "data" (10,000) are common (more than 5,000), the others rare. */
 const STATS = { contract: 0.3, law: 0.01, data: 0.5, dataset: 0.05, datum: 0.001 };
 
+/** The statistics the statement reads (`endpoint_term_stats`), replaced by `stats`. */
+async function useStatistics(stats: Record<string, number>): Promise<void> {
+  const db = backend.deps.db;
+  await db.execute(sql`delete from endpoint_term_stats`);
+  await db.execute(
+    sql`insert into endpoint_term_stats (lexeme, share)
+        select key, value::float8 from jsonb_each_text(${JSON.stringify(stats)}::jsonb)`,
+  );
+}
+
 async function derive(query: string, typed: string, stats: Record<string, number> = STATS) {
+  await useStatistics(stats);
   const statement = backend.deps.db
     .select({
       terms: sql<string>`(with ${termsOfQuery} select json_agg(json_build_object('lexeme', lexeme, 'prefix', prefix,
@@ -39,7 +50,6 @@ async function derive(query: string, typed: string, stats: Record<string, number
   const [row] = await statement.execute({
     query,
     typed,
-    stats: JSON.stringify(stats),
     statsEndpoints: 20_000,
   });
   return {

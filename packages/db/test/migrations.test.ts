@@ -43,6 +43,7 @@ describe('migrations', () => {
       'collective_shared_endpoints',
       'collectives',
       'endpoint_stars',
+      'endpoint_term_stats',
       'endpoint_uptime_samples',
       'endpoints',
       'error_logs',

@@ -1,4 +1,4 @@
-import { type Db, executeRows, sql } from '@syfthub/db';
+import { type Db, endpointTermStats, executeRows, sql } from '@syfthub/db';
 
 /** Words of a query beyond this many are ignored (a 1,000-character query would otherwise be 150 terms). */
 export const MAX_TERMS = 12;
@@ -21,8 +21,6 @@ interface Statistics {
   /** Share of endpoints containing each common lexeme. */
   frequencies: Map<string, number>;
   endpoints: number;
-  /** `frequencies` as a JSON object, the search statement's `stats` (search.ts), built once per load. */
-  json: string;
 }
 
 interface CachedStatistics {
@@ -32,32 +30,41 @@ interface CachedStatistics {
 }
 
 const statisticsCaches = new WeakMap<Db, CachedStatistics>();
-const NO_STATISTICS: Statistics = { frequencies: new Map(), endpoints: 0, json: '{}' };
+const NO_STATISTICS: Statistics = { frequencies: new Map(), endpoints: 0 };
 
 /**
  * Lexeme frequencies from PostgreSQL's own statistics of `endpoints.search_vector` (`pg_stats` keeps the most
  * common elements of a tsvector column and their share of rows; ANALYZE, run by autovacuum, maintains them) and the
  * table's estimated row count. Lexemes not listed are rarer than every listed one. Without statistics (a fresh
- * database) every term counts as rare.
+ * database) every term counts as rare. The same statement copies them to `endpoint_term_stats`, where the search
+ * statement looks its terms up (every backend instance copies the same values).
  */
 async function loadStatistics(db: Db): Promise<Statistics> {
   const rows = await executeRows<{ lexeme: string | null; frequency: number | null; endpoints: number }>(
     db,
-    sql`select x.lexeme, x.frequency, greatest(c.reltuples, 0)::float8 as endpoints
-        from pg_class as c
-        left join pg_stats as s
-          on s.schemaname = current_schema() and s.tablename = 'endpoints' and s.attname = 'search_vector'
-        left join lateral unnest(s.most_common_elems::text::text[], s.most_common_elem_freqs)
-          as x(lexeme, frequency) on true
+    sql`with fresh as (
+          select x.lexeme, x.frequency
+          from pg_stats as s
+            cross join lateral unnest(s.most_common_elems::text::text[], s.most_common_elem_freqs)
+              as x(lexeme, frequency)
+          where s.schemaname = current_schema() and s.tablename = 'endpoints' and s.attname = 'search_vector'
+            and x.lexeme is not null
+        ),
+        dropped as (
+          delete from ${endpointTermStats} as t where not exists (select from fresh where fresh.lexeme = t.lexeme)
+        ),
+        saved as (
+          insert into ${endpointTermStats} (lexeme, share) select lexeme, frequency from fresh
+          on conflict (lexeme) do update set share = excluded.share
+            where ${endpointTermStats}.share is distinct from excluded.share
+        )
+        select fresh.lexeme, fresh.frequency, greatest(c.reltuples, 0)::float8 as endpoints
+        from pg_class as c left join fresh on true
         where c.oid = 'endpoints'::regclass`,
   );
   const frequencies = new Map<string, number>();
   for (const row of rows) if (row.lexeme !== null) frequencies.set(row.lexeme, Number(row.frequency));
-  return {
-    frequencies,
-    endpoints: Number(rows[0]?.endpoints ?? 0),
-    json: JSON.stringify(Object.fromEntries(frequencies)),
-  };
+  return { frequencies, endpoints: Number(rows[0]?.endpoints ?? 0) };
 }
 
 /** The statistics, read once per process and database and refreshed in the background when stale. */
@@ -103,12 +110,12 @@ export async function commonShare(db: Db, text: string): Promise<number> {
 }
 
 /**
- * What the search statement needs of the statistics (search.ts `termsOfQuery`, where a term's estimated matches are
- * its share times the endpoints): the cached statistics, no round trip once loaded.
+ * What the search statement needs besides `endpoint_term_stats` (search.ts `termsOfQuery`, where a term's
+ * estimated matches are its share times the endpoints): the estimated endpoints, once the statistics are loaded (and
+ * so copied to the table).
  */
-export async function statisticsParam(db: Db): Promise<{ json: string; endpoints: number }> {
-  const stats = await statistics(db);
-  return { json: stats.json, endpoints: stats.endpoints };
+export async function statisticsEndpoints(db: Db): Promise<number> {
+  return (await statistics(db)).endpoints;
 }
 
 /**

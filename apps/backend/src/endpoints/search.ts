@@ -1,6 +1,17 @@
-import { type Db, desc, type EndpointType, endpoints, eq, prepared, type SQL, sql, users } from '@syfthub/db';
+import {
+  type Db,
+  desc,
+  type EndpointType,
+  endpoints,
+  endpointTermStats,
+  eq,
+  prepared,
+  type SQL,
+  sql,
+  users,
+} from '@syfthub/db';
 import { endpointPublicJsonSql, viewerSource, viewerValues } from './public-json';
-import { MAX_INDEX_MATCHES, MAX_TERMS, statisticsParam, typedWord } from './search-terms';
+import { MAX_INDEX_MATCHES, MAX_TERMS, statisticsEndpoints, typedWord } from './search-terms';
 import { typoHalves } from './typos';
 import type { Viewer } from './visibility';
 
@@ -73,8 +84,8 @@ const ownerSimilarity = sql.raw(String(OWNER_SIMILARITY));
 /**
  * The query's terms and full-text lookups, derived in the search statement itself (one round trip; search-terms.ts
  * has the rules): its lexemes under the `english` configuration in query order (at most `MAX_TERMS`), each with its
- * estimated matches from the statistics the backend caches (`stats`, `{lexeme: share of endpoints}`, and
- * `statsEndpoints`; rounded as `Math.round` does), the word being typed (`typed`) as a prefix unless it is already a
+ * estimated matches from the statistics the backend copies to `endpoint_term_stats` (lexeme, share of endpoints)
+ * and `statsEndpoints` (rounded as `Math.round` does), the word being typed (`typed`) as a prefix unless it is already a
  * common word, and as `tsquery`s: `q` (anywhere), `a` (name or tags), `b` (description). Then the lookups (see
  * {@link candidates}), each bounded:
  * - priority 3: the name and tags contain every term;
@@ -99,16 +110,16 @@ export const termsOfQuery = sql`
     ) as w
   ),
   counted as materialized (
-    select w.lexeme, w.ord, w.typed, st.stats, st.endpoints,
-           floor(least(coalesce((st.stats ->> w.lexeme)::float8, 0), 1) * st.endpoints + 0.5) as whole
-    from stemmed as w
-      cross join (select ${p('stats')}::jsonb as stats, ${p('statsEndpoints')}::float8 as endpoints) as st
+    select w.lexeme, w.ord, w.typed, st.endpoints,
+           floor(least(coalesce((select s.share from ${endpointTermStats} as s where s.lexeme = w.lexeme), 0), 1)
+                 * st.endpoints + 0.5) as whole
+    from stemmed as w cross join (select ${p('statsEndpoints')}::float8 as endpoints) as st
   ),
   measured as materialized (
     select c.lexeme, c.ord, c.prefix, c.quoted, c.quoted || case when c.prefix then ':*' else '' end as qtext,
            case when c.prefix
-                then floor(least((select coalesce(sum(x.value::float8), 0) from jsonb_each_text(c.stats) as x
-                                  where starts_with(x.key, c.lexeme)), 1) * c.endpoints + 0.5)
+                then floor(least((select coalesce(sum(s.share), 0) from ${endpointTermStats} as s
+                                  where starts_with(s.lexeme, c.lexeme)), 1) * c.endpoints + 0.5)
                 else c.whole end as matches
     from (
       select counted.*, counted.typed and counted.whole <= ${common} as prefix,
@@ -345,12 +356,10 @@ function mergeRanked<T extends { id: number; starsCount: number; relevanceScore:
 export async function searchEndpoints(db: Db, options: SearchOptions): Promise<ScoredEndpointJson[]> {
   const text = options.query.toLowerCase();
   const halves = text.length <= SHORT_QUERY ? typoHalves(text) : null;
-  const stats = await statisticsParam(db);
   const values = {
     query: options.query,
     typed: typedWord(options.query),
-    stats: stats.json,
-    statsEndpoints: stats.endpoints,
+    statsEndpoints: await statisticsEndpoints(db),
     text,
     typoHead: halves?.[0] ?? null,
     typoTail: halves?.[1] ?? null,

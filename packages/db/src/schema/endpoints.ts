@@ -2,6 +2,7 @@ import { sql } from 'drizzle-orm';
 import {
   boolean,
   check,
+  doublePrecision,
   index,
   integer,
   jsonb,
@@ -184,6 +185,18 @@ export const endpointUptimeSamples = pgTable(
     index('endpoint_uptime_samples_bucket_start_idx').on(t.bucketStart),
   ],
 );
+
+/**
+ * The share of endpoints whose search document holds each common lexeme: PostgreSQL's own statistics of
+ * `endpoints.search_vector` (`pg_stats.most_common_elems`), copied here by the backend when it reads them (on first
+ * use, then every few minutes; apps/backend/src/endpoints/search-terms.ts) so that the search statement can look a
+ * term up by key instead of receiving and parsing all of them with every request. A lexeme not listed is rarer than
+ * every listed one; an empty table makes every term rare.
+ */
+export const endpointTermStats = pgTable('endpoint_term_stats', {
+  lexeme: text('lexeme').primaryKey(),
+  share: doublePrecision('share').notNull(),
+});
 
 export type Endpoint = typeof endpoints.$inferSelect;
 export type NewEndpoint = typeof endpoints.$inferInsert;
