@@ -119,7 +119,7 @@ export const termsOfQuery = sql`
     select c.lexeme, c.ord, c.prefix, c.quoted, c.quoted || case when c.prefix then ':*' else '' end as qtext,
            case when c.prefix
                 then floor(least((select coalesce(sum(s.share), 0) from ${endpointTermStats} as s
-                                  where starts_with(s.lexeme, c.lexeme)), 1) * c.endpoints + 0.5)
+                                  where s.lexeme ^@ c.lexeme), 1) * c.endpoints + 0.5)
                 else c.whole end as matches
     from (
       select counted.*, counted.typed and counted.whole <= ${common} as prefix,

@@ -193,10 +193,16 @@ export const endpointUptimeSamples = pgTable(
  * term up by key instead of receiving and parsing all of them with every request. A lexeme not listed is rarer than
  * every listed one; an empty table makes every term rare.
  */
-export const endpointTermStats = pgTable('endpoint_term_stats', {
-  lexeme: text('lexeme').primaryKey(),
-  share: doublePrecision('share').notNull(),
-});
+export const endpointTermStats = pgTable(
+  'endpoint_term_stats',
+  {
+    lexeme: text('lexeme').primaryKey(),
+    share: doublePrecision('share').notNull(),
+  },
+  // The word being typed sums the shares of every lexeme it begins (`starts_with`): an SP-GiST index answers that
+  // in microseconds where a scan of the ~1,000 rows took 0.17 ms of every search.
+  (t) => [index('endpoint_term_stats_prefix_idx').using('spgist', t.lexeme)],
+);
 
 export type Endpoint = typeof endpoints.$inferSelect;
 export type NewEndpoint = typeof endpoints.$inferInsert;

@@ -1,0 +1,1 @@
+CREATE INDEX "endpoint_term_stats_prefix_idx" ON "endpoint_term_stats" USING spgist ("lexeme");
