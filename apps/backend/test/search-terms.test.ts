@@ -21,7 +21,7 @@ interface Lookup {
   complete: boolean;
 }
 
-/** 20,000 endpoints: "contract" (6,000) and "data" (10,000) are common (more than 5,000), the others rare. */
+/** 20,000 endpoints: "contract" (6,000) and "data" (10,000) are common (more than 2,000), the others rare. */
 const STATS = { contract: 0.3, law: 0.01, data: 0.5, dataset: 0.05, datum: 0.001 };
 
 /** The statistics the statement reads (`endpoint_term_stats`), replaced by `stats`. */
