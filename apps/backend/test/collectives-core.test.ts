@@ -194,6 +194,38 @@ describe('read (R02, R03, R12)', () => {
     expect((await backend.api('GET', `${C}/by-slug/nope-nope`)).status).toBe(404);
   });
 
+  it('reads back any text exactly, in every read, for every kind of caller (JSON written by PostgreSQL)', async () => {
+    const text = {
+      name: `Ünïcödé “quotes” "dq" \\ back\\slash \u2028 ${unique('hostile')} 😀`,
+      description: 'tab\there\nnewline "quoted" \u0001 control \u007f del </script>',
+      about: `# About\n\n${'long text '.repeat(300)}\u00e9\u{1F600}`,
+    };
+    const withIcon = await createCollective(backend, owner.access_token, {
+      ...text,
+      icon_url: 'https://example.com/icon.png?a=1&b="2"',
+      tags: ['t-1', 'two'],
+    });
+    const plain = await createCollective(backend, owner.access_token);
+    for (const [made, icon] of [
+      [withIcon, 'https://example.com/icon.png?a=1&b="2"'],
+      [plain, null],
+    ] as const) {
+      for (const token of [undefined, stranger.access_token, admin.access_token]) {
+        const auth = token ? { token } : {};
+        const one = expectShape(await backend.api('GET', `${C}/by-slug/${made.slug}`, auth), 200, Collective);
+        const listed = expectShape(
+          await backend.api('GET', `${C}?owner_id=${owner.user.id}&limit=100`, auth),
+          200,
+          CollectiveList,
+        ).find((c) => c.id === made.id);
+        for (const read of [one, listed]) {
+          expect(read).toEqual({ ...made, icon_url: icon });
+        }
+      }
+    }
+    expect(withIcon).toMatchObject({ ...text, tags: ['t-1', 'two'] });
+  });
+
   it('answers 422 for non-integer or out-of-range ids and bad list queries', async () => {
     for (const path of [
       `${C}/abc`,

@@ -77,6 +77,31 @@ function isoSql(column: SQL | AnyPgColumn): SQL {
   return sql`to_char(${column} at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;
 }
 
+/**
+ * How {@link jsonObjectText} writes a value: `string` as a JSON string (escaped by `to_json`), `timestamp` an
+ * {@link isoSql} text between quotes (it holds nothing to escape), `value` a number, boolean or jsonb as its text.
+ */
+type JsonKind = 'string' | 'timestamp' | 'value';
+
+/**
+ * A JSON object as text, keys in the given order, written by concatenation: `json_build_object` looks up every
+ * argument's type and output function for every row, which was over a third of PostgreSQL's time for a page of 50
+ * collectives (both build the same JSON, this one without spaces). Every value is `null` when NULL, so a NULL can
+ * never blank the whole object. Keys are constants of the code.
+ */
+function jsonObjectText(fields: Array<[key: string, value: SQL | AnyPgColumn, kind: JsonKind]>): SQL {
+  const parts = fields.map(([key, value, kind], i) => {
+    const text =
+      kind === 'string'
+        ? sql`to_json((${value})::text)::text`
+        : kind === 'timestamp'
+          ? sql`'"' || (${value}) || '"'`
+          : sql`(${value})::text`;
+    return sql`${sql.raw(`'${i === 0 ? '{' : ','}${JSON.stringify(key)}:'`)} || coalesce(${text}, 'null')`;
+  });
+  return sql`(${sql.join(parts, sql` || `)} || '}')`;
+}
+
 /** The columns of `collectives`, or of a subquery selecting all of them (a page of the listing). */
 type CollectiveSource = typeof collectives | ReturnType<typeof collectivePage>;
 
@@ -145,12 +170,23 @@ function selectCollectiveJson(
     : own
       ? sql`${c.listedOwnerCount} + case when ${own.extra} > 0 and not ${own.counted} then 1 else 0 end`
       : sql`${c.publicOwnerCount}`;
-  const object = sql`json_build_object(
-    'id', ${c.id}, 'owner_id', ${c.ownerId}, 'name', ${c.name}, 'slug', ${c.slug},
-    'shared_endpoint_path', 'collective/' || ${c.slug}, 'description', ${c.description}, 'about', ${c.about},
-    'auto_approve', ${c.autoApprove}, 'icon_url', ${c.iconUrl}, 'tags', ${c.tags}, 'verified', ${c.verified},
-    'member_count', ${members}, 'owner_count', ${owners},
-    'created_at', ${isoSql(c.createdAt)}, 'updated_at', ${isoSql(c.updatedAt)})::text`;
+  const object = jsonObjectText([
+    ['id', c.id, 'value'],
+    ['owner_id', c.ownerId, 'value'],
+    ['name', c.name, 'string'],
+    ['slug', c.slug, 'string'],
+    ['shared_endpoint_path', sql`'collective/' || ${c.slug}`, 'string'],
+    ['description', c.description, 'string'],
+    ['about', c.about, 'string'],
+    ['auto_approve', c.autoApprove, 'value'],
+    ['icon_url', c.iconUrl, 'string'],
+    ['tags', c.tags, 'value'],
+    ['verified', c.verified, 'value'],
+    ['member_count', members, 'value'],
+    ['owner_count', owners, 'value'],
+    ['created_at', isoSql(c.createdAt), 'timestamp'],
+    ['updated_at', isoSql(c.updatedAt), 'timestamp'],
+  ]);
   const json = arrayOrder
     ? sql<string>`'[' || coalesce(string_agg(${object}, ',' order by ${sql.join(arrayOrder, sql`, `)}), '') || ']'`
     : sql<string>`${object}`;
