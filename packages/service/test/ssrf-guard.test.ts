@@ -1,4 +1,5 @@
 import { execFileSync } from 'node:child_process';
+import { getEventListeners } from 'node:events';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import http from 'node:http';
 import https from 'node:https';
@@ -167,6 +168,13 @@ describe('guardedFetch', () => {
     main = await startServer('127.0.0.1', 0, (req, res) => {
       if (req.url === '/redirect') {
         res.writeHead(302, { location: `http://127.0.0.1:${other.port}/` }).end();
+      } else if (req.url === '/drip') {
+        // The head and a first piece, then nothing more until the client hangs up.
+        res.writeHead(200, { 'content-type': 'text/plain' });
+        res.write('first');
+        req.socket.on('close', () => {
+          main.seen.push({ method: 'CLOSED', url: '/drip', host: undefined, body: '' });
+        });
       } else if (req.url === '/hang') {
         req.socket.on('close', () => {
           main.seen.push({ method: 'CLOSED', url: '/hang', host: undefined, body: '' });
@@ -252,6 +260,36 @@ describe('guardedFetch', () => {
     const err = await rejection(pending);
     expect((err as DOMException).name).toBe('AbortError');
     await expect.poll(() => main.seen.some((s) => s.method === 'CLOSED')).toBe(true);
+    g.close();
+  });
+
+  it('aborts a response body still arriving, and lets go of the signal once a response is over', async () => {
+    const g = createSsrfGuard({ allowPrivateNetworks: true });
+    const controller = new AbortController();
+    const res = await g.guardedRequest(`http://127.0.0.1:${main.port}/drip`, { signal: controller.signal });
+    expect(res.statusCode).toBe(200);
+    const ended = new Promise<string>((resolve) => {
+      res.on('error', (err) => resolve(`error ${(err as NodeJS.ErrnoException).code}`));
+      res.on('close', () => resolve('close'));
+    });
+    res.resume();
+    controller.abort(new Error('stop'));
+    expect(await ended).toMatch(/^(error|close)/);
+    await expect.poll(() => main.seen.some((s) => s.method === 'CLOSED' && s.url === '/drip')).toBe(true);
+
+    const kept = new AbortController();
+    for (let i = 0; i < 3; i++) {
+      const done = await g.guardedRequest(`http://127.0.0.1:${main.port}/plain`, {
+        method: 'POST',
+        body: 'x',
+        signal: kept.signal,
+      });
+      for await (const _ of done) {
+        // Read to the end, so the request is over and its socket back in the pool.
+      }
+    }
+    // Each finished request removed its abort listener: aborting now reaches none of them.
+    await expect.poll(() => getEventListeners(kept.signal, 'abort').length).toBe(0);
     g.close();
   });
 
