@@ -1,5 +1,6 @@
 import type { Logger } from 'pino';
 import { buildBilling, type PolicySource } from './billing';
+import { logReranked, logSourceCompleted } from './chat-log';
 import { annotateCitations } from './citations';
 import { classifyUrl, dedupeSources, endpointPath, tokenLookup } from './endpoints';
 import type { AggregatorConfig } from './env';
@@ -172,17 +173,7 @@ async function retrieve(
     query: { prompt: req.prompt, topK: req.top_k, similarityThreshold: req.similarity_threshold },
     sources,
     onComplete: (result) => {
-      log.info(
-        {
-          event: 'chat.source.completed',
-          path: result.path,
-          status: result.status,
-          documents: result.documents.length,
-          latency_ms: result.latencyMs,
-          attempts: result.attempts,
-        },
-        'data source answered',
-      );
+      logSourceCompleted(log, result);
       metrics?.sourceRequests.inc({ status: result.status });
       metrics?.sourceDuration.observe({ status: result.status }, result.latencyMs / 1000);
       hooks.sourceComplete?.(result, scores?.get(result.path));
@@ -226,16 +217,7 @@ async function rank(
     result = { documents: ranked.documents, numbered: true };
     const timeMs = elapsed(started);
     metrics?.rerankDuration.observe({ reranker: ranked.used }, timeMs / 1000);
-    log.info(
-      {
-        event: 'chat.reranked',
-        reranker: ranked.used,
-        in: aggregated.length,
-        out: ranked.documents.length,
-        time_ms: timeMs,
-      },
-      'documents reranked',
-    );
+    logReranked(log, { reranker: ranked.used, in: aggregated.length, out: ranked.documents.length, timeMs });
   } catch (err) {
     out.signal.throwIfAborted();
     log.error({ event: 'reranker.fallback', from: reranker.kind, to: 'none', err }, 'reranker failed');

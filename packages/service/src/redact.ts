@@ -6,9 +6,9 @@ const MAX_STRING = 1000;
 const MAX_ARRAY = 100;
 
 const SECRET_KEY_PARTS = ['password', 'secret', 'token', 'authorization', 'cookie', 'api_key', 'credential'];
-// Identifiers and usage counters that merely mention "token" (token_id, total_tokens) carry no secret, and
-// logging them is what makes events such as auth.scope.denied useful.
-const NON_SECRET_KEY = /(_ids?|_count)$|^(prompt|completion|total|max)_tokens$/;
+// Identifiers and usage counters that merely mention "token" (token_id, total_tokens, the aggregator's
+// tokens_streamed) carry no secret, and logging them is what makes events such as auth.scope.denied useful.
+const NON_SECRET_KEY = /(_ids?|_count)$|^(prompt|completion|total|max)_tokens$|^tokens_streamed$/;
 
 const BEARER = /\b(Bearer)\s+[A-Za-z0-9\-._~+/]+=*/gi;
 const PAT = /\bsyft_pat_[A-Za-z0-9_-]+/g;

@@ -12,6 +12,7 @@ describe('redact', () => {
       client_credentials: ['a'],
       token_id: 42,
       total_tokens: 1000,
+      tokens_streamed: 12,
       refresh_token: null,
     });
     expect(out).toEqual({
@@ -25,6 +26,7 @@ describe('redact', () => {
       client_credentials: REDACTED,
       token_id: 42,
       total_tokens: 1000,
+      tokens_streamed: 12,
       refresh_token: REDACTED,
     });
   });

@@ -14,6 +14,7 @@ import {
 import { newPeerChannel } from '@syfthub/tunnel';
 import type { Context, Hono, MiddlewareHandler } from 'hono';
 import type { Logger } from 'pino';
+import { logCompleted } from '../chat-log';
 import { tokenLookup } from '../endpoints';
 import { type Heartbeat, startHeartbeat } from '../heartbeat';
 import type { Outbound, SatelliteTransport } from '../outbound';
@@ -167,21 +168,17 @@ export function requestScope(deps: ChatRouteDeps, req: ChatRequest, correlationI
   };
 }
 
-function logCompleted(log: Logger, mode: Mode, req: ChatRequest, result: ChatSuccess, tokens: number) {
-  log.info(
-    {
-      event: 'chat.completed',
-      mode,
-      sources: result.sourceCount,
-      auto_sources: result.metadata.source_selection?.status ?? null,
-      documents: result.documents,
-      generation_time_ms: result.metadata.generation_time_ms,
-      total_time_ms: result.metadata.total_time_ms,
-      tokens_streamed: tokens,
-      prompt_chars: req.prompt.length,
-    },
-    'chat completed',
-  );
+function logChatCompleted(log: Logger, mode: Mode, req: ChatRequest, result: ChatSuccess, tokens: number) {
+  logCompleted(log, {
+    mode,
+    sources: result.sourceCount,
+    autoSources: result.metadata.source_selection?.status ?? null,
+    documents: result.documents,
+    generationTimeMs: result.metadata.generation_time_ms,
+    totalTimeMs: result.metadata.total_time_ms,
+    tokensStreamed: tokens,
+    promptChars: req.prompt.length,
+  });
 }
 
 export function registerChatRoutes(app: Hono<Env>, deps: ChatRouteDeps): void {
@@ -210,7 +207,7 @@ export function registerChatRoutes(app: Hono<Env>, deps: ChatRouteDeps): void {
       );
       metrics?.chatRequests.inc({ mode, outcome: outcomeLabel(outcome) });
       if (outcome.kind === 'ok') {
-        logCompleted(log, mode, req, outcome, 0);
+        logChatCompleted(log, mode, req, outcome, 0);
         const body = chatResponseBody(outcome);
         if (checks) assertMatchesContract(ChatResponse, body, 'POST /api/v1/chat → 200');
         return c.json(body);
@@ -344,7 +341,7 @@ export function registerChatRoutes(app: Hono<Env>, deps: ChatRouteDeps): void {
               config.doneSourceMaxChars,
             ),
           );
-          logCompleted(log, mode, req, outcome, tokens);
+          logChatCompleted(log, mode, req, outcome, tokens);
           return;
         }
         const message =
