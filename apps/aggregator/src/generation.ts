@@ -160,7 +160,11 @@ async function readEventStream(
     data = [];
     return applyStreamData(payload, state, onDelta);
   };
+  let done = false;
   for await (const value of response as AsyncIterable<Buffer>) {
+    // After `[DONE]` of a response that arrived in full, what is left is read to its end and dropped, so the
+    // connection goes back to the keep-alive pool (leaving the loop early would destroy it).
+    if (done) continue;
     idle.arm();
     total += value.byteLength;
     if (total > maxBytes) {
@@ -175,8 +179,13 @@ async function readEventStream(
       if (line.endsWith('\r')) line = line.slice(0, -1);
       if (line === '') {
         if (!dispatch()) {
-          response.destroy();
-          return state;
+          // A model that keeps its response open after `[DONE]` is not waited for: its connection is closed.
+          if (!response.complete) {
+            response.destroy();
+            return state;
+          }
+          done = true;
+          break;
         }
       } else if (line.startsWith('data:')) {
         data.push(line.charCodeAt(5) === 32 ? line.slice(6) : line.slice(5));
@@ -184,6 +193,7 @@ async function readEventStream(
       newline = buffer.indexOf('\n');
     }
   }
+  if (done) return state;
   buffer += decoder.decode();
   if (buffer.startsWith('data:')) data.push(buffer.charCodeAt(5) === 32 ? buffer.slice(6) : buffer.slice(5));
   dispatch();
