@@ -61,6 +61,22 @@ const variants: Array<Partial<typeof endpoints.$inferInsert>> = [
   {
     policies: [policy('access', { applied_to: ['nobody@example.com'] })] as never,
   },
+  // Only wildcards (the stored array as it is), and shapes a lax reading would take for other things.
+  {
+    policies: [
+      policy('rate_limit', {}),
+      policy('access', { applied_to: ['*', 'reader@example.com'] }),
+    ] as never,
+  },
+  { policies: [policy('access', { applied_to: [['*'], 'reader@example.com'] })] as never },
+  { policies: [policy('access', [{ applied_to: ['reader@example.com'] }]), 'just text', 7] as never },
+  {
+    connect: [
+      { type: 'http', enabled: true, description: '', config: { url: 'https://abs.example.com' } },
+      { type: 'ws', enabled: true, description: '', config: { url: 'WSS://loud.example/x' } },
+      { type: 'http', enabled: true, description: '', config: { url: ['relative', 'https://x'] } },
+    ] as never,
+  },
   {
     connect: [
       { type: 'http', enabled: true, description: '', config: { url: 'https://abs.example.com/x' } },

@@ -27,6 +27,16 @@ const audiences = sql`(
 )`;
 
 /**
+ * A policy that targets someone (`config.applied_to` an array with a string and without `*`; policies.ts
+ * `audienceOf`). Strict, so a nested `["*"]` is not taken for `*`; a policy the path cannot read counts as not
+ * targeted, as it does below. When no policy targets anyone, every policy is a wildcard and everyone sees them all:
+ * the array as stored, without taking it apart (most policies target no one).
+ */
+const TARGETED_POLICY = sql.raw(
+  `'strict $[*] ? (@.config.applied_to.type() == "array" && exists(@.config.applied_to[*] ? (@.type() == "string")) && !exists(@.config.applied_to[*] ? (@ == "*")))'::jsonpath`,
+);
+
+/**
  * The policies the viewer may see (policies.ts, §3.5): all for managers (the owner, admins); for anyone else the
  * policies whose `config.applied_to` names the viewer's e-mail if there are any, otherwise the wildcard ones (no
  * `applied_to` array, no string in it, or `*` among them). The viewer is the row of {@link viewerSource}.
@@ -34,6 +44,7 @@ const audiences = sql`(
 const policies = sql`case
   when jsonb_array_length(${endpoints.policies}) = 0 then '[]'::jsonb
   when ${endpoints.userId} = viewer.viewer_id or viewer.viewer_admin then ${endpoints.policies}
+  when not jsonb_path_exists(${endpoints.policies}, ${TARGETED_POLICY}, '{}', true) then ${endpoints.policies}
   else coalesce(
     (select jsonb_agg(pol.value order by pol.ord) from ${audiences} as pol
      where not pol.wildcard and exists (
@@ -60,9 +71,24 @@ function resolvedUrl(url: SQL, type: SQL, domain: SQL): SQL {
   end`;
 }
 
-/** The connections with each string `config.url` resolved (connections.ts `rewriteConnections`). */
+/**
+ * A connection whose `config.url` a domain would change: a string that is neither absolute nor `tunneling:`. Lax, so
+ * it may also find such a string where the rewrite would not look (then the rewrite runs and changes nothing), never
+ * miss one.
+ */
+const RELATIVE_URL = sql.raw(
+  `'lax $[*].config.url ? (@.type() == "string" && !(@ like_regex "^(https?|wss?)://" flag "i") && !(@ starts with "tunneling:"))'::jsonpath`,
+);
+
+/**
+ * The connections with each string `config.url` resolved (connections.ts `rewriteConnections`); as stored when
+ * there is nothing to resolve (no owner domain, or only absolute URLs: most rows), which costs a path test instead
+ * of taking the array apart.
+ */
 const connect = sql`case
   when jsonb_array_length(${endpoints.connect}) = 0 then '[]'::jsonb
+  when ${users.domain} is null or ${users.domain} = ''
+    or not jsonb_path_exists(${endpoints.connect}, ${RELATIVE_URL}) then ${endpoints.connect}
   else (select jsonb_agg(
           case when jsonb_typeof(c.value -> 'config' -> 'url') = 'string'
                then jsonb_set(c.value, '{config,url}', to_jsonb(${resolvedUrl(
