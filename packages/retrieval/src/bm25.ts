@@ -1,4 +1,4 @@
-import { tokenize } from './tokenize';
+import { isAscii, LONGEST_STOP_WORD, STOP_WORDS, tokenize } from './tokenize';
 
 /*
  * An exact BM25 of our own rather than MiniSearch: MiniSearch measures a field's length in distinct terms and
@@ -151,17 +151,25 @@ export function scoreBm25(query: string, texts: readonly string[]): Float64Array
   const docFreq = new Int32Array(q);
   const lengths = new Int32Array(n);
   let totalLength = 0;
+  let queryLengths: Uint8Array | null = null;
   for (let doc = 0; doc < n; doc += 1) {
-    const tokens = tokenize(texts[doc] ?? '');
-    lengths[doc] = tokens.length;
-    totalLength += tokens.length;
+    const text = texts[doc] ?? '';
     const row = doc * q;
-    for (const token of tokens) {
-      const term = queryTerms.get(token);
-      if (term === undefined) continue;
-      if (tf[row + term] === 0) docFreq[term]! += 1;
-      tf[row + term]! += 1;
+    let length = 0;
+    if (isAscii(text)) {
+      queryLengths ??= lengthsOf(queryTerms);
+      length = countAsciiTerms(text.toLowerCase(), queryTerms, queryLengths, tf, row, docFreq);
+    } else {
+      for (const token of tokenize(text)) {
+        length += 1;
+        const term = queryTerms.get(token);
+        if (term === undefined) continue;
+        if (tf[row + term] === 0) docFreq[term]! += 1;
+        tf[row + term]! += 1;
+      }
     }
+    lengths[doc] = length;
+    totalLength += length;
   }
   const avgLength = totalLength / n;
   const weights = new Float64Array(q);
@@ -177,4 +185,59 @@ export function scoreBm25(query: string, texts: readonly string[]): Float64Array
     scores[doc] = score;
   }
   return scores;
+}
+
+/** `lengths[k]` is 1 when a query term has k characters (one slot past the longest). */
+function lengthsOf(queryTerms: ReadonlyMap<string, number>): Uint8Array {
+  let longest = 0;
+  for (const term of queryTerms.keys()) longest = Math.max(longest, term.length);
+  const lengths = new Uint8Array(longest + 2);
+  for (const term of queryTerms.keys()) lengths[term.length] = 1;
+  return lengths;
+}
+
+/**
+ * `tokenize` on lowercased ASCII text, counted instead of collected: the number of tokens, and each query term's
+ * frequency added to `tf[row + term]` (and `docFreq` on its first occurrence). A word becomes a string only when
+ * its length is one a stop word or a query term has; any other word of two characters or more is a token that
+ * is no query term. Same tokens as `tokenize`: runs of [a-z0-9], at least two long, stop words left out.
+ */
+function countAsciiTerms(
+  lower: string,
+  queryTerms: ReadonlyMap<string, number>,
+  queryLengths: Uint8Array,
+  tf: Int32Array,
+  row: number,
+  docFreq: Int32Array,
+): number {
+  let count = 0;
+  let start = -1;
+  const end = lower.length;
+  for (let i = 0; i <= end; i += 1) {
+    const c = i < end ? lower.charCodeAt(i) : 0;
+    if ((c >= 97 && c <= 122) || (c >= 48 && c <= 57)) {
+      if (start < 0) start = i;
+      continue;
+    }
+    if (start < 0) continue;
+    const length = i - start;
+    if (length >= 2) {
+      const isQueryLength = length < queryLengths.length && queryLengths[length] === 1;
+      if (length > LONGEST_STOP_WORD && !isQueryLength) {
+        count += 1;
+      } else {
+        const word = lower.slice(start, i);
+        if (!STOP_WORDS.has(word)) {
+          count += 1;
+          const term = isQueryLength ? queryTerms.get(word) : undefined;
+          if (term !== undefined) {
+            if (tf[row + term] === 0) docFreq[term]! += 1;
+            tf[row + term]! += 1;
+          }
+        }
+      }
+    }
+    start = -1;
+  }
+  return count;
 }

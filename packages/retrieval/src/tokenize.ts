@@ -70,7 +70,14 @@ export const STOP_WORDS: ReadonlySet<string> = new Set([
   'your',
 ]);
 
+/** The longest stop word's length: a longer word is never one. */
+export const LONGEST_STOP_WORD = Math.max(...[...STOP_WORDS].map((word) => word.length));
+
 const NON_ASCII = /[^\p{ASCII}]/u;
+
+export function isAscii(text: string): boolean {
+  return !NON_ASCII.test(text);
+}
 const ASCII_WORD = /[a-z0-9]+/g;
 const UNICODE_WORD = /[\p{L}\p{N}]+/gu;
 

@@ -110,6 +110,43 @@ describe('scoreBm25', () => {
       () => words[Math.floor(next() * words.length)],
     ).join(next() < 0.5 ? ' ' : ', ');
 
+  it('gives the index scores bit for bit on ASCII text (counted without collecting tokens)', () => {
+    const ascii = [
+      'Termination',
+      'notice',
+      'NOTICE',
+      'the',
+      'their',
+      'those',
+      'an',
+      'x',
+      'q9',
+      '30',
+      'payment-terms',
+      'days.',
+      'contract,',
+      'a',
+      'Which',
+      'agreements',
+      'it',
+      'its',
+      'clause7',
+    ];
+    const asciiText = (maxWords: number) =>
+      Array.from(
+        { length: Math.floor(next() * maxWords) },
+        () => ascii[Math.floor(next() * ascii.length)],
+      ).join(next() < 0.5 ? ' ' : '\n');
+    for (let round = 0; round < 300; round += 1) {
+      const texts = Array.from({ length: Math.floor(next() * 12) }, () => asciiText(40));
+      // Now and then one text that is not ASCII, scored the general way next to the others.
+      if (texts.length > 0 && next() < 0.2) texts[0] = `${texts[0]} Größe 東京`;
+      const query = asciiText(8);
+      const expected = createBm25Index(texts.map((t, i) => ({ id: String(i), text: t }))).scoreAll(query);
+      expect(Array.from(scoreBm25(query, texts))).toEqual(Array.from(expected));
+    }
+  });
+
   it('gives the index scores bit for bit', () => {
     for (let round = 0; round < 200; round += 1) {
       const texts = Array.from({ length: Math.floor(next() * 12) }, () => text(40));
