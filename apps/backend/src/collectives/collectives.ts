@@ -24,6 +24,7 @@ import {
 import { ApiError } from '@syfthub/service';
 import type { z } from 'zod';
 import { findEndpointByPath } from '../endpoints/lookups';
+import { isoSql } from '../endpoints/public-json';
 import { readAccess, type Viewer } from '../endpoints/visibility';
 import { withFreeSlug } from './slugs';
 import { isManager, usableMember, type ViewerKind, viewerKind } from './visibility';
@@ -70,11 +71,6 @@ export function assertManager(collective: Collective, viewer: Viewer): void {
   if (!isManager(collective, viewer)) {
     throw new ApiError(403, 'Only the collective owner can perform this action');
   }
-}
-
-/** RFC 3339 UTC with milliseconds (README §2.2), as `Date.toISOString` writes it. */
-function isoSql(column: SQL | AnyPgColumn): SQL {
-  return sql`to_char(${column} at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;
 }
 
 /**

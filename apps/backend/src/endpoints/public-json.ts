@@ -9,8 +9,11 @@ import type { Viewer } from './visibility';
 
 const p = (name: string) => sql.placeholder(name);
 
-/** RFC 3339 UTC with milliseconds, as `Date.toISOString` writes it (both truncate PostgreSQL's microseconds). */
-function iso(column: AnyPgColumn): SQL {
+/**
+ * RFC 3339 UTC with milliseconds (README §2.2), as `Date.toISOString` writes it (both truncate PostgreSQL's
+ * microseconds): the timestamps of every JSON PostgreSQL writes for a response (endpoints here, collectives).
+ */
+export function isoSql(column: SQL | AnyPgColumn): SQL {
   return sql`to_char(${column} at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;
 }
 
@@ -116,8 +119,8 @@ export function endpointPublicJsonSql(extra?: { key: string; value: SQL }): SQL 
     ${endpoints.starsCount} as stars_count,
     ${policies} as policies,
     ${connect} as connect,
-    ${iso(endpoints.createdAt)} as created_at, ${iso(endpoints.updatedAt)} as updated_at,
-    ${endpoints.healthStatus} as health_status, ${iso(endpoints.healthCheckedAt)} as health_checked_at,
+    ${isoSql(endpoints.createdAt)} as created_at, ${isoSql(endpoints.updatedAt)} as updated_at,
+    ${endpoints.healthStatus} as health_status, ${isoSql(endpoints.healthCheckedAt)} as health_checked_at,
     ${endpoints.archived} as archived, jsonb_array_length(${endpoints.contributors}) as contributors_count
     ${extraColumn}) as j)`;
 }
