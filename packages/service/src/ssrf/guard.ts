@@ -249,11 +249,7 @@ export function createSsrfGuard(options: SsrfGuardOptions = {}): SsrfGuard {
     const body = init.body ?? null;
     const headers: Record<string, string> = {};
     if (init.headers) for (const name in init.headers) headers[name.toLowerCase()] = init.headers[name]!;
-    if (body !== null) {
-      headers['content-length'] = String(
-        typeof body === 'string' ? Buffer.byteLength(body) : body.byteLength,
-      );
-    }
+    if (body !== null) headers['content-length'] = String(Buffer.byteLength(body));
     headers.host ??= target.url.host;
     const isHttps = target.url.protocol === 'https:';
     const req = (isHttps ? https : http).request({
