@@ -62,6 +62,18 @@ async function chatEvents(logger: Logger, lines: Line[]) {
   return lines.filter((line) => typeof line.event === 'string' && line.event.startsWith('chat.'));
 }
 
+/** The chat events of {@link chatEvents}: two sources, rerank, completion; for the JSON chat, then the stream. */
+const EVENTS_OF_TWO_CHATS = [
+  'chat.source.completed',
+  'chat.source.completed',
+  'chat.reranked',
+  'chat.completed',
+  'chat.source.completed',
+  'chat.source.completed',
+  'chat.reranked',
+  'chat.completed',
+];
+
 function capture(): { lines: Line[]; destination: { write(line: string): void } } {
   const lines: Line[] = [];
   return { lines, destination: { write: (line: string) => lines.push(JSON.parse(line) as Line) } };
@@ -72,16 +84,7 @@ describe('chat events (aggregator.md §12)', () => {
     const { lines, destination } = capture();
     const logger = createLogger({ service: 'aggregator', version: 't', environment: 'test', destination });
     const events = await chatEvents(logger, lines);
-    expect(events.map((e) => e.event)).toEqual([
-      'chat.source.completed',
-      'chat.source.completed',
-      'chat.reranked',
-      'chat.completed',
-      'chat.source.completed',
-      'chat.source.completed',
-      'chat.reranked',
-      'chat.completed',
-    ]);
+    expect(events.map((e) => e.event)).toEqual(EVENTS_OF_TWO_CHATS);
     const [source, , reranked, completed] = events as [Line, Line, Line, Line];
     expect(Object.keys(source)).toEqual([
       'level',
@@ -138,16 +141,7 @@ describe('chat events (aggregator.md §12)', () => {
     const { lines, destination } = capture();
     const logger = pino({ messageKey: 'message' }, destination);
     const events = await chatEvents(logger, lines);
-    expect(events.map((e) => e.event)).toEqual([
-      'chat.source.completed',
-      'chat.source.completed',
-      'chat.reranked',
-      'chat.completed',
-      'chat.source.completed',
-      'chat.source.completed',
-      'chat.reranked',
-      'chat.completed',
-    ]);
+    expect(events.map((e) => e.event)).toEqual(EVENTS_OF_TWO_CHATS);
     expect(events[0]).toMatchObject({ status: 'success', documents: 2, attempts: 1 });
     expect(events[3]).toMatchObject({ mode: 'json', sources: 2, documents: 4, tokens_streamed: 0 });
   });
